@@ -1,0 +1,95 @@
+#include "actions/ask.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "actions/prompt_library.hpp"
+#include "core/text.hpp"
+#include "environment/run_context.hpp"
+#include "llm/gateway.hpp"
+
+namespace agentco {
+
+std::string system_prompt(const RoleSpec& role) {
+  std::string text = fmt::format("You are {}, a {}.", role.name, role.profile);
+  if (!role.goal.empty()) text += " Your goal is: " + role.goal;
+  if (!role.constraints.empty()) text += "\nConstraints: " + role.constraints;
+  return text;
+}
+
+Result<std::string> render_action_prompt(const ActionContext& ctx, const TemplateVars& vars,
+                                         const std::string& template_name) {
+  const std::string& name = template_name.empty() ? ctx.spec.prompt : template_name;
+  auto text = ctx.run.prompts.find(name);
+  if (!text) {
+    return make_error("sop", fmt::format("action {}: prompt template '{}' not found", ctx.spec.name, name));
+  }
+  return render_template(*text, vars);
+}
+
+ChatRequest make_request(const ActionContext& ctx, std::string user_prompt, nlohmann::json hints) {
+  ChatRequest request;
+  request.model = ctx.role.model.empty() ? ctx.run.config.llm.model : ctx.role.model;
+  request.temperature = ctx.run.config.llm.temperature;
+  request.max_tokens = ctx.run.config.llm.max_tokens;
+  request.stream = ctx.run.config.llm.stream;
+  request.messages.push_back({"system", system_prompt(ctx.role)});
+  request.messages.push_back({"user", std::move(user_prompt)});
+  if (!hints.is_object()) hints = nlohmann::json::object();
+  hints["role"] = ctx.role.name;
+  hints["profile"] = ctx.role.profile;
+  hints["action"] = ctx.spec.name;
+  hints["idea"] = ctx.run.idea;
+  request.hints = std::move(hints);
+  return request;
+}
+
+boost::asio::awaitable<Result<ChatResult>> ask_text(ActionContext& ctx, ChatRequest request) {
+  CallSite site{ctx.role.name, ctx.spec.name};
+  co_return co_await ctx.run.llm.chat(std::move(request), std::move(site));
+}
+
+boost::asio::awaitable<Result<StructuredReply>> ask_structured(ActionContext& ctx,
+                                                               ChatRequest request,
+                                                               const OutputSchema& schema) {
+  const int attempts = 1 + std::max(0, ctx.run.config.llm.repair_attempts);
+  request.hints["schema"] = schema_hint(schema);
+  std::string last_problem;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    request.hints["attempt"] = attempt;
+    Result<ChatResult> reply = co_await ask_text(ctx, request);
+    if (!reply) co_return reply.error();
+    auto parsed = extract_structured(reply->text, schema);
+    if (parsed) {
+      if (!parsed->repairs.empty()) {
+        ctx.run.trace.append("repair", {{"role", ctx.role.name},
+                                        {"action", ctx.spec.name},
+                                        {"repairs", parsed->repairs}});
+      }
+      co_return parsed;
+    }
+    last_problem = parsed.error().message;
+    ctx.run.trace.append("parse_error", {{"role", ctx.role.name},
+                                         {"action", ctx.spec.name},
+                                         {"attempt", attempt},
+                                         {"error", last_problem}});
+    spdlog::warn("{} {}: reply {} of {} unusable: {}", ctx.role.name, ctx.spec.name, attempt,
+                 attempts, last_problem);
+    request.messages.push_back({"assistant", reply->text});
+    request.messages.push_back(
+        {"user", "Your reply could not be used: " + last_problem +
+                     "\nReply again with the complete JSON object between [CONTENT] and "
+                     "[/CONTENT], fixing exactly these problems."});
+  }
+  co_return make_error("parse", fmt::format("{} of {}: the model's reply could not be used after {} "
+                                            "tries; last problem: {}",
+                                            ctx.spec.name, ctx.role.name, attempts, last_problem));
+}
+
+nlohmann::json schema_hint(const OutputSchema& schema) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& f : schema.fields) fields.push_back({{"name", f.name}, {"type", f.type}});
+  return fields;
+}
+
+}  // namespace agentco

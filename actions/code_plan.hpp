@@ -1,0 +1,41 @@
+// CodePlan: which source files to write, in which order, and what each depends on, read
+// from the task list (falling back to the design's file list).
+//
+// Dependencies are inferred from each file's "Logic Analysis" text: a file depends on every
+// file listed before it in the task list whose name or stem ("game" for game.py) appears as
+// a whole word (e.g. "from game import Game"). Only earlier files count, so the graph has
+// no cycles and the task list's order is respected.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace agentco {
+
+struct PlannedFile {
+  std::string path;                 // as the model wrote it (checked before writing)
+  std::string analysis;             // its Logic Analysis text
+  std::vector<std::size_t> deps;    // indices of files it depends on
+};
+
+struct CodePlan {
+  std::vector<PlannedFile> files;
+  std::string language;  // "Python", "C++", "JavaScript", ...
+};
+
+CodePlan make_code_plan(const nlohmann::json& tasks, const nlohmann::json& design,
+                        const nlohmann::json& prd);
+
+// "python" | "cpp" | "javascript" | ... from a language name or file extension.
+std::string language_key(const std::string& language_or_path);
+
+// The parts of a source file another file needs: imports, class/def signatures, top-level
+// constants (Python); other languages: declarations up to a size cap.
+std::string source_interface(const std::string& path, const std::string& source);
+
+// Paths of the test file QA writes for a source file ("game.py" -> "tests/test_game.py").
+std::string test_path_for(const std::string& source_path);
+
+}  // namespace agentco

@@ -1,0 +1,64 @@
+// MessageBus: routes each published message to every subscriber that watches its cause_by
+// or is named in its send_to, keeps the ordered history, and knows when the run is idle.
+//
+// Routing is by index (cause_by -> subscribers, name -> subscriber), so publishing costs
+// O(recipients), not O(roles). A sender does not receive its own message unless it names
+// itself in send_to.
+//
+// Idle: every delivery counts as pending work until the recipient calls done(n) for it
+// after reacting (including what it published while reacting). When the count falls to
+// zero the idle callback runs. Single-threaded: all calls come from the run's io_context.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "environment/message.hpp"
+
+namespace agentco {
+
+class Mailbox {
+ public:
+  virtual ~Mailbox() = default;
+  virtual const std::string& address() const = 0;
+  // Takes the message without waiting when the inbox has room.
+  virtual bool try_deliver(const MessagePtr& message) = 0;
+  // Waits for room in a full inbox (back-pressure on the sender).
+  virtual boost::asio::awaitable<void> deliver(MessagePtr message) = 0;
+};
+
+class MessageBus {
+ public:
+  using Observer = std::function<void(const MessagePtr&, const std::vector<std::string>& recipients)>;
+
+  void subscribe(Mailbox* mailbox, const std::vector<std::string>& watched_actions);
+
+  // Stamps id/seq/timestamp, appends to history, tells the observer, delivers (waiting
+  // only while a recipient's bounded inbox is full). Returns the published message.
+  boost::asio::awaitable<MessagePtr> publish(Message message);
+
+  // Marks n deliveries to a subscriber as handled.
+  void done(std::size_t n);
+
+  std::size_t pending() const { return pending_; }
+  const std::vector<MessagePtr>& history() const { return history_; }
+
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+  void set_idle_callback(std::function<void()> on_idle) { on_idle_ = std::move(on_idle); }
+
+ private:
+  std::unordered_map<std::string, std::vector<Mailbox*>> by_action_;
+  std::unordered_map<std::string, Mailbox*> by_address_;
+  std::vector<MessagePtr> history_;
+  std::uint64_t next_seq_ = 1;
+  std::size_t pending_ = 0;
+  Observer observer_;
+  std::function<void()> on_idle_;
+};
+
+}  // namespace agentco

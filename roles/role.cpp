@@ -1,0 +1,144 @@
+#include "roles/role.hpp"
+
+#include <charconv>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "actions/ask.hpp"
+#include "environment/run_context.hpp"
+
+namespace agentco {
+namespace asio = boost::asio;
+
+Role::Role(RoleSpec spec, RunContext& run,
+           std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions)
+    : spec_(std::move(spec)), run_(run), actions_(std::move(actions)), inbox_(run.executor, kInboxCapacity) {}
+
+bool Role::try_deliver(const MessagePtr& message) {
+  return inbox_.try_send(boost::system::error_code{}, message);
+}
+
+asio::awaitable<void> Role::deliver(MessagePtr message) {
+  co_await inbox_.async_send(boost::system::error_code{}, std::move(message), asio::use_awaitable);
+}
+
+void Role::stop() {
+  // A null message is the in-band stop; closing the channel would drop queued messages.
+  if (!inbox_.try_send(boost::system::error_code{}, MessagePtr{})) {
+    asio::co_spawn(inbox_.get_executor(), deliver(MessagePtr{}), asio::detached);
+  }
+}
+
+asio::awaitable<void> Role::run() {
+  for (;;) {
+    auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+    if (ec || !first) co_return;
+    std::vector<MessagePtr> news{first};
+    bool stopping = false;
+    while (!stopping && inbox_.try_receive([&](boost::system::error_code e, MessagePtr m) {
+      if (e || !m) stopping = true;
+      else news.push_back(std::move(m));
+    })) {
+    }
+    memory_.insert(memory_.end(), news.begin(), news.end());
+
+    bool within_own_bound = spec_.max_turns == 0 || turns_ < spec_.max_turns;
+    if (!run_.stop.requested() && within_own_bound && run_.take_turn()) {
+      ++turns_;
+      co_await react(news);
+    }
+    run_.bus.done(news.size());
+    if (stopping) co_return;
+  }
+}
+
+asio::awaitable<void> Role::react(const std::vector<MessagePtr>& news) {
+  if (spec_.react_mode == ReactMode::kByOrder) {
+    for (std::size_t i = 0; i < actions_.size(); ++i) {
+      if (run_.stop.requested()) co_return;
+      bool ok = co_await run_action(i, news);
+      if (!ok) co_return;
+    }
+    co_return;
+  }
+  std::vector<std::string> done;
+  for (int step = 0; step < spec_.max_react_loop; ++step) {
+    if (run_.stop.requested()) co_return;
+    long choice = co_await choose_action(news, done);
+    if (choice < 0 || choice >= static_cast<long>(actions_.size())) co_return;
+    bool ok = co_await run_action(static_cast<std::size_t>(choice), news);
+    if (!ok) co_return;
+    done.push_back(actions_[choice].first->name);
+  }
+}
+
+asio::awaitable<bool> Role::run_action(std::size_t index, const std::vector<MessagePtr>& news) {
+  const ActionSpec& spec = *actions_[index].first;
+  Action& action = *actions_[index].second;
+  ActionContext ctx{run_, spec_, spec, news, memory_};
+  run_.trace.append("action_start", {{"role", spec_.name}, {"action", spec.name},
+                                     {"trigger", news.empty() ? "" : news.back()->id}});
+  spdlog::info("{} ({}) runs {}", spec_.name, spec_.profile, spec.name);
+  Result<ActionOutput> out = co_await action.run(ctx);
+  if (!out) {
+    const Error& e = out.error();
+    run_.trace.append("action_end", {{"role", spec_.name}, {"action", spec.name}, {"ok", false},
+                                     {"code", e.code}, {"error", e.message}});
+    if (e.code == "budget") run_.request_stop("budget", e.message);
+    else if (e.code == "interrupted") run_.request_stop("interrupted", e.message);
+    else run_.request_stop("failed", fmt::format("{} ({}) could not finish {}: {}", spec_.name, spec_.profile, spec.name, e.message));
+    co_return false;
+  }
+  run_.trace.append("action_end", {{"role", spec_.name}, {"action", spec.name}, {"ok", true}});
+  Message message;
+  message.content = std::move(out->content);
+  message.payload = std::move(out->payload);
+  message.role = spec_.profile;
+  message.cause_by = spec.name;
+  message.sent_from = spec_.name;
+  message.send_to = std::move(out->send_to);
+  co_await run_.bus.publish(std::move(message));
+  co_return true;
+}
+
+asio::awaitable<long> Role::choose_action(const std::vector<MessagePtr>& news, const std::vector<std::string>& done) {
+  std::string list;
+  nlohmann::json choices = nlohmann::json::array();
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    list += fmt::format("{}. {}\n", i, actions_[i].first->name);
+    choices.push_back(actions_[i].first->name);
+  }
+  std::string recent;
+  for (const auto& m : news) recent += fmt::format("{} ({}): {}\n", m->sent_from, m->cause_by, m->content);
+  std::string prompt = fmt::format(
+      "## New messages\n{}\n## Actions already taken this turn\n{}\n## Choose\nWhich action should you take "
+      "next? Answer with its number only, or -1 when nothing more is needed.\n{}",
+      recent, done.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(done, ", ")), list);
+  ActionSpec chooser;
+  chooser.name = "ChooseAction";
+  ActionContext ctx{run_, spec_, chooser, news, memory_};
+  ChatRequest request = make_request(ctx, std::move(prompt), {{"kind", "choose"}, {"choices", choices}, {"done", done}});
+  Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+  if (!reply) {
+    if (reply.error().code == "budget" || reply.error().code == "interrupted") run_.request_stop(reply.error().code, reply.error().message);
+    else run_.warn(spec_.name, "could not choose an action: " + reply.error().message);
+    co_return -1;
+  }
+  std::string text = strip_think(reply->text);
+  auto pos = text.find_first_of("-0123456789");
+  long choice = -1;
+  if (pos != std::string::npos) std::from_chars(text.data() + pos, text.data() + text.size(), choice);
+  if (choice >= static_cast<long>(actions_.size())) {
+    run_.warn(spec_.name, fmt::format("the model chose action {} of {}; ending the turn", choice, actions_.size()));
+    co_return -1;
+  }
+  co_return choice;
+}
+
+}  // namespace agentco

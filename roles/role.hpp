@@ -1,0 +1,58 @@
+// Role: an actor. One coroutine over a bounded inbox; it observes the messages it watches
+// or that are addressed to it, reacts by running actions, and publishes what they produce.
+//
+// React modes: by_order runs the role's actions in sequence on every turn; react asks the
+// model to pick the next action from a numbered list until it answers -1 or the role has
+// taken max_react_loop steps. Each turn counts against the run's --max-rounds.
+// Single-threaded: lives on the run's io_context.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/channel.hpp>
+
+#include "actions/action.hpp"
+#include "environment/message_bus.hpp"
+#include "sop/sop.hpp"
+
+namespace agentco {
+
+class RunContext;
+
+class Role : public Mailbox {
+ public:
+  static constexpr std::size_t kInboxCapacity = 64;
+
+  // `actions` are the role's actions, built from the SOP, in the SOP's order.
+  Role(RoleSpec spec, RunContext& run, std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions);
+
+  const std::string& address() const override { return spec_.name; }
+  bool try_deliver(const MessagePtr& message) override;
+  boost::asio::awaitable<void> deliver(MessagePtr message) override;
+
+  // The actor loop; returns after stop() once the current turn is over.
+  boost::asio::awaitable<void> run();
+  // Ends the loop after the messages already queued (an in-band stop; never drops work).
+  void stop();
+
+  const RoleSpec& spec() const { return spec_; }
+  int turns() const { return turns_; }
+
+ private:
+  boost::asio::awaitable<void> react(const std::vector<MessagePtr>& news);
+  boost::asio::awaitable<bool> run_action(std::size_t index, const std::vector<MessagePtr>& news);
+  boost::asio::awaitable<long> choose_action(const std::vector<MessagePtr>& news, const std::vector<std::string>& done);
+
+  using Inbox = boost::asio::experimental::channel<void(boost::system::error_code, MessagePtr)>;
+  RoleSpec spec_;
+  RunContext& run_;
+  std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions_;
+  Inbox inbox_;
+  std::vector<MessagePtr> memory_;
+  int turns_ = 0;
+};
+
+}  // namespace agentco

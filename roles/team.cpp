@@ -1,0 +1,182 @@
+#include "roles/team.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "actions/action.hpp"
+#include "core/text.hpp"
+#include "roles/role.hpp"
+#include "environment/project_summary.hpp"
+
+namespace agentco {
+namespace asio = boost::asio;
+
+int exit_code_for(const std::string& reason) {
+  if (reason == "idle") return 0;
+  if (reason == "budget") return 3;
+  if (reason == "max_rounds") return 4;
+  if (reason == "interrupted") return 130;
+  return 1;
+}
+
+namespace {
+
+struct TeamState {
+  std::vector<std::unique_ptr<Role>> roles;
+  std::size_t running = 0;
+  bool idle = false;
+};
+
+asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_timer& wake) {
+  for (auto& role : team.roles) {
+    ++team.running;
+    asio::co_spawn(run.executor, role->run(), [&team, &wake, &run, name = role->spec().name](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          run.request_stop("failed", fmt::format("role {} crashed: {}", name, ex.what()));
+        }
+      }
+      --team.running;
+      wake.cancel();
+    });
+  }
+
+  Message idea;
+  idea.content = run.idea;
+  idea.payload = nlohmann::json::object({{"idea", run.idea}});
+  idea.role = "User";
+  idea.cause_by = kUserRequirement;
+  idea.sent_from = "User";
+  co_await run.bus.publish(std::move(idea));
+  if (run.bus.pending() == 0) team.idle = true;
+
+  while (!team.idle && !run.stop.requested()) {
+    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    wake.expires_at(asio::steady_timer::time_point::max());
+  }
+  if (!run.stop.requested()) run.request_stop("idle", "the team has nothing left to do");
+  for (auto& role : team.roles) role->stop();
+  while (team.running > 0) {
+    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    wake.expires_at(asio::steady_timer::time_point::max());
+  }
+}
+
+}  // namespace
+
+RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const ActionRegistry& registry,
+                    const std::string& started_at) {
+  auto clock_start = std::chrono::steady_clock::now();
+  TeamState team;
+  for (const auto& spec : sop.roles) {
+    std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions;
+    for (const auto& name : spec.actions) {
+      const ActionSpec* action = sop.action(name);
+      actions.emplace_back(action, registry.find(action->type)->make(*action));
+    }
+    team.roles.push_back(std::make_unique<Role>(spec, run, std::move(actions)));
+    run.bus.subscribe(team.roles.back().get(), spec.watch);
+  }
+
+  asio::steady_timer wake(io, asio::steady_timer::time_point::max());
+  run.wake = [&wake] { wake.cancel(); };
+  run.bus.set_idle_callback([&team, &wake] {
+    team.idle = true;
+    wake.cancel();
+  });
+  run.bus.set_observer([&run](const MessagePtr& m, const std::vector<std::string>& recipients) {
+    auto record = m->to_json();
+    record["recipients"] = recipients;
+    run.trace.append("message", std::move(record));
+  });
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  int signal_count = 0;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int number) {
+        if (ec) return;
+        if (++signal_count > 1) {
+          run.trace.append("run_end", {{"reason", "interrupted"}, {"detail", "second interrupt: stopped at once"}});
+          std::fprintf(stderr, "\nstopped at once; finished work is kept in %s\n", run.workspace.root().c_str());
+          std::_Exit(130);
+        }
+        spdlog::warn("{} received: finishing the current model calls, then stopping (again to stop at once)",
+                     number == SIGINT ? "Ctrl-C" : "SIGTERM");
+        run.request_stop("interrupted", number == SIGINT ? "stopped by Ctrl-C" : "stopped by SIGTERM");
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  std::exception_ptr failure;
+  asio::co_spawn(io, supervise(run, team, wake), [&](std::exception_ptr e) {
+    failure = e;
+    signals.cancel();
+  });
+  io.run();
+  io.restart();
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      run.stop.request("failed", std::string("internal error: ") + e.what());
+    }
+  }
+
+  RunOutcome outcome;
+  outcome.reason = run.stop.reason;
+  outcome.detail = run.stop.detail;
+  outcome.exit_code = exit_code_for(outcome.reason);
+  double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+
+  nlohmann::json roles = nlohmann::json::object();
+  for (const auto& role : team.roles) {
+    const auto& usage = run.llm.ledger().by_role();
+    auto it = usage.find(role->spec().name);
+    nlohmann::json r = it == usage.end() ? UsageTotals{}.to_json() : it->second.to_json();
+    r["profile"] = role->spec().profile;
+    r["turns"] = role->turns();
+    roles[role->spec().name] = r;
+  }
+  ProjectSummary summary = summarize_project(run.workspace.root());
+  outcome.meta = {
+      {"idea", run.idea},
+      {"sop", sop.name},
+      {"sop_source", sop.source},
+      {"provider", run.llm.provider().name()},
+      {"model", run.config.llm.model},
+      {"started_at", started_at},
+      {"ended_at", iso_timestamp_now()},
+      {"duration_s", duration},
+      {"outcome", {{"status", outcome.reason == "idle" ? "finished" : (outcome.reason == "failed" ? "failed" : "stopped")},
+                   {"reason", outcome.reason},
+                   {"detail", outcome.detail}}},
+      {"turns", run.turns()},
+      {"messages", run.bus.history().size()},
+      {"roles", roles},
+      {"total", run.llm.ledger().total().to_json()},
+      {"investment_usd", run.llm.ledger().investment()},
+      {"files", summary.files},
+      {"lines_of_code", summary.lines_of_code},
+      {"commits", run.workspace.log().size()},
+  };
+  run.trace.append("run_end", {{"reason", outcome.reason},
+                               {"detail", outcome.detail},
+                               {"duration_s", duration},
+                               {"total", run.llm.ledger().total().to_json()}});
+  std::ofstream meta(run.workspace.root() / "meta.json", std::ios::trunc);
+  meta << outcome.meta.dump(2) << "\n";
+  return outcome;
+}
+
+}  // namespace agentco

@@ -1,0 +1,340 @@
+#include "sop/sop.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
+
+#include "actions/action.hpp"
+#include "actions/prompt_library.hpp"
+#include "core/resources.hpp"
+#include "core/text.hpp"
+
+namespace agentco {
+
+const ActionSpec* Sop::action(const std::string& name) const {
+  auto it = actions.find(name);
+  return it == actions.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+// Collects problems; every message starts with "source:line: ".
+struct Problems {
+  std::string source;
+  std::vector<std::string> list;
+  void add(const YAML::Node& at, const std::string& text) {
+    int line = at.IsDefined() ? at.Mark().line + 1 : 0;
+    add(line, text);
+  }
+  void add(int line, const std::string& text) {
+    list.push_back(line > 0 ? fmt::format("{}:{}: {}", source, line, text) : fmt::format("{}: {}", source, text));
+  }
+};
+
+int line_of(const YAML::Node& node) { return node.IsDefined() ? node.Mark().line + 1 : 0; }
+
+void check_keys(const YAML::Node& map, const std::set<std::string>& allowed, const std::string& where,
+                Problems& problems) {
+  for (const auto& kv : map) {
+    auto key = kv.first.as<std::string>();
+    if (!allowed.count(key)) {
+      problems.add(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, where,
+                                         fmt::join(allowed, ", ")));
+    }
+  }
+}
+
+std::string scalar(const YAML::Node& node, const std::string& what, Problems& problems,
+                   const std::string& fallback = {}) {
+  if (!node.IsDefined() || node.IsNull()) return fallback;
+  if (!node.IsScalar()) {
+    problems.add(node, what + " must be a text value");
+    return fallback;
+  }
+  return node.as<std::string>();
+}
+
+std::vector<std::string> string_list(const YAML::Node& node, const std::string& what, Problems& problems) {
+  std::vector<std::string> out;
+  if (!node.IsDefined() || node.IsNull()) return out;
+  if (node.IsScalar()) return {node.as<std::string>()};
+  if (!node.IsSequence()) {
+    problems.add(node, what + " must be a list of names");
+    return out;
+  }
+  for (const auto& item : node) {
+    if (item.IsScalar()) out.push_back(item.as<std::string>());
+    else problems.add(item, what + " must hold names only");
+  }
+  return out;
+}
+
+int int_value(const YAML::Node& node, const std::string& what, int fallback, int min, Problems& problems) {
+  if (!node.IsDefined() || node.IsNull()) return fallback;
+  try {
+    int v = node.as<int>();
+    if (v < min) {
+      problems.add(node, fmt::format("{} must be at least {}, got {}", what, min, v));
+      return fallback;
+    }
+    return v;
+  } catch (const YAML::Exception&) {
+    problems.add(node, fmt::format("{} must be a whole number, got '{}'", what, node.Scalar()));
+    return fallback;
+  }
+}
+
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    return out;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : node) out.push_back(yaml_to_json(item));
+    return out;
+  }
+  if (node.IsScalar()) return node.as<std::string>();
+  return nullptr;
+}
+
+OutputSchema parse_schema(const YAML::Node& node, const std::string& action, Problems& problems) {
+  OutputSchema schema;
+  if (!node.IsSequence()) {
+    problems.add(node, fmt::format("action {}: schema must be a list of {{name, type, instruction}}", action));
+    return schema;
+  }
+  std::set<std::string> seen;
+  for (const auto& item : node) {
+    if (!item.IsMap()) {
+      problems.add(item, fmt::format("action {}: each schema field is a map with name, type, instruction", action));
+      continue;
+    }
+    check_keys(item, {"name", "type", "instruction", "required"}, "a schema field", problems);
+    FieldSpec field;
+    field.name = scalar(item["name"], "schema field name", problems);
+    field.type = scalar(item["type"], "schema field type", problems, "str");
+    field.instruction = scalar(item["instruction"], "schema field instruction", problems);
+    if (item["required"].IsDefined()) field.required = item["required"].as<bool>(true);
+    if (field.name.empty()) problems.add(item, fmt::format("action {}: a schema field has no name", action));
+    if (!is_known_field_type(field.type)) {
+      problems.add(item["type"], fmt::format("action {}: field '{}' has unknown type '{}' (use str, int, float, "
+                                             "bool, list[str], list[list[str]], list or object)",
+                                             action, field.name, field.type));
+    }
+    if (!seen.insert(field.name).second) {
+      problems.add(item, fmt::format("action {}: field '{}' is declared twice", action, field.name));
+    }
+    schema.fields.push_back(std::move(field));
+  }
+  return schema;
+}
+
+void check_graph(const Sop& sop, Problems& problems) {
+  // Who produces what: every action a role runs is a cause_by that may be watched.
+  std::map<std::string, std::vector<const RoleSpec*>> producers;
+  for (const auto& role : sop.roles) {
+    for (const auto& a : role.actions) producers[a].push_back(&role);
+  }
+  bool anyone_starts = false;
+  for (const auto& role : sop.roles) {
+    if (role.watch.empty()) {
+      problems.add(role.line, fmt::format("role {} watches nothing, so it would never act; add 'watch:' with "
+                                          "the actions it reacts to (e.g. {})", role.name, kUserRequirement));
+    }
+    for (const auto& w : role.watch) {
+      if (w == kUserRequirement) {
+        anyone_starts = true;
+        continue;
+      }
+      if (!producers.count(w)) {
+        std::vector<std::string> produced;
+        for (const auto& [name, _] : producers) produced.push_back(name);
+        problems.add(role.line, fmt::format("role {} watches '{}', which no role produces (produced: {}, {})",
+                                            role.name, w, kUserRequirement, fmt::join(produced, ", ")));
+      }
+    }
+  }
+  if (!sop.roles.empty() && !anyone_starts) {
+    problems.add(0, fmt::format("no role watches {}, so nothing would start the run", kUserRequirement));
+  }
+
+  // Role graph: an edge R -> S when S watches an action R runs. A cycle is allowed only
+  // when some role in it has max_turns (a bound).
+  std::map<std::string, std::vector<std::string>> edges;
+  for (const auto& role : sop.roles) {
+    for (const auto& w : role.watch) {
+      for (const RoleSpec* p : producers[w]) edges[p->name].push_back(role.name);
+    }
+  }
+  std::map<std::string, const RoleSpec*> by_name;
+  for (const auto& role : sop.roles) by_name[role.name] = &role;
+  std::map<std::string, int> state;  // 0 new, 1 on stack, 2 done
+  std::vector<std::string> stack;
+  std::set<std::string> reported;
+  std::function<void(const std::string&)> visit = [&](const std::string& name) {
+    state[name] = 1;
+    stack.push_back(name);
+    for (const auto& next : edges[name]) {
+      if (state[next] == 1) {
+        auto begin = std::find(stack.begin(), stack.end(), next);
+        std::vector<std::string> cycle(begin, stack.end());
+        bool bounded = false;
+        for (const auto& r : cycle) bounded = bounded || by_name[r]->max_turns > 0;
+        std::string key = fmt::format("{}", fmt::join(cycle, ","));
+        if (!bounded && reported.insert(key).second) {
+          cycle.push_back(next);
+          problems.add(by_name[next]->line,
+                       fmt::format("roles {} form a cycle with no bound; set 'max_turns:' on one of them",
+                                   fmt::join(cycle, " -> ")));
+        }
+      } else if (state[next] == 0) {
+        visit(next);
+      }
+    }
+    stack.pop_back();
+    state[name] = 2;
+  };
+  for (const auto& role : sop.roles) {
+    if (state[role.name] == 0) visit(role.name);
+  }
+}
+
+}  // namespace
+
+Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_name,
+                      const ActionRegistry& registry, const PromptLibrary& prompts) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    return make_error("sop", fmt::format("{}:{}: YAML syntax error: {}", source_name, e.mark.line + 1, e.msg));
+  }
+  Problems problems{source_name, {}};
+  Sop sop;
+  sop.source = source_name;
+  if (!root.IsMap()) return make_error("sop", source_name + ": a SOP is a YAML map with 'roles:' and 'actions:'");
+
+  try {
+    check_keys(root, {"name", "description", "roles", "actions"}, "the SOP", problems);
+    sop.name = scalar(root["name"], "name", problems, std::filesystem::path(source_name).stem().string());
+    sop.description = scalar(root["description"], "description", problems);
+
+    const YAML::Node actions = root["actions"];
+    if (!actions.IsMap()) {
+      problems.add(actions.IsDefined() ? line_of(actions) : 0, "'actions:' must map action names to their definitions");
+    } else {
+      for (const auto& kv : actions) {
+        ActionSpec spec;
+        spec.name = kv.first.as<std::string>();
+        spec.line = line_of(kv.first);
+        const YAML::Node& def = kv.second;
+        if (!def.IsMap()) {
+          problems.add(kv.first, fmt::format("action {} must be a map with at least 'type:'", spec.name));
+          continue;
+        }
+        spec.type = scalar(def["type"], "type", problems);
+        const ActionType* type = registry.find(spec.type);
+        if (!type) {
+          problems.add(def["type"].IsDefined() ? def["type"] : kv.first,
+                       fmt::format("action {} has unknown type '{}' (known types: {})", spec.name, spec.type,
+                                   fmt::join(registry.names(), ", ")));
+          continue;
+        }
+        std::set<std::string> allowed{"type", "prompt", "schema", "description"};
+        allowed.insert(type->param_keys.begin(), type->param_keys.end());
+        check_keys(def, allowed, "action " + spec.name, problems);
+        spec.prompt = scalar(def["prompt"], "prompt", problems);
+        if (type->needs_prompt && spec.prompt.empty()) {
+          problems.add(kv.first, fmt::format("action {} needs 'prompt:' (a template name under actions/prompts/)", spec.name));
+        } else if (!spec.prompt.empty() && !prompts.find(spec.prompt)) {
+          problems.add(def["prompt"], fmt::format("action {}: prompt template '{}' not found ({})", spec.name,
+                                                  spec.prompt, prompts.origin(spec.prompt)));
+        }
+        if (def["schema"].IsDefined()) spec.schema = parse_schema(def["schema"], spec.name, problems);
+        if (type->needs_schema && spec.schema.fields.empty()) {
+          problems.add(kv.first, fmt::format("action {} of type {} needs a 'schema:' with at least one field",
+                                             spec.name, spec.type));
+        }
+        for (const auto& key : type->param_keys) {
+          if (def[key].IsDefined()) spec.params[key] = yaml_to_json(def[key]);
+        }
+        sop.actions[spec.name] = std::move(spec);
+      }
+    }
+
+    const YAML::Node roles = root["roles"];
+    if (!roles.IsSequence() || roles.size() == 0) {
+      problems.add(roles.IsDefined() ? line_of(roles) : 0, "'roles:' must be a non-empty list of roles");
+    } else {
+      std::set<std::string> names;
+      for (const auto& r : roles) {
+        RoleSpec role;
+        role.line = line_of(r);
+        if (!r.IsMap()) {
+          problems.add(r, "each role is a map with name, profile, actions and watch");
+          continue;
+        }
+        check_keys(r, {"name", "profile", "goal", "constraints", "actions", "watch", "react_mode",
+                       "max_react_loop", "max_turns", "model"},
+                   "a role", problems);
+        role.name = scalar(r["name"], "name", problems);
+        role.profile = scalar(r["profile"], "profile", problems, role.name);
+        role.goal = scalar(r["goal"], "goal", problems);
+        role.constraints = scalar(r["constraints"], "constraints", problems);
+        role.actions = string_list(r["actions"], "actions", problems);
+        role.watch = string_list(r["watch"], "watch", problems);
+        role.model = scalar(r["model"], "model", problems);
+        role.max_react_loop = int_value(r["max_react_loop"], "max_react_loop", 5, 1, problems);
+        role.max_turns = int_value(r["max_turns"], "max_turns", 0, 0, problems);
+        std::string mode = scalar(r["react_mode"], "react_mode", problems, "by_order");
+        if (mode == "by_order") role.react_mode = ReactMode::kByOrder;
+        else if (mode == "react") role.react_mode = ReactMode::kReact;
+        else problems.add(r["react_mode"], fmt::format("role {}: react_mode must be by_order or react, got '{}'", role.name, mode));
+        if (role.name.empty()) problems.add(r, "a role has no name");
+        else if (!names.insert(role.name).second) problems.add(r, fmt::format("two roles are named {}", role.name));
+        if (role.actions.empty()) problems.add(r, fmt::format("role {} has no actions", role.name));
+        for (const auto& a : role.actions) {
+          if (!sop.actions.count(a) && actions.IsMap()) {
+            std::vector<std::string> known;
+            for (const auto& [name, _] : sop.actions) known.push_back(name);
+            problems.add(r["actions"], fmt::format("role {} runs unknown action '{}' (defined actions: {})", role.name, a,
+                                                   fmt::join(known, ", ")));
+          }
+        }
+        sop.roles.push_back(std::move(role));
+      }
+    }
+    if (problems.list.empty()) check_graph(sop, problems);
+  } catch (const YAML::Exception& e) {
+    problems.add(e.mark.line + 1, std::string("malformed SOP: ") + e.msg);
+  }
+  if (!problems.list.empty()) {
+    return make_error("sop", fmt::format("{}", fmt::join(problems.list, "\n")));
+  }
+  return sop;
+}
+
+Result<Sop> load_sop(const std::string& name_or_path, const ActionRegistry& registry,
+                     const PromptLibrary& prompts) {
+  std::string text;
+  if (std::filesystem::exists(name_or_path)) {
+    if (!read_file(name_or_path, text)) return make_error("sop", "cannot read SOP file " + name_or_path);
+    return parse_sop(text, name_or_path, registry, prompts);
+  }
+  std::string builtin = "sop/" + name_or_path + ".yaml";
+  if (auto embedded = embedded_resource(builtin)) return parse_sop(*embedded, builtin, registry, prompts);
+  std::vector<std::string> names;
+  for (const auto& [path, _] : embedded_resources()) {
+    if (path.starts_with("sop/")) names.push_back(std::filesystem::path(std::string(path)).stem().string());
+  }
+  return make_error("sop", fmt::format("SOP '{}' is neither a file nor a built-in SOP (built-in: {})", name_or_path,
+                                       fmt::join(names, ", ")));
+}
+
+}  // namespace agentco

@@ -1,0 +1,63 @@
+// The SOP: which roles a run has, what each watches, which actions it runs, and the
+// actions' templates and schemas. Loaded from YAML and validated before any model call.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actions/structured_output.hpp"
+#include "core/result.hpp"
+
+namespace agentco {
+
+class ActionRegistry;
+class PromptLibrary;
+
+struct ActionSpec {
+  std::string name;    // e.g. "WritePRD"; also the cause_by of what it publishes
+  std::string type;    // a registered action type, e.g. "document", "write_code"
+  std::string prompt;  // template name under actions/prompts/ (without .txt)
+  OutputSchema schema;            // for structured actions
+  nlohmann::json params = nlohmann::json::object();  // the type's own keys
+  int line = 0;                   // where it is defined, for messages
+};
+
+enum class ReactMode { kByOrder, kReact };
+
+struct RoleSpec {
+  std::string name;     // address, e.g. "Alice"
+  std::string profile;  // e.g. "Product Manager"
+  std::string goal;
+  std::string constraints;
+  std::vector<std::string> actions;
+  std::vector<std::string> watch;
+  ReactMode react_mode = ReactMode::kByOrder;
+  int max_react_loop = 5;
+  int max_turns = 0;    // 0: unbounded (only allowed outside cycles)
+  std::string model;    // per-role model override; empty: the run's model
+  int line = 0;
+};
+
+struct Sop {
+  std::string name;
+  std::string description;
+  std::string source;  // file path or "built-in sop/<name>.yaml"
+  std::vector<RoleSpec> roles;
+  std::map<std::string, ActionSpec> actions;
+
+  const ActionSpec* action(const std::string& name) const;
+};
+
+// Loads `name_or_path`: a path to a YAML file, or the name of a built-in SOP
+// ("software_company"). Validates against the registered action types and the prompt
+// library; every error names file:line and says what to change.
+Result<Sop> load_sop(const std::string& name_or_path, const ActionRegistry& registry,
+                     const PromptLibrary& prompts);
+
+// Same, from YAML text (source_name is used in messages).
+Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_name,
+                      const ActionRegistry& registry, const PromptLibrary& prompts);
+
+}  // namespace agentco

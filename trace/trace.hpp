@@ -1,0 +1,67 @@
+// run.jsonl: the append-only trace of a run (see trace/SCHEMA.md).
+//
+// One JSON object a line. Every record carries "seq" (1, 2, ...), "ts" (ISO 8601 UTC),
+// "type", its own fields, and last "crc": the CRC-32 (8 hex digits) of the line's bytes
+// before `,"crc":...` with a closing '}' appended. A reader trusts a line only when its
+// checksum matches; a torn last line (crash mid-write) is dropped with a warning.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace agentco {
+
+inline constexpr int kTraceSchemaVersion = 1;
+
+// Serializes a record (which must be a JSON object without "crc") to one line with its
+// checksum, without the trailing newline. Throws std::invalid_argument for anything else.
+std::string seal_trace_record(const nlohmann::json& record);
+
+// Parses one line and verifies its checksum. Error code "trace" on bad JSON, missing or
+// wrong crc.
+Result<nlohmann::json> open_trace_record(std::string_view line);
+
+// Appends records, each flushed to the OS as soon as it is written. Not thread-safe.
+class TraceWriter {
+ public:
+  // Opens `file` for appending (creating it); when it already holds records, numbering
+  // continues after the last valid one (a torn tail is truncated away first).
+  static Result<std::unique_ptr<TraceWriter>> open(const std::filesystem::path& file);
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  // Adds seq, ts and type to `fields` (an object; anything else is wrapped as {"value": ...}),
+  // seals and writes it. Returns the seq. When the line cannot be written (disk full), the
+  // file is cut back to where it was and std::runtime_error is thrown.
+  std::uint64_t append(std::string_view type, nlohmann::json fields);
+  std::uint64_t last_seq() const { return seq_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  TraceWriter(std::filesystem::path path, std::FILE* file, std::uint64_t seq);
+  std::filesystem::path path_;
+  std::FILE* file_;
+  std::uint64_t seq_;
+};
+
+struct TraceContents {
+  std::vector<nlohmann::json> records;
+  std::vector<std::string> warnings;  // e.g. "dropped a torn last record at line 57"
+  std::size_t valid_bytes = 0;        // length of the prefix holding only valid records
+};
+
+// Reads a whole trace. A bad last line is dropped with a warning; a bad line before the
+// last is an error naming the line; a run_start whose schema_version is newer than
+// kTraceSchemaVersion is an error saying which version this binary reads.
+Result<TraceContents> read_trace(const std::filesystem::path& file);
+
+}  // namespace agentco
