@@ -17,9 +17,7 @@ constexpr std::string_view kThinkOpen = "<think>";
 constexpr std::string_view kThinkClose = "</think>";
 constexpr std::string_view kFence = "```";
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 std::string_view trim_left(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -79,8 +77,7 @@ bool is_fence_line(std::string_view line) { return trim_left(line).starts_with(k
 // A closing fence: only backticks (at least `ticks` of them) on the line.
 bool is_closing_fence(std::string_view line, std::size_t ticks) {
   line = trim(line);
-  return line.size() >= ticks &&
-         std::all_of(line.begin(), line.end(), [](char c) { return c == '`'; });
+  return line.size() >= ticks && std::all_of(line.begin(), line.end(), [](char c) { return c == '`'; });
 }
 
 // Text found around the JSON object: code fence lines, and anything else ("chatter").
@@ -137,8 +134,7 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
 // Number of trailing bytes that form an incomplete UTF-8 sequence (a reply cut mid-character).
 std::size_t incomplete_utf8_tail(std::string_view s) {
   std::size_t back = 0;
-  while (back < s.size() && back < 4 &&
-         (static_cast<unsigned char>(s[s.size() - 1 - back]) & 0xC0) == 0x80) {
+  while (back < s.size() && back < 4 && (static_cast<unsigned char>(s[s.size() - 1 - back]) & 0xC0) == 0x80) {
     ++back;
   }
   if (back == s.size()) return 0;
@@ -172,9 +168,9 @@ Repaired repair_json(std::string_view in) {
   bool in_string = false;
   bool string_is_key = false;
   bool escape = false;
-  std::size_t unicode_left = 0;      // hex digits still expected after "\u"
-  std::size_t escape_at = 0;         // out index of the backslash of the current escape
-  std::size_t last_good = 0;         // out prefix that is a complete value or an open bracket
+  std::size_t unicode_left = 0;  // hex digits still expected after "\u"
+  std::size_t escape_at = 0;     // out index of the backslash of the current escape
+  std::size_t last_good = 0;     // out prefix that is a complete value or an open bracket
   std::size_t control_chars = 0, trailing_commas = 0, py_literals = 0, comments = 0;
 
   auto is_word_char = [](char c) {
@@ -212,11 +208,21 @@ Repaired repair_json(std::string_view in) {
       } else if (uc < 0x20) {
         ++control_chars;
         switch (c) {
-          case '\n': out += "\\n"; break;
-          case '\r': out += "\\r"; break;
-          case '\t': out += "\\t"; break;
-          case '\b': out += "\\b"; break;
-          case '\f': out += "\\f"; break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\r':
+            out += "\\r";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
+          case '\b':
+            out += "\\b";
+            break;
+          case '\f':
+            out += "\\f";
+            break;
           default: {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(uc));
@@ -290,7 +296,8 @@ Repaired repair_json(std::string_view in) {
 
   Repaired result;
   if (control_chars > 0) {
-    result.notes.push_back("escaped " + plural(control_chars, "raw control character", "raw control characters") +
+    result.notes.push_back("escaped " +
+                           plural(control_chars, "raw control character", "raw control characters") +
                            " inside strings");
   }
   if (trailing_commas > 0) {
@@ -326,9 +333,10 @@ Repaired repair_json(std::string_view in) {
     }
     return body + closers();
   };
-  std::string bracket_note =
-      stack.empty() ? std::string() : "closed " + plural(stack.size(), "unclosed bracket", "unclosed brackets") +
-                                          " at the end of a truncated reply";
+  std::string bracket_note = stack.empty()
+                                 ? std::string()
+                                 : "closed " + plural(stack.size(), "unclosed bracket", "unclosed brackets") +
+                                       " at the end of a truncated reply";
   if (!in_string || !string_is_key) {
     std::string keep = out;
     if (in_string) {
@@ -397,8 +405,7 @@ class ParseErrorCatcher : public nlohmann::json_sax<json> {
   bool end_object() override { return true; }
   bool start_array(std::size_t) override { return true; }
   bool end_array() override { return true; }
-  bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
     position_ = position;
     message_ = ex.what();
     return false;
@@ -514,15 +521,23 @@ Result<Located> locate_json(std::string_view text, std::vector<std::string>& rep
 
 std::string kind_name(const json& value) {
   switch (value.type()) {
-    case json::value_t::string: return "string";
+    case json::value_t::string:
+      return "string";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "number";
-    case json::value_t::boolean: return "boolean";
-    case json::value_t::null: return "null";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "binary";
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::boolean:
+      return "boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "binary";
   }
 }
 
@@ -562,8 +577,7 @@ std::optional<std::string> type_problem(const json& value, std::string_view type
       if (!row.is_array()) return "but item [" + std::to_string(i) + "] is " + kind_name(row);
       for (std::size_t j = 0; j < row.size(); ++j) {
         if (!row[j].is_string()) {
-          return "but item [" + std::to_string(i) + "][" + std::to_string(j) + "] is " +
-                 kind_name(row[j]);
+          return "but item [" + std::to_string(i) + "][" + std::to_string(j) + "] is " + kind_name(row[j]);
         }
       }
     }
@@ -670,7 +684,8 @@ std::string format_instructions(const OutputSchema& schema) {
   nlohmann::ordered_json example = nlohmann::ordered_json::object();
   for (const auto& field : schema.fields) {
     std::string instruction = field.instruction;
-    std::replace_if(instruction.begin(), instruction.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::replace_if(
+        instruction.begin(), instruction.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     instruction = std::string(trim(instruction));
     if (!field.required) instruction += instruction.empty() ? "(optional)" : " (optional)";
     out += "- " + field.name + ": " + field.type;

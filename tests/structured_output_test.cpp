@@ -184,8 +184,8 @@ TEST(ExtractStructured, ClosesBracesAndBracketsOfATruncatedReply) {
 }
 
 TEST(ExtractStructured, KeepsTheTextOfAStringCutOffByTruncation) {
-  auto r = extract_structured("[CONTENT]{\"Project Name\": \"snake\", \"Product Goals\": [\"be fun\", \"be fa",
-                              kProjectSchema);
+  auto r = extract_structured(
+      "[CONTENT]{\"Project Name\": \"snake\", \"Product Goals\": [\"be fun\", \"be fa", kProjectSchema);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->value["Product Goals"][1], "be fa");
   EXPECT_TRUE(has_repair(*r, "closed a string cut off"));
@@ -224,7 +224,8 @@ TEST(ExtractStructured, RecoversAnObjectFromEveryTruncationOfAReply) {
 }
 
 TEST(ExtractStructured, ReplacesPythonLiteralsOutsideStrings) {
-  auto r = extract_structured("[CONTENT]{\"a\": None, \"b\": True, \"c\": False, \"d\": \"None True\"}[/CONTENT]", {});
+  auto r = extract_structured(
+      "[CONTENT]{\"a\": None, \"b\": True, \"c\": False, \"d\": \"None True\"}[/CONTENT]", {});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(r->value["a"].is_null());
   EXPECT_EQ(r->value["b"], true);
@@ -234,8 +235,8 @@ TEST(ExtractStructured, ReplacesPythonLiteralsOutsideStrings) {
 }
 
 TEST(ExtractStructured, RemovesCommentsOutsideStrings) {
-  auto r = extract_structured("[CONTENT]{\n  \"url\": \"http://x.y/*z*/\", // the site\n  /* n */ \"n\": 1\n}[/CONTENT]",
-                              {});
+  auto r = extract_structured(
+      "[CONTENT]{\n  \"url\": \"http://x.y/*z*/\", // the site\n  /* n */ \"n\": 1\n}[/CONTENT]", {});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->value["url"], "http://x.y/*z*/");
   EXPECT_TRUE(has_repair(*r, "removed 2 comments")) << joined(r->repairs);
@@ -286,7 +287,7 @@ TEST(ExtractStructured, QuotesBrokenUtf8InAnErrorAsValidUtf8) {
 TEST(ExtractStructured, NeverThrowsOnRandomInput) {
   const std::string_view alphabet = "{}[]\",:\\ \n\tabcNoneTrue0123456789-./*`";
   const std::vector<std::string_view> pieces = {"[CONTENT]", "[/CONTENT]", "```json\n", "<think>",
-                                                "</think>", "\\u12", "\xc3", "\xe2\x82"};
+                                                "</think>",  "\\u12",      "\xc3",      "\xe2\x82"};
   std::uint32_t seed = 12345;
   auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
   for (int round = 0; round < 3000; ++round) {
@@ -325,9 +326,10 @@ TEST(StructuredValidation, ReportsAMissingRequiredKey) {
 }
 
 TEST(StructuredValidation, ReportsEveryProblemInOneMessage) {
-  OutputSchema schema{{field("File list", "list[str]"), field("Task list", "list[str]"),
-                       field("Anything UNCLEAR", "str")}};
-  auto r = extract_structured("[CONTENT]{\"Task list\": \"main.py\", \"Anything UNCLEAR\": 3}[/CONTENT]", schema);
+  OutputSchema schema{
+      {field("File list", "list[str]"), field("Task list", "list[str]"), field("Anything UNCLEAR", "str")}};
+  auto r =
+      extract_structured("[CONTENT]{\"Task list\": \"main.py\", \"Anything UNCLEAR\": 3}[/CONTENT]", schema);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message,
             "missing key \"File list\"; key \"Task list\" must be list[str], got string; "
@@ -343,9 +345,11 @@ TEST(StructuredValidation, RejectsANonStringItemInAStringList) {
 
 TEST(StructuredValidation, ReportsANumberInsideAListOfLists) {
   OutputSchema schema{{field("Requirement Pool", "list[list[str]]")}};
-  auto r = extract_structured("[CONTENT]{\"Requirement Pool\": [[\"P0\", \"a\"], [\"P1\", 2]]}[/CONTENT]", schema);
+  auto r =
+      extract_structured("[CONTENT]{\"Requirement Pool\": [[\"P0\", \"a\"], [\"P1\", 2]]}[/CONTENT]", schema);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "key \"Requirement Pool\" must be list[list[str]], but item [1][1] is integer");
+  EXPECT_EQ(r.error().message,
+            "key \"Requirement Pool\" must be list[list[str]], but item [1][1] is integer");
 }
 
 TEST(StructuredValidation, ReportsAStringWhereAListOfListsBelongs) {
@@ -394,7 +398,8 @@ TEST(StructuredValidation, AcceptsOnlyBooleansAsBool) {
 
 TEST(StructuredValidation, ChecksListAndObjectKinds) {
   OutputSchema schema{{field("l", "list"), field("o", "object")}};
-  EXPECT_TRUE(extract_structured("[CONTENT]{\"l\": [1, \"a\", {}], \"o\": {\"k\": 1}}[/CONTENT]", schema).ok());
+  EXPECT_TRUE(
+      extract_structured("[CONTENT]{\"l\": [1, \"a\", {}], \"o\": {\"k\": 1}}[/CONTENT]", schema).ok());
   auto r = extract_structured("[CONTENT]{\"l\": {}, \"o\": []}[/CONTENT]", schema);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "key \"l\" must be list, got object; key \"o\" must be object, got array");
@@ -418,7 +423,8 @@ TEST(StructuredValidation, AllowsAnOptionalKeyToBeMissingOrNullButNotOfTheWrongT
 
 TEST(StructuredValidation, KeepsUnknownExtraKeys) {
   auto r = extract_structured(
-      "[CONTENT]{\"Project Name\": \"x\", \"Product Goals\": [], \"Extra\": {\"k\": 1}}[/CONTENT]", kProjectSchema);
+      "[CONTENT]{\"Project Name\": \"x\", \"Product Goals\": [], \"Extra\": {\"k\": 1}}[/CONTENT]",
+      kProjectSchema);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->value["Extra"]["k"], 1);
 }
@@ -435,7 +441,8 @@ TEST(StructuredValidation, KnowsExactlyTheDocumentedTypeNames) {
   for (auto type : {"str", "int", "float", "bool", "list[str]", "list[list[str]]", "list", "object"}) {
     EXPECT_TRUE(is_known_field_type(type)) << type;
   }
-  for (auto type : {"", "string", "List[str]", "list[int]", "dict"}) EXPECT_FALSE(is_known_field_type(type)) << type;
+  for (auto type : {"", "string", "List[str]", "list[int]", "dict"})
+    EXPECT_FALSE(is_known_field_type(type)) << type;
 }
 
 // ---- format_instructions --------------------------------------------------------------------
@@ -504,12 +511,14 @@ TEST(ExtractCode, TakesAnUnterminatedFinalFenceToTheEnd) {
 }
 
 TEST(ExtractCode, IgnoresFencesInsideThinkBlocks) {
-  EXPECT_EQ(extract_code("<think>```python\nlong draft that is not the answer\n```</think>\n```python\nx = 1\n```"),
-            "x = 1\n");
+  EXPECT_EQ(
+      extract_code("<think>```python\nlong draft that is not the answer\n```</think>\n```python\nx = 1\n```"),
+      "x = 1\n");
 }
 
 TEST(ExtractCode, KeepsShorterFenceLinesInsideALongerFence) {
-  EXPECT_EQ(extract_code("````markdown\n# Title\n```python\nx = 1\n```\n````"), "# Title\n```python\nx = 1\n```\n");
+  EXPECT_EQ(extract_code("````markdown\n# Title\n```python\nx = 1\n```\n````"),
+            "# Title\n```python\nx = 1\n```\n");
 }
 
 // ---- the real replies in MetaGPT's cache ----------------------------------------------------
