@@ -1,0 +1,67 @@
+// FakeLlmServer: an OpenAI-compatible HTTP server on 127.0.0.1 for tests and benchmarks.
+// Speaks GET /v1/models and POST /v1/chat/completions (streaming SSE and not), scripted by
+// YAML rules; can inject faults and latency. Runs its own io_context on a background
+// thread; thread-safe to start/stop from the test thread.
+//
+// Script (YAML):
+//   models: [gpt-4o-mini, mock-model]          # what /v1/models lists (default: [fake-model])
+//   require_key: sk-test                        # optional: 401 unless "Authorization: Bearer sk-test"
+//   latency: {first_token_ms: 500, tokens_per_second: 50}   # optional, for every reply
+//   rules:                                      # first match wins; each rule may be limited
+//     - match: {role: Engineer, action: WriteCode, regex: "game\\.py", model: ...}
+//       times: 1                                # optional: rule applies this many times, then is skipped
+//       reply: "text"                           # or: reply_fixture: 203 (rsp_cache.json index)
+//       fault: none | http_429 | http_500 | http_502 | stall_before_first_byte |
+//              stall_mid_stream | reset_mid_stream | malformed_sse | finish_length |
+//              empty_reply | invalid_content_json
+//       retry_after: 1                          # seconds, for http_429
+//       stall_ms: 3000                          # for the stall faults
+//     - reply: "default answer"                 # a rule without match matches everything
+// Matching: role/action compare with the X-Agentco-Role / X-Agentco-Action request headers
+// (sent by agentco's client) or, when absent, with "Role: <name>" / "Action: <name>" markers;
+// regex is searched in the last user message; model compares with the request's model.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace agentco::testing {
+
+struct FakeRequestLog {
+  std::string method, target;
+  nlohmann::json body;          // parsed request body (null for GET)
+  std::string role, action;     // from headers
+  std::string authorization;    // the Authorization header as received
+  int rule_index = -1;          // which rule answered (-1: none/default 404)
+};
+
+class FakeLlmServer {
+ public:
+  // Starts listening on 127.0.0.1:port (0 = any free port). `script_yaml` is the YAML text
+  // above; `fixtures_path` (optional) is rsp_cache.json for reply_fixture. Throws
+  // std::runtime_error on a bad script or bind failure.
+  FakeLlmServer(const std::string& script_yaml, const std::string& fixtures_path = {},
+                std::uint16_t port = 0);
+  // Optional TLS: PEM certificate chain and key; then it speaks HTTPS only.
+  FakeLlmServer(const std::string& script_yaml, const std::string& cert_pem, const std::string& key_pem,
+                const std::string& fixtures_path, std::uint16_t port);
+  ~FakeLlmServer();  // stops and joins
+
+  std::uint16_t port() const;
+  std::string base_url() const;  // "http://127.0.0.1:PORT/v1" (https for TLS)
+  std::vector<FakeRequestLog> requests() const;  // every request served so far
+  std::size_t chat_requests() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Makes a self-signed certificate for CN=localhost with SAN DNS:localhost, IP:127.0.0.1
+// (OpenSSL 3, EC key). Returns {cert_pem, key_pem}.
+std::pair<std::string, std::string> make_self_signed_certificate();
+
+}  // namespace agentco::testing
