@@ -33,6 +33,7 @@ struct ActionOutput {
   std::string content;
   nlohmann::json payload;
   std::vector<std::string> send_to;
+  bool publish = true;  // false: nothing to say (e.g. a fix that was not needed)
 };
 
 class Action {

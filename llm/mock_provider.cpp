@@ -82,6 +82,11 @@ nlohmann::json field_value(const std::string& name, const std::string& type, con
   }
   if (name == "Required packages" || name == "Required Other language third-party packages") return nlohmann::json::array();
   if (name == "Anything UNCLEAR" || name == "Full API spec") return "";
+  if (name == "TODOs") return nlohmann::json::array();
+  if (name == "Summary") return "Mock summary: main runs " + core + ", which uses utils and config.";
+  if (name == "Decision") return "give_up";
+  if (name == "File") return "";
+  if (name == "Reason") return "the mock model cannot debug";
   if (type == "str") return fmt::format("Mock {} for: {}", name, idea);
   if (type == "int") return 1;
   if (type == "float") return 0.5;
@@ -141,7 +146,16 @@ std::string MockProvider::reply_for(const ChatRequest& request) {
     }
     return "[CONTENT]\n" + doc.dump(4) + "\n[/CONTENT]";
   }
-  if (kind == "code") {
+  if (kind == "review") {
+    return "## Code Review: " + hints.value("file", std::string()) +
+           "\n1. Yes (mock review).\n\n## Actions\nnone\n\n## Code Review Result\nLGTM";
+  }
+  if (kind == "manual") {
+    std::string slug = project_slug(idea);
+    return "# " + slug + "\n\n" + std::string(kMockNote) + ".\n\nRequirement: " + idea +
+           "\n\n## Run\n\n```sh\npython3 main.py\n```\n\n## Test\n\n```sh\npython3 -m unittest discover -s tests\n```\n";
+  }
+  if (kind == "code" || kind == "rewrite") {
     std::vector<std::string> deps;
     if (hints.contains("depends_on")) deps = hints["depends_on"].get<std::vector<std::string>>();
     return "```python\n" + module_code(hints.value("file", "module.py"), deps, idea) + "```";

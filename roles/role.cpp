@@ -35,6 +35,14 @@ void Role::stop() {
   }
 }
 
+bool Role::answers(const ActionSpec& action, const std::vector<MessagePtr>& news) {
+  if (action.on.empty()) return true;
+  for (const auto& m : news) {
+    if (std::find(action.on.begin(), action.on.end(), m->cause_by) != action.on.end()) return true;
+  }
+  return false;
+}
+
 asio::awaitable<void> Role::run() {
   for (;;) {
     auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
@@ -62,6 +70,7 @@ asio::awaitable<void> Role::react(const std::vector<MessagePtr>& news) {
   if (spec_.react_mode == ReactMode::kByOrder) {
     for (std::size_t i = 0; i < actions_.size(); ++i) {
       if (run_.stop.requested()) co_return;
+      if (!answers(*actions_[i].first, news)) continue;
       bool ok = co_await run_action(i, news);
       if (!ok) co_return;
     }
@@ -96,6 +105,7 @@ asio::awaitable<bool> Role::run_action(std::size_t index, const std::vector<Mess
     co_return false;
   }
   run_.trace.append("action_end", {{"role", spec_.name}, {"action", spec.name}, {"ok", true}});
+  if (!out->publish) co_return true;
   Message message;
   message.content = std::move(out->content);
   message.payload = std::move(out->payload);

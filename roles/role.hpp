@@ -1,7 +1,8 @@
 // Role: an actor. One coroutine over a bounded inbox; it observes the messages it watches
 // or that are addressed to it, reacts by running actions, and publishes what they produce.
 //
-// React modes: by_order runs the role's actions in sequence on every turn; react asks the
+// React modes: by_order runs the role's actions in sequence on every turn (an action with
+// `on:` only when the turn's messages include one of those cause_by names); react asks the
 // model to pick the next action from a numbered list until it answers -1 or the role has
 // taken max_react_loop steps. Each turn counts against the run's --max-rounds.
 // Single-threaded: lives on the run's io_context.
@@ -42,6 +43,7 @@ class Role : public Mailbox {
   int turns() const { return turns_; }
 
  private:
+  static bool answers(const ActionSpec& action, const std::vector<MessagePtr>& news);
   boost::asio::awaitable<void> react(const std::vector<MessagePtr>& news);
   boost::asio::awaitable<bool> run_action(std::size_t index, const std::vector<MessagePtr>& news);
   boost::asio::awaitable<long> choose_action(const std::vector<MessagePtr>& news, const std::vector<std::string>& done);

@@ -169,6 +169,9 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
       {"files", summary.files},
       {"lines_of_code", summary.lines_of_code},
       {"commits", run.workspace.log().size()},
+      {"test_lines", summary.test_lines},
+      {"review_rounds", run.documents.count("review_rounds") ? run.documents["review_rounds"] : nlohmann::json(0)},
+      {"verdict", run.documents.count("qa_verdict") ? run.documents["qa_verdict"] : nlohmann::json(nullptr)},
   };
   run.trace.append("run_end", {{"reason", outcome.reason},
                                {"detail", outcome.detail},

@@ -160,6 +160,19 @@ void check_graph(const Sop& sop, Problems& problems) {
       }
     }
   }
+  for (const auto& [name, action] : sop.actions) {
+    for (const auto& trigger : action.on) {
+      if (trigger != kUserRequirement && !producers.count(trigger)) {
+        problems.add(action.line, fmt::format("action {} answers '{}' (on:), which no role produces", name, trigger));
+      }
+    }
+  }
+  for (const auto& [name, action] : sop.actions) {
+    if (!action.params.contains("fixer")) continue;
+    std::string fixer = action.params["fixer"].is_string() ? action.params["fixer"].get<std::string>() : "";
+    bool found = std::any_of(sop.roles.begin(), sop.roles.end(), [&](const RoleSpec& r) { return r.name == fixer; });
+    if (!found) problems.add(action.line, fmt::format("action {}: fixer '{}' is not a role of this SOP", name, fixer));
+  }
   if (!sop.roles.empty() && !anyone_starts) {
     problems.add(0, fmt::format("no role watches {}, so nothing would start the run", kUserRequirement));
   }
@@ -246,10 +259,11 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
                                    fmt::join(registry.names(), ", ")));
           continue;
         }
-        std::set<std::string> allowed{"type", "prompt", "schema", "description"};
+        std::set<std::string> allowed{"type", "prompt", "schema", "description", "on"};
         allowed.insert(type->param_keys.begin(), type->param_keys.end());
         check_keys(def, allowed, "action " + spec.name, problems);
         spec.prompt = scalar(def["prompt"], "prompt", problems);
+        spec.on = string_list(def["on"], "on", problems);
         if (type->needs_prompt && spec.prompt.empty()) {
           problems.add(kv.first, fmt::format("action {} needs 'prompt:' (a template name under actions/prompts/)", spec.name));
         } else if (!spec.prompt.empty() && !prompts.find(spec.prompt)) {
@@ -262,7 +276,12 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
                                              spec.name, spec.type));
         }
         for (const auto& key : type->param_keys) {
-          if (def[key].IsDefined()) spec.params[key] = yaml_to_json(def[key]);
+          if (!def[key].IsDefined()) continue;
+          spec.params[key] = yaml_to_json(def[key]);
+          if (key.ends_with("_prompt") && !prompts.find(spec.params[key].get<std::string>())) {
+            problems.add(def[key], fmt::format("action {}: {} template '{}' not found", spec.name, key,
+                                               spec.params[key].get<std::string>()));
+          }
         }
         sop.actions[spec.name] = std::move(spec);
       }

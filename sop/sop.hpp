@@ -21,6 +21,8 @@ struct ActionSpec {
   std::string prompt;  // template name under actions/prompts/ (without .txt)
   OutputSchema schema;            // for structured actions
   nlohmann::json params = nlohmann::json::object();  // the type's own keys
+  // The messages (cause_by names) this action answers; empty: every turn of its role.
+  std::vector<std::string> on;
   int line = 0;                   // where it is defined, for messages
 };
 

@@ -1,0 +1,104 @@
+#include "actions/manual_action.hpp"
+
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "actions/ask.hpp"
+#include "actions/code_plan.hpp"
+#include "actions/document_action.hpp"
+#include "environment/run_context.hpp"
+
+namespace agentco {
+namespace {
+
+bool looks_like_package(const std::string& p) {
+  // "No third-party dependencies required" and other prose are not packages.
+  static const std::regex kPackage(R"(^[A-Za-z0-9_.\-\[\]@/]+\s*((==|>=|<=|~=|!=|>|<|@|\^|~)\s*[A-Za-z0-9_.*\-]+)?\s*$)");
+  return std::regex_match(p, kPackage);
+}
+
+class ManualAction : public Action {
+ public:
+  explicit ManualAction(const ActionSpec& spec) : spec_(spec) {}
+
+  boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
+    TemplateVars vars;
+    add_document_vars(ctx, vars);
+    auto prompt = render_action_prompt(ctx, vars);
+    if (!prompt) co_return prompt.error();
+    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "manual"}});
+    Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+    if (!reply) co_return reply.error();
+    std::string readme = strip_think(reply->text);
+    // A reply wrapped whole in a ```markdown fence: unwrap it.
+    if (readme.starts_with("```")) readme = extract_code(readme);
+    if (!readme.empty() && readme.back() != '\n') readme += '\n';
+
+    std::vector<std::string> paths;
+    if (auto w = ctx.run.write_file(ctx.role.name, "README.md", readme)) paths.push_back(w->path);
+
+    nlohmann::json prd, tasks;
+    if (auto it = ctx.run.documents.find("prd"); it != ctx.run.documents.end()) prd = it->second;
+    if (auto it = ctx.run.documents.find("tasks"); it != ctx.run.documents.end()) tasks = it->second;
+    std::string language = "Python";
+    std::string name = "project";
+    if (prd.is_object()) {
+      language = prd.value("Programming Language", language);
+      name = prd.value("Project Name", name);
+    }
+    std::vector<std::string> packages;
+    if (tasks.is_object() && tasks.contains("Required packages") && tasks["Required packages"].is_array()) {
+      for (const auto& p : tasks["Required packages"]) {
+        if (p.is_string() && looks_like_package(p.get<std::string>())) packages.push_back(p.get<std::string>());
+      }
+    }
+    std::string manifest_path;
+    std::string manifest = dependency_manifest(language, name, packages, manifest_path);
+    if (!manifest_path.empty() && !ctx.run.workspace.exists(manifest_path)) {
+      if (auto w = ctx.run.write_file(ctx.role.name, manifest_path, manifest)) paths.push_back(w->path);
+    }
+    (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")", spec_.name + ": README.md", paths);
+    ActionOutput out;
+    out.content = "Wrote the user manual (README.md)";
+    if (!manifest_path.empty()) out.content += " and " + manifest_path;
+    out.payload = {{"files", paths}};
+    co_return out;
+  }
+
+ private:
+  ActionSpec spec_;
+};
+
+}  // namespace
+
+std::string dependency_manifest(const std::string& language, const std::string& project_name,
+                                const std::vector<std::string>& packages, std::string& path) {
+  const std::string key = language_key(language);
+  if (key == "python") {
+    path = "requirements.txt";
+    std::string text;
+    for (const auto& p : packages) text += p + "\n";
+    return text;
+  }
+  if (key == "javascript") {
+    path = "package.json";
+    nlohmann::json deps = nlohmann::json::object();
+    static const std::regex kSplit(R"(^(@?[^@=<>~^\s]+)\s*(?:@|==|>=|\^|~)?\s*(.*)$)");
+    for (const auto& p : packages) {
+      std::smatch m;
+      if (std::regex_match(p, m, kSplit)) deps[m[1].str()] = m[2].str().empty() ? "*" : m[2].str();
+    }
+    nlohmann::json pkg = {{"name", project_name}, {"version", "0.1.0"}, {"private", true},
+                          {"scripts", {{"test", "node --test tests/"}}}, {"dependencies", deps}};
+    return pkg.dump(2) + "\n";
+  }
+  path.clear();
+  return "";
+}
+
+std::unique_ptr<Action> make_manual_action(const ActionSpec& spec) {
+  return std::make_unique<ManualAction>(spec);
+}
+
+}  // namespace agentco

@@ -1,0 +1,351 @@
+#include "actions/run_tests.hpp"
+
+#include <filesystem>
+#include <regex>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "actions/ask.hpp"
+#include "actions/code_plan.hpp"
+#include "actions/document_action.hpp"
+#include "environment/process_runner.hpp"
+#include "environment/run_context.hpp"
+
+namespace agentco {
+namespace {
+
+struct Execution {
+  std::string name;     // "tests/test_game.py" or "program"
+  std::string command;  // for people
+  ProcessResult result;
+  TestCounts counts;
+};
+
+std::string language_of(const ActionContext& ctx) {
+  for (const auto& m : ctx.memory) {
+    if (m->payload.is_object() && m->payload.contains("language")) return m->payload["language"].get<std::string>();
+  }
+  return "Python";
+}
+
+std::vector<std::string> string_list(const nlohmann::json& v) {
+  std::vector<std::string> out;
+  if (v.is_array()) {
+    for (const auto& s : v) {
+      if (s.is_string()) out.push_back(s.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// The file that starts the program, by language.
+std::string entry_point(const ActionContext& ctx, const std::string& language) {
+  std::vector<std::string> candidates;
+  if (language == "python") candidates = {"main.py", "app.py", "run.py"};
+  else if (language == "javascript") candidates = {"main.js", "index.js", "app.js"};
+  for (const auto& c : candidates) {
+    if (ctx.run.workspace.exists(c)) return c;
+  }
+  auto design = ctx.run.documents.find("system_design");
+  if (design != ctx.run.documents.end() && design->second.is_object()) {
+    for (const auto& f : string_list(design->second.value("File list", nlohmann::json()))) {
+      if (language_key(f) == language && ctx.run.workspace.exists(f) && !f.starts_with("tests/")) return f;
+    }
+  }
+  return "";
+}
+
+std::string describe(const Execution& e) {
+  const ProcessResult& r = e.result;
+  std::string status;
+  if (!r.started) status = "could not start: " + r.error;
+  else if (r.timed_out) status = fmt::format("still running at the deadline ({:.1f} s), stopped", r.seconds);
+  else if (r.signal) status = fmt::format("killed by signal {}", r.signal);
+  else status = fmt::format("exit code {}", r.exit_code);
+  return fmt::format("$ {}\n[{}; sandbox: {}{}]\n--- stdout ---\n{}\n--- stderr ---\n{}\n", e.command, status, r.sandbox,
+                     r.output_truncated ? "; output truncated" : "", r.stdout_text, r.stderr_text);
+}
+
+class RunTestsAction : public Action {
+ public:
+  explicit RunTestsAction(const ActionSpec& spec) : spec_(spec) {}
+
+  boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
+    const std::string language = language_key(language_of(ctx));
+    const int max_rounds = std::max(1, ctx.run.config.run.test_rounds);
+    for (;;) {
+      int round = ctx.run.documents.count("qa_round") ? ctx.run.documents["qa_round"].get<int>() + 1 : 1;
+      ctx.run.documents["qa_round"] = round;
+      std::vector<Execution> runs;
+      std::vector<std::string> notes;
+      co_await execute(ctx, language, runs, notes);
+
+      int passed = 0, failed = 0;
+      std::string program = "not_run";
+      std::vector<std::string> paths;
+      std::string outputs;
+      for (const auto& e : runs) {
+        passed += e.counts.passed;
+        failed += e.counts.failed;
+        bool ok = e.result.started && !e.result.timed_out && e.result.exit_code == 0 && e.result.signal == 0;
+        if (e.name == "program") {
+          bool error_output = e.result.stderr_text.find("Traceback") != std::string::npos ||
+                              e.result.stderr_text.find("Error") != std::string::npos;
+          if (e.result.timed_out && !error_output) program = "started";
+          else program = ok ? "exited" : "crashed";
+        } else if (!ok && e.counts.failed == 0) {
+          failed += 1;  // the runner itself failed (syntax error, import error, timeout)
+        }
+        std::string text = describe(e);
+        std::string out_path = "test_outputs/" + std::filesystem::path(e.name).filename().string() + ".txt";
+        if (auto w = ctx.run.write_file(ctx.role.name, out_path, text)) paths.push_back(w->path);
+        ctx.run.trace.append("execution", {{"role", ctx.role.name},
+                                           {"name", e.name},
+                                           {"command", e.command},
+                                           {"round", round},
+                                           {"exit_code", e.result.exit_code},
+                                           {"signal", e.result.signal},
+                                           {"timed_out", e.result.timed_out},
+                                           {"started", e.result.started},
+                                           {"seconds", e.result.seconds},
+                                           {"sandbox", e.result.sandbox},
+                                           {"passed", e.counts.passed},
+                                           {"failed", e.counts.failed},
+                                           {"stdout", e.result.stdout_text},
+                                           {"stderr", e.result.stderr_text}});
+        if (!ok || e.counts.failed > 0) outputs += text + "\n";
+      }
+      (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")",
+                           fmt::format("{}: test_outputs (round {})", spec_.name, round), paths);
+
+      bool good = failed == 0 && program != "crashed";
+      nlohmann::json verdict = {{"tests_passed", passed}, {"tests_failed", failed}, {"program", program},
+                                {"rounds", round},        {"notes", notes},       {"language", language}};
+      ctx.run.documents["qa_verdict"] = verdict;
+      ActionOutput out;
+      if (good || runs.empty()) {
+        verdict["decision"] = good && !runs.empty() ? "passed" : "not_run";
+        ctx.run.documents["qa_verdict"] = verdict;
+        out.content = fmt::format("QA round {}: {} tests passed, {} failed; program {}", round, passed, failed, program);
+        out.payload = {{"verdict", verdict}};
+        co_return out;
+      }
+      if (round >= max_rounds) {
+        verdict["decision"] = "rounds_exhausted";
+        ctx.run.documents["qa_verdict"] = verdict;
+        out.content = fmt::format("QA gave up after {} rounds: {} tests passed, {} failed; program {}", round, passed,
+                                  failed, program);
+        out.payload = {{"verdict", verdict}};
+        co_return out;
+      }
+      auto decision = co_await triage(ctx, round, max_rounds, outputs);
+      if (!decision) co_return decision.error();
+      std::string choice = decision->value("Decision", "give_up");
+      std::string file = decision->value("File", "");
+      verdict["decision"] = choice;
+      ctx.run.documents["qa_verdict"] = verdict;
+      if (choice == "fix_test" && file.starts_with("tests/") && ctx.run.workspace.exists(file)) {
+        std::string evidence = outputs + "\n" + decision->value("Reason", std::string());
+        auto fixed = co_await fix_test(ctx, file, evidence);
+        if (!fixed) co_return fixed.error();
+        continue;  // run again
+      }
+      if (choice == "fix_code" && !file.starts_with("tests/") && ctx.run.workspace.exists(file)) {
+        std::string fixer = spec_.params.value("fixer", std::string());
+        out.content = fmt::format("QA round {}: {} tests failed; {} must fix {}", round, failed, fixer, file);
+        out.payload = {{"decision", "fix_code"}, {"file", file},   {"round", round},
+                       {"evidence", decision->value("Reason", "") + "\n\n" + outputs},
+                       {"language", language_of(ctx)}, {"verdict", verdict}};
+        if (!fixer.empty()) out.send_to = {fixer};
+        co_return out;
+      }
+      verdict["decision"] = "give_up";
+      ctx.run.documents["qa_verdict"] = verdict;
+      out.content = fmt::format("QA gave up in round {}: {}", round, decision->value("Reason", std::string("no reason given")));
+      out.payload = {{"verdict", verdict}};
+      co_return out;
+    }
+  }
+
+ private:
+  boost::asio::awaitable<void> execute(ActionContext& ctx, const std::string& language, std::vector<Execution>& runs,
+                                       std::vector<std::string>& notes) {
+    const std::string root = ctx.run.workspace.root().string();
+    std::vector<std::string> tests;
+    auto it = ctx.run.documents.find("tests");
+    if (it != ctx.run.documents.end()) tests = string_list(it->second);
+    auto base = [&](std::vector<std::string> argv, std::chrono::milliseconds deadline) {
+      ProcessSpec spec;
+      spec.argv = std::move(argv);
+      spec.cwd = root;
+      spec.deadline = deadline;
+      spec.env["PYTHONDONTWRITEBYTECODE"] = "1";
+      spec.env["TERM"] = "xterm";
+      return spec;
+    };
+    const std::chrono::milliseconds test_deadline(10000), smoke_deadline(5000);
+    if (language == "python") {
+      if (!program_available("python3")) {
+        notes.push_back("python3 is not installed: the Python tests and program were not run");
+        co_return;
+      }
+      for (const auto& t : tests) {
+        Execution e{t, "python3 -m unittest -v " + t, {}, {}};
+        ProcessSpec spec1 = base({"python3", "-m", "unittest", "-v", t}, test_deadline);
+        e.result = co_await run_process_async(std::move(spec1));
+        e.counts = parse_test_output(language, e.result.stdout_text + "\n" + e.result.stderr_text);
+        runs.push_back(std::move(e));
+      }
+      if (std::string entry = entry_point(ctx, language); !entry.empty()) {
+        Execution e{"program", "python3 " + entry, {}, {}};
+        ProcessSpec spec2 = base({"python3", entry}, smoke_deadline);
+        e.result = co_await run_process_async(std::move(spec2));
+        runs.push_back(std::move(e));
+      }
+    } else if (language == "javascript") {
+      if (!program_available("node")) {
+        notes.push_back("node is not installed: the JavaScript tests and program were not run");
+        co_return;
+      }
+      for (const auto& t : tests) {
+        Execution e{t, "node --test " + t, {}, {}};
+        ProcessSpec spec3 = base({"node", "--test", t}, test_deadline);
+        e.result = co_await run_process_async(std::move(spec3));
+        e.counts = parse_test_output(language, e.result.stdout_text + "\n" + e.result.stderr_text);
+        runs.push_back(std::move(e));
+      }
+      if (std::string entry = entry_point(ctx, language); !entry.empty()) {
+        Execution e{"program", "node " + entry, {}, {}};
+        ProcessSpec spec4 = base({"node", entry}, smoke_deadline);
+        e.result = co_await run_process_async(std::move(spec4));
+        runs.push_back(std::move(e));
+      }
+    } else if (language == "cpp") {
+      if (!program_available("cmake") || !program_available("g++")) {
+        notes.push_back("cmake or g++ is not installed: the C++ project was not built");
+        co_return;
+      }
+      if (!ctx.run.workspace.exists("CMakeLists.txt")) {
+        notes.push_back("the C++ project has no CMakeLists.txt: nothing to build");
+        co_return;
+      }
+      Execution build{"build", "cmake -S . -B build && cmake --build build && ctest --test-dir build", {}, {}};
+      ProcessSpec spec5 = base({"sh", "-c", "cmake -S . -B build >/dev/null && cmake --build build -j2 && ctest --test-dir build --output-on-failure"},
+               std::chrono::milliseconds(120000));
+      build.result = co_await run_process_async(std::move(spec5));
+      build.counts = parse_test_output(language, build.result.stdout_text);
+      runs.push_back(std::move(build));
+    } else {
+      notes.push_back("no test runner for " + language + ": tests were not run");
+    }
+  }
+
+  boost::asio::awaitable<Result<nlohmann::json>> triage(ActionContext& ctx, int round, int max_rounds,
+                                                        const std::string& outputs) {
+    OutputSchema schema{{{"Decision", "str", "fix_code, fix_test or give_up", true},
+                         {"File", "str", "the file to change (a source file for fix_code, a test file for fix_test)", true},
+                         {"Reason", "str", "what is wrong, with the evidence", true}}};
+    std::vector<std::string> code_files, test_files;
+    if (auto it = ctx.run.documents.find("code"); it != ctx.run.documents.end() && it->second.is_object()) {
+      for (const auto& [path, _] : it->second.items()) code_files.push_back(path);
+    }
+    if (auto it = ctx.run.documents.find("tests"); it != ctx.run.documents.end()) test_files = string_list(it->second);
+    TemplateVars vars;
+    add_document_vars(ctx, vars);
+    vars.emplace_back("code_files", fmt::format("{}", fmt::join(code_files, "\n")));
+    vars.emplace_back("test_files", fmt::format("{}", fmt::join(test_files, "\n")));
+    vars.emplace_back("outputs", outputs.size() > 12000 ? outputs.substr(0, 12000) + "\n[cut]" : outputs);
+    vars.emplace_back("round", std::to_string(round));
+    vars.emplace_back("max_rounds", std::to_string(max_rounds));
+    vars.emplace_back("format", format_instructions(schema));
+    auto prompt = render_action_prompt(ctx, vars, spec_.params.value("triage_prompt", std::string("triage_tests")));
+    if (!prompt) co_return prompt.error();
+    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "triage"}, {"round", round}});
+    Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(request), schema);
+    if (!reply) {
+      if (reply.error().code == "parse") co_return nlohmann::json{{"Decision", "give_up"}, {"Reason", reply.error().message}};
+      co_return reply.error();
+    }
+    co_return reply->value;
+  }
+
+  boost::asio::awaitable<Result<std::string>> fix_test(ActionContext& ctx, const std::string& file,
+                                                       const std::string& evidence) {
+    auto current = ctx.run.workspace.read(file);
+    if (!current) co_return current.error();
+    TemplateVars vars;
+    add_document_vars(ctx, vars);
+    vars.emplace_back("file", file);
+    vars.emplace_back("task", "A unit test file.");
+    vars.emplace_back("language", language_of(ctx));
+    vars.emplace_back("dependencies", "(see the design)");
+    vars.emplace_back("shared_knowledge", "");
+    vars.emplace_back("code", *current);
+    vars.emplace_back("feedback", "The test is wrong; make it test what the design promises.\n\n" + evidence);
+    auto prompt = render_action_prompt(ctx, vars, spec_.params.value("test_prompt", std::string("rewrite_code")));
+    if (!prompt) co_return prompt.error();
+    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "test"}, {"file", file}, {"test_file", file}});
+    Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+    if (!reply) co_return reply.error();
+    std::string code = extract_code(reply->text);
+    if (!code.empty() && code.back() != '\n') code += '\n';
+    auto written = ctx.run.write_file(ctx.role.name, file, code);
+    if (!written) co_return written.error();
+    (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")", fmt::format("FixTest: {}", file), {written->path});
+    co_return written->path;
+  }
+
+  ActionSpec spec_;
+};
+
+}  // namespace
+
+TestCounts parse_test_output(const std::string& language, const std::string& output) {
+  TestCounts counts;
+  std::smatch m;
+  if (language == "python") {
+    static const std::regex kRan(R"(Ran (\d+) tests?)");
+    static const std::regex kFailed(R"(FAILED \(([^)]*)\))");
+    static const std::regex kPytest(R"((\d+) passed)");
+    static const std::regex kPytestFailed(R"((\d+) failed)");
+    if (std::regex_search(output, m, kRan)) {
+      counts.parsed = true;
+      int ran = std::stoi(m[1]);
+      int bad = 0;
+      if (std::regex_search(output, m, kFailed)) {
+        static const std::regex kNum(R"((failures|errors)=(\d+))");
+        std::string inner = m[1];
+        for (std::sregex_iterator it(inner.begin(), inner.end(), kNum), end; it != end; ++it) bad += std::stoi((*it)[2]);
+      }
+      counts.failed = bad;
+      counts.passed = std::max(0, ran - bad);
+    } else if (std::regex_search(output, m, kPytest)) {
+      counts.parsed = true;
+      counts.passed = std::stoi(m[1]);
+      if (std::regex_search(output, m, kPytestFailed)) counts.failed = std::stoi(m[1]);
+    }
+  } else if (language == "javascript") {
+    static const std::regex kPass(R"(# pass (\d+))");
+    static const std::regex kFail(R"(# fail (\d+))");
+    if (std::regex_search(output, m, kPass)) {
+      counts.parsed = true;
+      counts.passed = std::stoi(m[1]);
+    }
+    if (std::regex_search(output, m, kFail)) counts.failed = std::stoi(m[1]);
+  } else {
+    static const std::regex kCtest(R"((\d+) tests failed out of (\d+))");
+    if (std::regex_search(output, m, kCtest)) {
+      counts.parsed = true;
+      counts.failed = std::stoi(m[1]);
+      counts.passed = std::stoi(m[2]) - counts.failed;
+    }
+  }
+  return counts;
+}
+
+std::unique_ptr<Action> make_run_tests_action(const ActionSpec& spec) {
+  return std::make_unique<RunTestsAction>(spec);
+}
+
+}  // namespace agentco
