@@ -7,6 +7,7 @@
 
 #include "actions/ask.hpp"
 #include "actions/markdown.hpp"
+#include "actions/mermaid.hpp"
 #include "environment/run_context.hpp"
 
 namespace agentco {
@@ -50,6 +51,12 @@ class DocumentAction : public Action {
       }
     }
     write("docs/" + document + ".md", document_markdown(title, value, spec_.schema, mermaid_fields));
+    std::vector<std::string> diagrams;
+    for (const auto& p : paths) {
+      if (p.ends_with(".mmd")) diagrams.push_back(p);
+    }
+    std::vector<std::string> svgs = co_await render_mermaid(ctx.run, ctx.role.name, diagrams);
+    paths.insert(paths.end(), svgs.begin(), svgs.end());
     (void)ctx.run.commit(author, fmt::format("{}: docs/{}.json", spec_.name, document), paths);
 
     if (value.contains("Project Name") && value["Project Name"].is_string() && ctx.run.on_project_name) {
