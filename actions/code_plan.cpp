@@ -43,6 +43,11 @@ std::vector<std::string> string_list(const nlohmann::json& v) {
 
 }  // namespace
 
+bool mentions_file(const std::string& text, const std::string& path) {
+  std::filesystem::path p(path);
+  return mentions(text, p.filename().string()) || mentions(text, p.stem().string());
+}
+
 std::string language_key(const std::string& language_or_path) {
   std::string s = lower(language_or_path);
   auto ext = std::filesystem::path(s).extension().string();

@@ -24,10 +24,16 @@ class DocumentAction : public Action {
     TemplateVars vars;
     add_document_vars(ctx, vars);
     vars.emplace_back("format", format_instructions(spec_.schema));
-    auto prompt = render_action_prompt(ctx, vars);
+    // Incremental development: the document exists already, so it is refined, not written anew.
+    std::string template_name;
+    if (ctx.run.documents.count(document) && spec_.params.contains("refine_prompt")) {
+      template_name = spec_.params["refine_prompt"].get<std::string>();
+    }
+    auto prompt = render_action_prompt(ctx, vars, template_name);
     if (!prompt) co_return prompt.error();
 
-    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "document"}, {"document", document}});
+    ChatRequest request = make_request(ctx, std::move(*prompt),
+                                       {{"kind", "document"}, {"document", document}, {"refine", !template_name.empty()}});
     Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(request), spec_.schema);
     if (!reply) co_return reply.error();
     const nlohmann::json& value = reply->value;

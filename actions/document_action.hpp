@@ -3,7 +3,9 @@
 // one resources/<name>.mmd per mermaid field, all in one commit by the role.
 //
 // The template sees {{idea}}, {{format}} and every document written so far as {{name}}.
-// SOP keys: document (name, e.g. "prd"), title, mermaid (field -> resource file stem).
+// SOP keys: document (name, e.g. "prd"), title, mermaid (field -> resource file stem),
+// refine_prompt (the template used instead when the document exists already: incremental
+// development on an existing project).
 #pragma once
 #include <memory>
 

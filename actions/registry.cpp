@@ -28,7 +28,7 @@ std::vector<std::string> ActionRegistry::names() const {
 void register_builtin_actions(ActionRegistry& registry) {
   registry.add({"document",
                 "asks for a structured document and writes docs/<document>.json/.md",
-                true, true, {"document", "title", "mermaid"}, make_document_action});
+                true, true, {"document", "title", "mermaid", "refine_prompt"}, make_document_action});
   registry.add({"write_code",
                 "writes each source file of the task list, dependencies first, with static checks, reviews and a summary",
                 true, false, {"review_prompt", "rewrite_prompt", "summary_prompt"}, make_write_code_action});

@@ -44,8 +44,13 @@ std::string entry_point(const ActionContext& ctx, const std::string& language) {
   std::vector<std::string> candidates;
   if (language == "python") candidates = {"main.py", "app.py", "run.py"};
   else if (language == "javascript") candidates = {"main.js", "index.js", "app.js"};
+  std::string prefix;
+  if (auto root = ctx.run.documents.find("source_root"); root != ctx.run.documents.end() && root->second.is_string()) {
+    prefix = root->second.get<std::string>() + "/";
+  }
   for (const auto& c : candidates) {
     if (ctx.run.workspace.exists(c)) return c;
+    if (!prefix.empty() && ctx.run.workspace.exists(prefix + c)) return prefix + c;
   }
   auto design = ctx.run.documents.find("system_design");
   if (design != ctx.run.documents.end() && design->second.is_object()) {

@@ -108,6 +108,14 @@ TemplateVars file_vars(const CodeTurn& turn, std::size_t index) {
     interfaces += fmt::format("### {}\n```\n{}```\n\n", turn.written[d],
                               source_interface(turn.written[d], turn.sources[d]));
   }
+  // Files that exist already (incremental development) and that this file's task names.
+  for (const auto& [path, source] : project_sources(ctx)) {
+    bool planned = std::any_of(turn.plan.files.begin(), turn.plan.files.end(),
+                               [&](const PlannedFile& f) { return f.path == path; });
+    if (!planned && mentions_file(file.analysis, path)) {
+      interfaces += fmt::format("### {}\n```\n{}```\n\n", path, source_interface(path, source));
+    }
+  }
   TemplateVars vars;
   add_document_vars(ctx, vars);
   vars.emplace_back("file", file.path);
@@ -256,6 +264,14 @@ class WriteCodeAction : public Action {
                                                     {}, {}, {}, std::nullopt});
     if (turn->plan.files.empty()) {
       co_return make_error("plan", spec_.name + ": the task list names no files to write");
+    }
+    // A MetaGPT project keeps its sources in a sub-folder; task lists name them without it.
+    if (auto root = ctx.run.documents.find("source_root");
+        root != ctx.run.documents.end() && root->second.is_string() && !root->second.get<std::string>().empty()) {
+      const std::string prefix = root->second.get<std::string>() + "/";
+      for (auto& f : turn->plan.files) {
+        if (!f.path.starts_with(prefix)) f.path = prefix + f.path;
+      }
     }
     const std::size_t n = turn->plan.files.size();
     turn->written.assign(n, "");

@@ -17,7 +17,7 @@ constexpr const char* kMockNote = "written by agentco's MOCK model provider (off
 
 std::string project_slug(const std::string& idea) {
   std::string slug = slugify(idea);
-  for (const char* prefix : {"please_", "write_", "make_", "create_", "build_", "develop_", "implement_",
+  for (const char* prefix : {"please_", "write_", "make_", "create_", "build_", "develop_", "implement_", "add_",
                              "a_", "an_", "the_", "simple_"}) {
     if (slug.starts_with(prefix) && slug.size() > std::string(prefix).size()) slug = slug.substr(std::string(prefix).size());
   }
@@ -44,10 +44,14 @@ MockFiles mock_files(const std::string& idea) {
            {"main.py", "The entry point: main() builds and runs the core; imports " + core + "."}}};
 }
 
-nlohmann::json field_value(const std::string& name, const std::string& type, const std::string& idea) {
+nlohmann::json field_value(const std::string& name, const std::string& type, const std::string& idea, bool refine) {
   const std::string slug = project_slug(idea);
   const std::string core = core_module(idea);
-  const MockFiles files = mock_files(idea);
+  MockFiles files = mock_files(idea);
+  if (refine) {
+    // Incremental development: one new module for the new requirement, nothing else touched.
+    files.analysis = {{slug + ".py", "The new feature: " + idea + "; imports nothing of the project."}};
+  }
   if (name == "Language") return "en_us";
   if (name == "Programming Language") return "Python";
   if (name == "Original Requirements") return idea;
@@ -121,10 +125,11 @@ std::string module_code(const std::string& file, const std::vector<std::string>&
 
 std::string test_code(const std::string& file) {
   std::string stem = std::filesystem::path(file).stem().string();
+  std::string folder = std::filesystem::path(file).parent_path().generic_string();
   std::ostringstream out;
   out << "\"\"\"Tests of " << file << ": " << kMockNote << ".\"\"\"\n"
       << "import os\nimport sys\nimport unittest\n\n"
-      << "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"..\"))\n\n"
+      << "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"..\", \"" << folder << "\"))\n\n"
       << "import " << stem << "  # noqa: E402\n\n\n"
       << "class Test" << static_cast<char>(std::toupper(stem[0])) << stem.substr(1) << "(unittest.TestCase):\n"
       << "    def test_describe_names_the_module(self):\n"
@@ -142,7 +147,8 @@ std::string MockProvider::reply_for(const ChatRequest& request) {
   if (hints.contains("schema") && hints["schema"].is_array()) {
     nlohmann::json doc = nlohmann::json::object();
     for (const auto& field : hints["schema"]) {
-      doc[field.value("name", "")] = field_value(field.value("name", ""), field.value("type", "str"), idea);
+      doc[field.value("name", "")] =
+          field_value(field.value("name", ""), field.value("type", "str"), idea, hints.value("refine", false));
     }
     return "[CONTENT]\n" + doc.dump(4) + "\n[/CONTENT]";
   }

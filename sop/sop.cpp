@@ -174,7 +174,10 @@ void check_graph(const Sop& sop, Problems& problems) {
     if (!found) problems.add(action.line, fmt::format("action {}: fixer '{}' is not a role of this SOP", name, fixer));
   }
   if (!sop.roles.empty() && !anyone_starts) {
-    problems.add(0, fmt::format("no role watches {}, so nothing would start the run", kUserRequirement));
+    problems.add(sop.roles.front().line,
+                 fmt::format("no role watches {}, so nothing would start the run; add {} to the 'watch:' of "
+                             "the role that starts (e.g. {})",
+                             kUserRequirement, kUserRequirement, sop.roles.front().name));
   }
 
   // Role graph: an edge R -> S when S watches an action R runs. A cycle is allowed only
