@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "actions/action.hpp"
@@ -12,10 +13,13 @@
 #include "app/commands.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
+#include "environment/existing_project.hpp"
 #include "environment/message_bus.hpp"
+#include "environment/project_summary.hpp"
 #include "environment/run_context.hpp"
 #include "environment/workspace.hpp"
 #include "llm/gateway.hpp"
+#include "llm/human_provider.hpp"
 #include "llm/ledger.hpp"
 #include "llm/providers.hpp"
 #include "roles/team.hpp"
@@ -86,6 +90,15 @@ int run_command(const RunOptions& options) {
   register_builtin_actions(registry);
   auto sop = load_sop(config.run.sop, registry, prompts);
   if (!sop) return fail(sop.error().message);
+  for (const auto& human : options.human_roles) {
+    bool known = std::any_of(sop->roles.begin(), sop->roles.end(),
+                             [&](const RoleSpec& r) { return r.name == human || r.profile == human; });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& r : sop->roles) names.push_back(r.name + " (" + r.profile + ")");
+      return fail(fmt::format("--human {}: no such role in {} (roles: {})", human, sop->source, fmt::join(names, ", ")));
+    }
+  }
   auto provider = make_provider(config);
   if (!provider) return fail(provider.error().message);
 
@@ -93,7 +106,13 @@ int run_command(const RunOptions& options) {
   const std::string stamp = folder_timestamp_now();
   const fs::path warehouse = fs::absolute(config.run.warehouse);
   const std::string base = slugify(options.name.empty() ? options.idea : options.name);
-  auto workspace = Workspace::open(fresh_folder(warehouse, base, stamp));
+  std::optional<ExistingProject> existing;
+  if (!options.project_path.empty()) {
+    auto project = read_existing_project(options.project_path);
+    if (!project) return fail(project.error().message);
+    existing = std::move(*project);
+  }
+  auto workspace = Workspace::open(existing ? fs::absolute(options.project_path) : fresh_folder(warehouse, base, stamp));
   if (!workspace) return fail("cannot create the project folder: " + workspace.error().message);
   Workspace& ws = **workspace;
   auto trace_writer = TraceWriter::open(ws.root() / "run.jsonl");
@@ -109,23 +128,53 @@ int run_command(const RunOptions& options) {
                              {"config", config.to_json(true)},
                              {"provider", (*provider)->name()},
                              {"sop", {{"name", sop->name}, {"source", sop->source}, {"text", sop_text(config)}}},
-                             {"prompts", used_prompts(*sop, prompts)}});
+                             {"prompts", used_prompts(*sop, prompts)},
+                             {"incremental", existing ? nlohmann::json{{"layout", existing->layout},
+                                                                       {"source_root", existing->source_root},
+                                                                       {"files", existing->code.size()}}
+                                                      : nlohmann::json(nullptr)}});
   spdlog::info("project folder: {}", ws.root().string());
 
   CostLedger ledger(config.pricing, config.run.investment);
-  LlmGateway gateway(*provider, ledger, &trace);
+  std::shared_ptr<Provider> model = *provider;
+  if (!options.human_roles.empty() || options.review_by_human) {
+    model = std::make_shared<HumanProvider>(
+        model, std::set<std::string>(options.human_roles.begin(), options.human_roles.end()), options.review_by_human);
+  }
+  LlmGateway gateway(model, ledger, &trace);
   MessageBus bus;
   boost::asio::io_context io;
   RunContext run(io.get_executor(), config, options.idea, bus, ws, trace, gateway, prompts);
   gateway.watch_stop(&run.stop);
   run.documents["requirement"] = options.idea;
+  if (existing) {
+    // The project's history: a folder without git (e.g. from MetaGPT) is imported first.
+    if (ws.log().empty()) {
+      ProjectSummary before = summarize_project(ws.root());
+      (void)run.commit("agentco", "Import the existing project (" + existing->layout + ")", before.files);
+    }
+    for (const auto& [name, doc] : {std::pair<const char*, const nlohmann::json*>{"prd", &existing->prd},
+                                    {"system_design", &existing->system_design},
+                                    {"tasks", &existing->tasks}}) {
+      if (doc->is_object()) run.documents[name] = *doc;
+    }
+    run.documents["code"] = existing->code;
+    if (!existing->source_root.empty()) run.documents["source_root"] = existing->source_root;
+    if (!existing->requirement.empty()) run.documents["original_requirement"] = existing->requirement;
+    spdlog::info("developing the {} project in {} further ({} source files)", existing->layout, ws.root().string(),
+                 existing->code.size());
+  }
 
   std::vector<std::string> first;
-  if (auto w = run.write_file("User", ".gitignore", "run.jsonl\nmeta.json\n__pycache__/\n*.pyc\n")) first.push_back(w->path);
+  if (existing && ws.exists(".gitignore")) {
+    // keep the project's own .gitignore
+  } else if (auto w = run.write_file("User", ".gitignore", "run.jsonl\nmeta.json\n__pycache__/\n*.pyc\n")) {
+    first.push_back(w->path);
+  }
   if (auto w = run.write_file("User", "docs/requirement.txt", options.idea + "\n")) first.push_back(w->path);
   (void)run.commit("User", "UserRequirement: docs/requirement.txt", first);
 
-  bool renamed = !options.name.empty();
+  bool renamed = !options.name.empty() || existing.has_value();
   run.on_project_name = [&](const std::string& project_name) {
     if (renamed) return;
     renamed = true;

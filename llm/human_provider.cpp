@@ -1,0 +1,89 @@
+#include "llm/human_provider.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace agentco {
+namespace {
+
+// Reads lines until "." alone or end of input; an empty first line means "accept".
+std::string read_answer(std::FILE* in, bool& accepted) {
+  std::string answer;
+  char buffer[4096];
+  bool first = true;
+  accepted = false;
+  while (std::fgets(buffer, sizeof buffer, in)) {
+    std::string line(buffer);
+    if (first && (line == "\n" || line == "\r\n")) {
+      accepted = true;
+      return "";
+    }
+    first = false;
+    if (line == ".\n" || line == ".\r\n" || line == ".") break;
+    answer += line;
+  }
+  if (first) accepted = true;  // end of input before anything: take the draft
+  return answer;
+}
+
+}  // namespace
+
+HumanProvider::HumanProvider(std::shared_ptr<Provider> model, std::set<std::string> roles, bool review_by_human,
+                             std::FILE* input, std::FILE* output)
+    : model_(std::move(model)), roles_(std::move(roles)), review_by_human_(review_by_human), input_(input),
+      output_(output) {}
+
+bool HumanProvider::is_human_call(const ChatRequest& request) const {
+  const auto& h = request.hints;
+  if (review_by_human_ && h.value("kind", "") == "review") return true;
+  return roles_.count(h.value("role", "")) || roles_.count(h.value("profile", ""));
+}
+
+boost::asio::awaitable<Result<ChatResult>> HumanProvider::chat(const ChatRequest& request) {
+  if (!is_human_call(request)) co_return co_await model_->chat(request);
+
+  Result<ChatResult> draft = co_await model_->chat(request);
+  std::string prompt = request.messages.empty() ? "" : request.messages.back().content;
+  std::fprintf(output_, "\n==== %s (%s) is asked, for %s ====\n%s\n", request.hints.value("role", "?").c_str(),
+               request.hints.value("profile", "?").c_str(), request.hints.value("action", "?").c_str(), prompt.c_str());
+  if (draft) {
+    std::fprintf(output_, "---- the model's draft ----\n%s\n", draft->text.c_str());
+    std::fprintf(output_, "---- press Enter to accept the draft, or type your answer and end it with a line '.' ----\n");
+  } else {
+    std::fprintf(output_, "---- (no draft: %s) type your answer and end it with a line '.' ----\n",
+                 draft.error().message.c_str());
+  }
+  std::fflush(output_);
+
+  // The terminal read blocks: it runs on a helper thread; the run goes on meanwhile.
+  auto executor = co_await boost::asio::this_coro::executor;
+  using Channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code, std::string, bool)>;
+  Channel done(executor, 1);
+  auto started = std::chrono::steady_clock::now();
+  std::thread reader([this, &done] {
+    bool accepted = false;
+    std::string answer = read_answer(input_, accepted);
+    done.try_send(boost::system::error_code{}, std::move(answer), accepted);
+  });
+  auto [answer, accepted] = co_await done.async_receive(boost::asio::use_awaitable);
+  reader.join();
+
+  ChatResult result;
+  if (accepted && draft) {
+    result = *draft;
+  } else {
+    result.text = answer;
+    result.model = "human";
+    result.usage.prompt_tokens = 0;
+    result.usage.completion_tokens = 0;
+  }
+  result.latency_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.reasoning = accepted ? "human accepted the model's draft" : "human answer";
+  co_return result;
+}
+
+}  // namespace agentco
