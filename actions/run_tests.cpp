@@ -205,6 +205,7 @@ class RunTestsAction : public Action {
       if (std::string entry = entry_point(ctx, language); !entry.empty()) {
         Execution e{"program", "python3 " + entry, {}, {}};
         ProcessSpec spec2 = base({"python3", entry}, smoke_deadline);
+        spec2.keep_stdin_open = true;
         e.result = co_await run_process_async(std::move(spec2));
         runs.push_back(std::move(e));
       }
@@ -223,6 +224,7 @@ class RunTestsAction : public Action {
       if (std::string entry = entry_point(ctx, language); !entry.empty()) {
         Execution e{"program", "node " + entry, {}, {}};
         ProcessSpec spec4 = base({"node", entry}, smoke_deadline);
+        spec4.keep_stdin_open = true;
         e.result = co_await run_process_async(std::move(spec4));
         runs.push_back(std::move(e));
       }

@@ -2,16 +2,28 @@
 // and capped output. The generated code is untrusted: it must not write outside its folder,
 // reach the network, fork without bound or print without end.
 //
-// Sandbox: bubblewrap (`bwrap`) when it is installed — new namespaces for everything
-// (no network: only a downed loopback), the system read-only, the project folder
-// read-write, /tmp private — otherwise a fallback: its own process group with rlimits on
-// CPU time, address space, processes and file size, and `unshare -n` for the network when
-// that works. Either way the whole process group is killed at the deadline.
+// Sandbox: bubblewrap (`bwrap`) when it is installed and works here (checked once, by
+// running `true` in the same sandbox): new namespaces for everything (network: only a
+// loopback of its own, so the host's 127.0.0.1 is unreachable), all capabilities dropped,
+// /usr and /etc read-only (/etc/shadow hidden), the project folder read-write, /tmp
+// private (a 256 MB tmpfs), $HOME and the rest of the host absent, and the installation of
+// a program found outside /usr read-only (e.g. ~/.pyenv for a pyenv shim). Otherwise a
+// fallback: rlimits, and `unshare -n` for the network when that is permitted. The fallback
+// does NOT confine file writes.
+// Either way: its own process group, the same rlimits, a minimal environment (the caller's
+// variables, API keys included, are not inherited), and the whole process tree is killed
+// at the deadline, when it holds more than max_processes processes (counted every few ms,
+// since RLIMIT_NPROC does not bind root), and when the main process exits (no orphan
+// outlives the call).
+// A program run with bwrap that exits with 129..159 is reported as killed by signal
+// code-128, as a shell would (bwrap itself only reports the exit code).
 // Thread-safe: run_process blocks the calling thread; run_process_async runs it on a
-// helper thread and resumes the coroutine on its executor.
+// helper thread and resumes the coroutine on its executor; cancelling the coroutine kills
+// the process and still waits for the helper thread.
 #pragma once
 #include <chrono>
 #include <map>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -20,18 +32,24 @@
 namespace agentco {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;        // argv[0] is looked up in PATH
+  std::vector<std::string> argv;        // argv[0] is looked up in PATH (the child's PATH)
   std::string cwd;                      // the project folder (read-write in the sandbox)
-  std::map<std::string, std::string> env;  // extra environment (PATH, HOME, LANG are set)
+  // Extra environment, overriding the defaults: PATH (the caller's), HOME (cwd when
+  // sandboxed, the caller's otherwise) and LANG=C.UTF-8. Nothing else is inherited.
+  std::map<std::string, std::string> env;
   std::chrono::milliseconds deadline{10000};
   std::size_t output_cap = 64 * 1024;   // bytes kept of stdout and of stderr each
   bool sandbox = true;                  // false only for trusted tools
   std::string stdin_text;               // fed to the process, then closed
-  // Limits (the fallback applies them with setrlimit; bwrap runs also get them).
-  int max_processes = 64;               // RLIMIT_NPROC (per user: effective in the fallback only when not root)
+  bool keep_stdin_open = false;         // with no stdin_text: stdin stays open and silent
+  // Limits when sandboxed (setrlimit in the child, inherited through bwrap; none when
+  // sandbox is false). RLIMIT_NPROC counts all processes of the real user and never
+  // binds root, so the process tree is also counted and killed above max_processes.
+  int max_processes = 64;
   std::size_t max_memory_bytes = 1024ull * 1024 * 1024;  // RLIMIT_AS
   std::size_t max_file_bytes = 16ull * 1024 * 1024;      // RLIMIT_FSIZE
   int max_cpu_seconds = 30;                              // RLIMIT_CPU
+  bool force_fallback = false;  // use the rlimits sandbox even where bwrap works (tests)
 };
 
 struct ProcessResult {
@@ -45,12 +63,16 @@ struct ProcessResult {
   double seconds = 0.0;
   std::string sandbox;       // "bwrap", "rlimits+unshare", "rlimits", "none"
   std::string error;         // why it could not start, if it could not
+  bool too_many_processes = false;  // killed for holding more than max_processes processes
+  int pid = 0;               // the child's pid, which is also its process group id
 };
 
 // Which sandbox run_process will use on this machine ("bwrap" or "rlimits...").
 std::string sandbox_kind();
 
 ProcessResult run_process(const ProcessSpec& spec);
+// As above; a stop request kills the process tree (checked every 20 ms).
+ProcessResult run_process(const ProcessSpec& spec, std::stop_token stop);
 boost::asio::awaitable<ProcessResult> run_process_async(ProcessSpec spec);
 
 // True when `program` is found in PATH.
