@@ -125,6 +125,10 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
   });
   io.run();
   io.restart();
+  // The callbacks point at this frame's locals: none may outlive it.
+  run.wake = nullptr;
+  run.bus.set_idle_callback(nullptr);
+  run.bus.set_observer(nullptr);
   if (failure) {
     try {
       std::rethrow_exception(failure);
