@@ -20,6 +20,15 @@
 // Matching: role/action compare with the X-Agentco-Role / X-Agentco-Action request headers
 // (sent by agentco's client) or, when absent, with "Role: <name>" / "Action: <name>" markers;
 // regex is searched in the last user message; model compares with the request's model.
+// A rule may also carry `reasoning: "..."` (sent as reasoning_content before the content) and
+// its own `latency:` (overrides the script's). reply_fixture values that are JSON objects are
+// sent as their JSON text. A chat request that no rule matches gets a 404 whose error code is
+// "no_matching_rule". Unknown keys, faults or bad regexes throw std::runtime_error.
+// Faults on a non-streaming request: stall_mid_stream / reset_mid_stream act halfway through
+// the JSON body; malformed_sse sends a 200 whose JSON breaks off halfway.
+// Routes: GET /v1/models[/{id}], POST /v1/chat/completions, POST
+// /openai/deployments/{name}/chat/completions?api-version=... (Azure: `api-key` header, model =
+// deployment), and GET /_fake/requests (the request log as JSON, for tests of the program).
 #pragma once
 #include <cstdint>
 #include <memory>
