@@ -34,6 +34,17 @@ struct LlmConfig {
   int max_tokens = 4096;
   bool stream = true;
   int repair_attempts = 2;  // re-asks after an unusable structured reply
+  // HTTP client (openai, azure and compatible servers).
+  bool insecure = false;               // accept any TLS certificate (self-signed local servers)
+  double timeout_connect_s = 10;       // DNS + TCP + proxy + TLS handshake
+  double timeout_first_byte_s = 120;   // request sent -> first byte of the reply
+  double timeout_idle_s = 60;          // longest silence in the middle of a streamed reply
+  double timeout_total_s = 600;        // one request, start to end
+  int max_retries = 4;                 // tries after the first, on 429/5xx/resets/timeouts
+  double retry_base_s = 1.0;           // backoff: random in [0, min(retry_max_s, base * 2^n)]
+  double retry_max_s = 30;
+  int concurrency = 4;                 // model requests in flight at once, all roles together
+  int requests_per_minute = 0;         // 0 = unlimited
 };
 
 struct RunConfig {

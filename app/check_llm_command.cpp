@@ -1,0 +1,117 @@
+// `agentco check-llm`: is the configured model reachable, and how fast is it?
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <string>
+
+#include "app/commands.hpp"
+#include "llm/openai_provider.hpp"
+#include "llm/providers.hpp"
+#include "llm/sse_parser.hpp"
+
+namespace agentco {
+namespace {
+
+constexpr int kAnswered = 0;
+constexpr int kRequestFailed = 1;
+constexpr int kUnreachable = 2;
+
+struct CheckReport {
+  bool models_listed = false;
+  std::string models_error;
+  std::vector<std::string> models;
+  Result<ChatResult> reply = make_error("llm", "not sent");
+  int deltas = 0;
+};
+
+boost::asio::awaitable<void> run_check(Provider& provider, const Config& config, CheckReport& report) {
+  if (auto* openai = dynamic_cast<OpenAiProvider*>(&provider)) {
+    auto models = co_await openai->list_models();
+    if (models) {
+      report.models_listed = true;
+      report.models = std::move(*models);
+    } else {
+      report.models_error = models.error().message;
+    }
+  }
+  ChatRequest request;
+  request.model = config.llm.model;
+  request.temperature = 0.0;
+  request.max_tokens = 256;  // room for a reasoning model's thinking before the word
+  request.stream = true;
+  request.messages = {{"system", "You are a health check. Answer with one word."},
+                      {"user", "Reply with the single word: pong"}};
+  request.hints = {{"role", "check-llm"}, {"action", "Ping"}};
+  request.on_delta = [&report](std::string_view) { ++report.deltas; };
+  report.reply = co_await provider.chat(request);
+}
+
+}  // namespace
+
+int check_llm_command(const ConfigSources& sources) {
+  auto config = load_config(sources);
+  if (!config) {
+    spdlog::error("{}", config.error().message);
+    return kUnreachable;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->log.level));
+  auto provider = make_provider(*config);
+  if (!provider) {
+    spdlog::error("{}", provider.error().message);
+    return kUnreachable;
+  }
+  auto* openai = dynamic_cast<OpenAiProvider*>(provider->get());
+  std::printf("provider: %s\n", (*provider)->name().c_str());
+  if (openai) std::printf("server:   %s\n", openai->options().base_url.c_str());
+
+  CheckReport report;
+  boost::asio::io_context io;
+  boost::asio::co_spawn(io, run_check(**provider, *config, report), boost::asio::detached);
+  io.run();
+
+  if (openai) {
+    if (report.models_listed) {
+      std::string shown;
+      for (std::size_t i = 0; i < report.models.size() && i < 15; ++i)
+        shown += (i ? ", " : "") + report.models[i];
+      if (report.models.size() > 15) shown += fmt::format(", … ({} in all)", report.models.size());
+      std::printf("models:   %s\n", shown.empty() ? "(none listed)" : shown.c_str());
+    } else {
+      std::printf("models:   could not list them: %s\n", report.models_error.c_str());
+    }
+  }
+  if (!report.reply) {
+    spdlog::error("{}", report.reply.error().message);
+    // Neither the model list nor the request got through: the server is not reachable.
+    const bool reached = !openai || report.models_listed;
+    return reached ? kRequestFailed : kUnreachable;
+  }
+  const ChatResult& r = *report.reply;
+  std::printf("model:    %s\n", r.model.c_str());
+  std::printf("reply:    %s (finish_reason %s)\n", excerpt(r.text, 80).c_str(), r.finish_reason.c_str());
+  if (!r.reasoning.empty())
+    std::printf("reasoning: %zu characters, kept apart from the reply\n", r.reasoning.size());
+  std::printf("latency:  %.3f s\n", r.latency_s);
+  std::printf("first token: %.3f s (%d streamed pieces)\n", r.first_token_s, report.deltas);
+  const double generating = r.latency_s - r.first_token_s;
+  if (r.usage.completion_tokens > 1 && generating > 0.0)
+    std::printf("speed:    %.1f tokens/s%s\n",
+                static_cast<double>(r.usage.completion_tokens - 1) / generating,
+                r.usage.estimated ? " (estimated tokens)" : "");
+  else
+    std::printf("speed:    too short a reply to measure\n");
+  if (r.usage.estimated)
+    std::printf(
+        "usage:    NOT reported by the server; agentco estimates tokens (~4 bytes each), so costs are "
+        "rough\n");
+  else
+    std::printf("usage:    reported by the server (prompt %ld, completion %ld tokens)\n",
+                r.usage.prompt_tokens, r.usage.completion_tokens);
+  return kAnswered;
+}
+
+}  // namespace agentco

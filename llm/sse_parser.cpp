@@ -1,0 +1,344 @@
+#include "llm/sse_parser.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+namespace agentco {
+namespace {
+
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+Error llm_error(std::string message) { return make_error("llm", std::move(message)); }
+
+// Reads an optional string member; anything other than a string or null is a problem.
+std::optional<std::string> string_member(const nlohmann::json& object, const char* key, std::string& out) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) {
+    out += it->get_ref<const std::string&>();
+    return std::nullopt;
+  }
+  // Some servers send content as a list of parts: [{"type":"text","text":"..."}].
+  if (it->is_array()) {
+    for (const auto& part : *it) {
+      if (part.is_object() && part.contains("text") && part["text"].is_string())
+        out += part["text"].get_ref<const std::string&>();
+    }
+    return std::nullopt;
+  }
+  return fmt::format("'{}' is {}, expected a string", key, it->type_name());
+}
+
+long number_member(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return 0;
+  return it->is_number_float() ? static_cast<long>(it->get<double>()) : it->get<long>();
+}
+
+// The parts common to a streamed chunk and a whole reply. `message_key` is "delta" for a
+// chunk and "message" for a whole reply.
+std::optional<std::string> read_choice_and_usage(const nlohmann::json& root, const char* message_key,
+                                                 ChunkDelta& out) {
+  if (auto it = root.find("model"); it != root.end() && it->is_string()) out.model = *it;
+  if (auto it = root.find("usage"); it != root.end() && it->is_object()) {
+    out.has_usage = true;
+    out.prompt_tokens = number_member(*it, "prompt_tokens");
+    out.completion_tokens = number_member(*it, "completion_tokens");
+  }
+  auto choices = root.find("choices");
+  if (choices == root.end() || choices->is_null()) return std::nullopt;
+  if (!choices->is_array()) return "'choices' is not a list";
+  if (choices->empty()) return std::nullopt;  // the usage-only chunk has "choices": []
+  const nlohmann::json* choice = &(*choices)[0];
+  for (const auto& candidate : *choices)  // n=1 is what we ask for; prefer index 0 anyway
+    if (candidate.is_object() && candidate.value("index", -1) == 0) choice = &candidate;
+  if (!choice->is_object()) return "'choices[0]' is not an object";
+  if (auto reason = choice->find("finish_reason"); reason != choice->end() && reason->is_string())
+    out.finish_reason = *reason;
+  auto message = choice->find(message_key);
+  if (message == choice->end() || message->is_null()) return std::nullopt;
+  if (!message->is_object()) return fmt::format("'choices[0].{}' is not an object", message_key);
+  if (auto problem = string_member(*message, "content", out.content)) return problem;
+  if (auto problem = string_member(*message, "reasoning_content", out.reasoning)) return problem;
+  if (out.reasoning.empty())  // OpenRouter and some Ollama versions call it "reasoning"
+    if (auto problem = string_member(*message, "reasoning", out.reasoning)) return problem;
+  return std::nullopt;
+}
+
+std::string server_error_text(const nlohmann::json& error) {
+  if (error.is_string()) return error.get<std::string>();
+  if (error.is_object()) {
+    std::string text = error.value("message", std::string());
+    if (auto type = error.find("type"); type != error.end() && type->is_string())
+      text += fmt::format(" ({})", type->get<std::string>());
+    if (!text.empty()) return text;
+  }
+  return error.dump();
+}
+
+}  // namespace
+
+std::string excerpt(std::string_view text, std::size_t limit) {
+  std::string out;
+  for (char c : text.substr(0, limit)) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      out += '?';
+    else
+      out += c;
+  }
+  if (text.size() > limit) out += "…";
+  return out;
+}
+
+// ---- SseParser ---------------------------------------------------------------------------
+
+std::size_t SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  std::size_t appended = 0;
+  while (!started_ && !bytes.empty()) {  // a byte-order mark may arrive one byte at a time
+    line_.push_back(bytes.front());
+    if (!kByteOrderMark.starts_with(line_)) {
+      line_.pop_back();
+      started_ = true;
+      break;
+    }
+    bytes.remove_prefix(1);
+    if (line_.size() == kByteOrderMark.size()) {
+      line_.clear();
+      started_ = true;
+    }
+  }
+  while (!bytes.empty()) {
+    if (after_cr_ && bytes.front() == '\n') {  // the second half of a "\r\n"
+      bytes.remove_prefix(1);
+      after_cr_ = false;
+      continue;
+    }
+    after_cr_ = false;
+    const std::size_t end = bytes.find_first_of("\r\n");
+    if (end == std::string_view::npos) {
+      line_.append(bytes);
+      break;
+    }
+    line_.append(bytes.substr(0, end));
+    after_cr_ = bytes[end] == '\r';
+    bytes.remove_prefix(end + 1);
+    take_line(out, appended);
+  }
+  return appended;
+}
+
+std::size_t SseParser::finish(std::vector<SseEvent>& out) {
+  std::size_t appended = 0;
+  if (!line_.empty()) take_line(out, appended);
+  if (has_data_) dispatch(out, appended);
+  data_.clear();
+  type_.clear();
+  after_cr_ = false;
+  return appended;
+}
+
+void SseParser::take_line(std::vector<SseEvent>& out, std::size_t& appended) {
+  const std::string_view line = line_;
+  if (line.empty()) {
+    dispatch(out, appended);
+    return;
+  }
+  if (line.front() == ':') {  // a comment (keep-alive pings look like this)
+    line_.clear();
+    return;
+  }
+  const std::size_t colon = line.find(':');
+  std::string_view field = line.substr(0, colon);
+  std::string_view value;
+  if (colon != std::string_view::npos) {
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  if (field == "data") {
+    data_.append(value);
+    data_.push_back('\n');
+    has_data_ = true;
+  } else if (field == "event") {
+    type_ = std::string(value);
+  } else if (field == "id") {
+    if (value.find('\0') == std::string_view::npos) last_id_ = std::string(value);
+  } else if (field == "retry") {
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos &&
+        value.size() < 12)
+      retry_ms_ = std::stol(std::string(value));
+  }
+  // Other fields are ignored, as the spec says.
+  line_.clear();
+}
+
+void SseParser::dispatch(std::vector<SseEvent>& out, std::size_t& appended) {
+  if (has_data_) {
+    SseEvent event;
+    event.type = type_.empty() ? "message" : type_;
+    event.data = std::move(data_);
+    if (!event.data.empty() && event.data.back() == '\n') event.data.pop_back();
+    event.id = last_id_;
+    event.index = ++events_;
+    out.push_back(std::move(event));
+    ++appended;
+  }
+  data_.clear();
+  type_.clear();
+  has_data_ = false;
+}
+
+// ---- OpenAI chunks -----------------------------------------------------------------------
+
+Result<ChunkDelta> interpret_chunk(const SseEvent& event) {
+  ChunkDelta delta;
+  const std::string_view data = trim(event.data);
+  if (data == "[DONE]") {
+    delta.done = true;
+    return delta;
+  }
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(data);
+  } catch (const nlohmann::json::exception& e) {
+    return llm_error(fmt::format("malformed event #{} in the model server's stream: {}; data: '{}'",
+                                 event.index, e.what(), excerpt(event.data)));
+  }
+  if (!root.is_object())
+    return llm_error(
+        fmt::format("malformed event #{} in the model server's stream: expected a "
+                    "JSON object, got {}; data: '{}'",
+                    event.index, root.type_name(), excerpt(event.data)));
+  if (auto error = root.find("error"); error != root.end() && !error->is_null())
+    return llm_error(fmt::format("the model server reported an error in event #{}: {}", event.index,
+                                 server_error_text(*error)));
+  if (event.type == "error")
+    return llm_error(fmt::format("the model server reported an error in event #{}: '{}'", event.index,
+                                 excerpt(event.data)));
+  if (auto problem = read_choice_and_usage(root, "delta", delta))
+    return llm_error(fmt::format("malformed event #{} in the model server's stream: {}; data: '{}'",
+                                 event.index, *problem, excerpt(event.data)));
+  return delta;
+}
+
+Result<ChunkDelta> interpret_completion(std::string_view body) {
+  ChunkDelta whole;
+  whole.done = true;
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    return llm_error(
+        fmt::format("the model server's reply is not valid JSON: {}; body: '{}'", e.what(), excerpt(body)));
+  }
+  if (!root.is_object())
+    return llm_error(fmt::format("the model server's reply is {}, expected a JSON object; body: '{}'",
+                                 root.type_name(), excerpt(body)));
+  if (auto error = root.find("error"); error != root.end() && !error->is_null())
+    return llm_error("the model server reported an error: " + server_error_text(*error));
+  auto choices = root.find("choices");
+  if (choices == root.end() || !choices->is_array() || choices->empty())
+    return llm_error(fmt::format("the model server's reply has no choices; body: '{}'", excerpt(body)));
+  if (auto problem = read_choice_and_usage(root, "message", whole))
+    return llm_error(
+        fmt::format("the model server's reply is malformed: {}; body: '{}'", *problem, excerpt(body)));
+  return whole;
+}
+
+// ---- ReasoningSplitter -------------------------------------------------------------------
+
+namespace {
+constexpr std::string_view kOpenTags[] = {"<think>", "<thinking>"};
+}  // namespace
+
+ReasoningSplitter::Parts ReasoningSplitter::feed(std::string_view piece) {
+  Parts out;
+  held_.append(piece);
+  run(out, false);
+  return out;
+}
+
+ReasoningSplitter::Parts ReasoningSplitter::finish() {
+  Parts out;
+  run(out, true);
+  return out;
+}
+
+void ReasoningSplitter::run(Parts& out, bool at_end) {
+  if (state_ == State::start) {
+    const std::size_t first = held_.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+      if (at_end) out.answer += std::exchange(held_, {});
+      return;
+    }
+    const std::string_view rest = std::string_view(held_).substr(first);
+    bool maybe_tag = false;
+    for (std::string_view tag : kOpenTags) {
+      if (rest.starts_with(tag)) {
+        close_tag_ = "</" + std::string(tag.substr(1));
+        held_ = std::string(rest.substr(tag.size()));
+        state_ = State::thinking;
+        break;
+      }
+      if (tag.starts_with(rest)) maybe_tag = true;
+    }
+    if (state_ == State::start) {
+      if (maybe_tag && !at_end) return;  // "<thi" so far: wait for more
+      state_ = State::answer;
+    }
+  }
+  if (state_ == State::thinking) {
+    const std::size_t close = held_.find(close_tag_);
+    if (close != std::string::npos) {
+      out.reasoning.append(held_, 0, close);
+      held_.erase(0, close + close_tag_.size());
+      state_ = State::answer;
+      skip_space_ = true;  // "</think>\n\nAnswer": the answer starts at "Answer"
+    } else {
+      if (at_end) {
+        out.reasoning += std::exchange(held_, {});
+        return;
+      }
+      // Keep back the longest tail that could be the start of the closing tag.
+      std::size_t keep = 0;
+      for (std::size_t n = std::min(held_.size(), close_tag_.size() - 1); n > 0; --n) {
+        if (std::string_view(held_).substr(held_.size() - n) == std::string_view(close_tag_).substr(0, n)) {
+          keep = n;
+          break;
+        }
+      }
+      out.reasoning.append(held_, 0, held_.size() - keep);
+      held_.erase(0, held_.size() - keep);
+      return;
+    }
+  }
+  if (state_ == State::answer) {
+    if (skip_space_) {
+      const std::size_t text = held_.find_first_not_of(" \t\r\n");
+      if (text == std::string::npos) {
+        held_.clear();
+        return;
+      }
+      held_.erase(0, text);
+      skip_space_ = false;
+    }
+    out.answer += std::exchange(held_, {});
+  }
+}
+
+}  // namespace agentco
