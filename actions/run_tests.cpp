@@ -9,6 +9,7 @@
 #include "actions/ask.hpp"
 #include "actions/code_plan.hpp"
 #include "actions/document_action.hpp"
+#include "actions/write_code.hpp"
 #include "environment/process_runner.hpp"
 #include "environment/run_context.hpp"
 
@@ -279,28 +280,13 @@ class RunTestsAction : public Action {
 
   boost::asio::awaitable<Result<std::string>> fix_test(ActionContext& ctx, const std::string& file,
                                                        const std::string& evidence) {
-    auto current = ctx.run.workspace.read(file);
-    if (!current) co_return current.error();
-    TemplateVars vars;
-    add_document_vars(ctx, vars);
-    vars.emplace_back("file", file);
-    vars.emplace_back("task", "A unit test file.");
-    vars.emplace_back("language", language_of(ctx));
-    vars.emplace_back("dependencies", "(see the design)");
-    vars.emplace_back("shared_knowledge", "");
-    vars.emplace_back("code", *current);
-    vars.emplace_back("feedback", "The test is wrong; make it test what the design promises.\n\n" + evidence);
-    auto prompt = render_action_prompt(ctx, vars, spec_.params.value("test_prompt", std::string("rewrite_code")));
-    if (!prompt) co_return prompt.error();
-    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "test"}, {"file", file}, {"test_file", file}});
-    Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
-    if (!reply) co_return reply.error();
-    std::string code = extract_code(reply->text);
-    if (!code.empty() && code.back() != '\n') code += '\n';
-    auto written = ctx.run.write_file(ctx.role.name, file, code);
-    if (!written) co_return written.error();
-    (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")", fmt::format("FixTest: {}", file), {written->path});
-    co_return written->path;
+    std::string template_name = spec_.params.value("test_prompt", std::string("rewrite_code"));
+    std::string feedback = "The test is wrong; make it test what the design promises.\n\n" + evidence;
+    std::string kind = "test";
+    std::string message = fmt::format("FixTest: {}", file);
+    Result<std::string> fixed = co_await rewrite_existing_file(ctx, file, std::move(template_name), language_of(ctx),
+                                                               std::move(feedback), std::move(kind), std::move(message));
+    co_return fixed;
   }
 
   ActionSpec spec_;

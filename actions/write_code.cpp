@@ -381,6 +381,32 @@ class WriteTestsAction : public Action {
   ActionSpec spec_;
 };
 
+}  // namespace
+
+boost::asio::awaitable<Result<std::string>> rewrite_existing_file(ActionContext& ctx, std::string path,
+                                                                  std::string template_name, std::string language,
+                                                                  std::string feedback, std::string kind,
+                                                                  std::string message) {
+  auto current = ctx.run.workspace.read(path);
+  if (!current) co_return current.error();
+  TemplateVars vars;
+  add_document_vars(ctx, vars);
+  vars.emplace_back("file", path);
+  vars.emplace_back("task", "Change the file as the feedback says.");
+  vars.emplace_back("language", language);
+  vars.emplace_back("dependencies", "(see the design)");
+  vars.emplace_back("shared_knowledge", shared_knowledge(ctx));
+  vars.emplace_back("code", *current);
+  vars.emplace_back("feedback", std::move(feedback));
+  nlohmann::json hints = {{"kind", kind}, {"file", path}, {"test_file", path}, {"language", language_key(path)},
+                          {"depends_on", nlohmann::json::array()}};
+  Result<WrittenCode> code = co_await produce_file(ctx, path, std::move(vars), template_name, std::move(hints), message);
+  if (!code) co_return code.error();
+  co_return code->path;
+}
+
+namespace {
+
 class FixCodeAction : public Action {
  public:
   explicit FixCodeAction(const ActionSpec& spec) : spec_(spec) {}
@@ -401,24 +427,14 @@ class FixCodeAction : public Action {
       out.publish = false;
       co_return out;
     }
-    auto current = ctx.run.workspace.read(file);
-    if (!current) co_return current.error();
-    TemplateVars vars;
-    add_document_vars(ctx, vars);
-    vars.emplace_back("file", file);
-    vars.emplace_back("task", "Fix the failure QA found.");
-    vars.emplace_back("language", request->payload.value("language", std::string("Python")));
-    vars.emplace_back("dependencies", "(see the design)");
-    vars.emplace_back("shared_knowledge", shared_knowledge(ctx));
-    vars.emplace_back("code", *current);
-    vars.emplace_back("feedback", "QA ran the tests and the program; fix the code so that they pass.\n\n" +
-                                      request->payload.value("evidence", std::string()));
-    nlohmann::json hints = {{"kind", "rewrite"}, {"file", file}, {"language", language_key(file)},
-                            {"depends_on", nlohmann::json::array()}};
+    std::string language = request->payload.value("language", std::string("Python"));
+    std::string feedback = "QA ran the tests and the program; fix the code so that they pass.\n\n" +
+                           request->payload.value("evidence", std::string());
     std::string message = fmt::format("{}: {} (QA round {})", spec_.name, file, request->payload.value("round", 0));
-    Result<WrittenCode> code =
-        co_await produce_file(ctx, file, std::move(vars), ctx.spec.prompt, std::move(hints), message);
-    if (!code) co_return code.error();
+    std::string kind = "rewrite";
+    Result<std::string> fixed = co_await rewrite_existing_file(ctx, file, ctx.spec.prompt, std::move(language),
+                                                               std::move(feedback), std::move(kind), std::move(message));
+    if (!fixed) co_return fixed.error();
     out.content = fmt::format("Fixed {} after QA round {}", file, request->payload.value("round", 0));
     out.payload = {{"file", file}, {"round", request->payload.value("round", 0)}};
     co_return out;

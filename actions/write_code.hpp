@@ -26,4 +26,12 @@ std::unique_ptr<Action> make_write_code_action(const ActionSpec& spec);
 std::unique_ptr<Action> make_write_tests_action(const ActionSpec& spec);
 std::unique_ptr<Action> make_fix_code_action(const ActionSpec& spec);
 
+// Asks the model to rewrite the existing file `path` with `template_name` (its {{code}} is
+// the current text, {{feedback}} what must change), writes and commits it with `message`.
+// Returns the normalized path written. Used for fixes after QA (code and tests alike).
+boost::asio::awaitable<Result<std::string>> rewrite_existing_file(ActionContext& ctx, std::string path,
+                                                                  std::string template_name, std::string language,
+                                                                  std::string feedback, std::string kind,
+                                                                  std::string message);
+
 }  // namespace agentco
