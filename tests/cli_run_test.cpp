@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "environment/git_repo.hpp"
+#include "tests/support/fixtures.hpp"
 #include "trace/trace.hpp"
 
 extern char** environ;
@@ -692,6 +693,66 @@ TEST(CliRun, AnApiKeyInAConfigFileNeverReachesTheFolderTheTraceOrTheOutput) {
   fs::path folder = sandbox.folder_of(result);
   ASSERT_FALSE(folder.empty());
   expect_secret_nowhere(result, folder);
+}
+
+// ---- Incremental development: --project-path ------------------------------------------
+
+TEST(CliIncrementalRun, DevelopsAnAgentcoProjectFurtherKeepingItsHistoryAndItsFiles) {
+  Sandbox sandbox;
+  ProcessResult first = sandbox.run_mock();
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  fs::path folder = sandbox.folder_of(first);
+  const auto before = git_log(folder);
+  const std::string main_before = read_text(folder / "main.py");
+
+  ProcessResult second = sandbox.agentco({"run", "--no-user-config", "--llm", "mock", "--project-path",
+                                          folder.string(), "add a high-score table"});
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_EQ(last_lines(second.out, 1), std::vector<std::string>{folder.string()});
+  EXPECT_EQ(sandbox.projects().size(), 1u) << "no new folder: the project is developed in place";
+
+  const auto after = git_log(folder);
+  ASSERT_GT(after.size(), before.size());
+  EXPECT_EQ(after.back().id, before.back().id) << "the first commit is still the root of the history";
+  EXPECT_EQ(after[after.size() - before.size()].id, before.front().id) << "the old history is kept below the new";
+  EXPECT_EQ(read_text(folder / "main.py"), main_before) << "a file the new task list does not name is untouched";
+  EXPECT_TRUE(fs::exists(folder / "high_score_table.py")) << "the planned new file is written";
+  EXPECT_NE(read_text(folder / "docs" / "requirement.txt").find("high-score"), std::string::npos);
+  json refine_request;
+  for (const auto& r : trace_records(folder)) {
+    if (r.value("type", "") == "llm_request" && r["hints"].value("document", "") == "prd") refine_request = r;
+  }
+  ASSERT_TRUE(refine_request.is_object());
+  EXPECT_TRUE(refine_request["hints"].value("refine", false)) << "the existing PRD is refined, not written anew";
+  EXPECT_TRUE(uncommitted_paths(folder).empty());
+}
+
+TEST(CliIncrementalRun, DevelopsAMetaGptProjectFurtherAfterImportingIt) {
+  AGENTCO_REQUIRE_FIXTURES(fixtures);
+  auto python = find_on_path("python3");
+  if (!python) GTEST_SKIP() << "python3 is needed to unpack the fixture zip";
+  Sandbox sandbox;
+  fs::path zip = fixtures / "metagpt" / "incremental_dev_project" / "number_guessing_game.zip";
+  fs::path unpacked = sandbox.file("unpacked");
+  std::string command = python->string() + " -c \"import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\" " +
+                        zip.string() + " " + unpacked.string();
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  fs::path project = unpacked / "number_guessing_game";
+  ASSERT_TRUE(fs::is_directory(project / "docs" / "prd"));
+  const std::string game_before = read_text(project / "number_guessing_game" / "game.py");
+
+  ProcessResult run = sandbox.agentco({"run", "--no-user-config", "--llm", "mock", "--project-path", project.string(),
+                                       "add a high-score table"});
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  const auto log = git_log(project);
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_NE(log.back().message.find("Import the existing project (metagpt)"), std::string::npos) << log.back().message;
+  EXPECT_EQ(read_text(project / "number_guessing_game" / "game.py"), game_before);
+  EXPECT_TRUE(fs::exists(project / "number_guessing_game" / "high_score_table.py"))
+      << "new sources go where MetaGPT keeps its sources";
+  json meta = read_json(project / "meta.json");
+  EXPECT_EQ(meta["outcome"].value("status", ""), "finished");
+  EXPECT_EQ(meta["verdict"].value("tests_failed", -1), 0) << meta.dump(2);
 }
 
 }  // namespace
