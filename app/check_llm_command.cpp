@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "app/cli_flags.hpp"
+#include "app/command_registry.hpp"
 #include "app/commands.hpp"
 #include "llm/openai_provider.hpp"
 #include "llm/providers.hpp"
@@ -114,4 +116,24 @@ int check_llm_command(const ConfigSources& sources) {
   return kAnswered;
 }
 
+namespace {
+
+const bool check_llm_registered = register_command(25, [](CLI::App& app) {
+  struct Options {
+    CommonFlags common;
+    LlmFlags llm;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "check-llm", "Check the configured model: list models, send one tiny streamed request, show timings");
+  o->common.add_to(cmd);
+  o->llm.add_to(cmd);
+  return Command{cmd, [o] {
+                   ConfigSources sources = o->common.sources();
+                   o->llm.add_flags(sources);
+                   return check_llm_command(sources);
+                 }};
+});
+
+}  // namespace
 }  // namespace agentco

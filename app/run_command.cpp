@@ -10,6 +10,8 @@
 
 #include "actions/action.hpp"
 #include "actions/prompt_library.hpp"
+#include "app/cli_flags.hpp"
+#include "app/command_registry.hpp"
 #include "app/commands.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
@@ -206,4 +208,44 @@ int run_command(const RunOptions& options) {
   return outcome.exit_code;
 }
 
+namespace {
+
+const bool run_registered = register_command(10, [](CLI::App& app) {
+  struct Options {
+    RunOptions run;
+    CommonFlags common;
+    LlmFlags llm;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("run", "A team of role agents turns an idea into a project in the warehouse");
+  cmd->add_option("idea", o->run.idea, "What to build, e.g. \"write a cli snake game\"")->required();
+  cmd->add_option("--name", o->run.name, "Project folder name (default: the PRD's project name)");
+  cmd->add_option("--human", o->run.human_roles,
+                  "A person answers for this role (name or profile, e.g. Alice or \"Product Manager\"); repeatable");
+  cmd->add_flag("--review-by-human", o->run.review_by_human, "A person reviews each code file (LGTM/LBTM)");
+  cmd->add_option("--project-path", o->run.project_path,
+                  "Develop an existing project (made by agentco or MetaGPT) further: refine its documents, "
+                  "change only the files that need it, keep its git history");
+  o->common.add_to(cmd);
+  o->llm.add_to(cmd);
+  return Command{cmd, [o] {
+                   o->run.config = o->common.sources();
+                   o->llm.add_flags(o->run.config);
+                   return run_command(o->run);
+                 }};
+});
+
+const bool check_sop_registered = register_command(20, [](CLI::App& app) {
+  struct Options {
+    std::string sop;
+    CommonFlags common;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("check-sop", "Validate a SOP file without running it");
+  cmd->add_option("sop", o->sop, "SOP name or YAML file")->required();
+  o->common.add_to(cmd);
+  return Command{cmd, [o] { return check_sop_command(o->sop, o->common.sources()); }};
+});
+
+}  // namespace
 }  // namespace agentco
