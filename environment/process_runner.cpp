@@ -1,4 +1,5 @@
 #include "environment/process_runner.hpp"
+#include "environment/process_journal.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -829,6 +830,14 @@ boost::asio::awaitable<ProcessResult> run_process_async(ProcessSpec spec) {
   namespace asio = boost::asio;
   using Done = asio::experimental::concurrent_channel<void(boost::system::error_code, ProcessResult)>;
   co_await asio::this_coro::throw_if_cancelled(false);
+  ProcessJournal* journal = process_journal();
+  if (journal) {
+    std::optional<ProcessResult> recalled = co_await journal->recall(spec);
+    if (recalled) {
+      journal->record(spec, *recalled, true);
+      co_return *recalled;
+    }
+  }
   auto executor = co_await asio::this_coro::executor;
   Done done(executor, 1);
   // Declared after the channel, so destroyed (stopped and joined) before it.
@@ -840,6 +849,7 @@ boost::asio::awaitable<ProcessResult> run_process_async(ProcessSpec spec) {
     auto [ec, result] = co_await done.async_receive(asio::as_tuple(asio::use_awaitable));
     if (!ec) {
       worker.join();
+      if (journal) journal->record(spec, result, false);
       co_return result;
     }
     // Cancelled: kill the process, and still wait for the thread (no detached work).
