@@ -1,6 +1,7 @@
 // PromptLibrary: prompt templates by name. A file <name>.txt in the user's prompts folder
 // (config run.prompts_dir) wins over the built-in actions/prompts/<name>.txt.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 
@@ -13,9 +14,13 @@ class PromptLibrary {
   std::optional<std::string> find(const std::string& name) const;
   // Where find() took it from ("/path/x.txt" or "built-in actions/prompts/x.txt").
   std::string origin(const std::string& name) const;
+  // A template fixed for this run (a replay uses the templates recorded in the trace, so that
+  // its requests are the recorded ones even when the files changed since). Wins over the rest.
+  void pin(const std::string& name, std::string text, std::string origin);
 
  private:
   std::string user_dir_;
+  std::map<std::string, std::pair<std::string, std::string>> pinned_;  // name -> (text, origin)
 };
 
 }  // namespace agentco
