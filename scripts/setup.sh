@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make pkg-config git ca-certificates python3
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libssl-dev libgit2-dev libcli11-dev bubblewrap)
+  libssl-dev libgit2-dev libcli11-dev bubblewrap
+  chromium nodejs)  # the web viewer's assets (npm) and its browser test
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -21,6 +22,20 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm may come with nodejs (NodeSource) or as Debian's own package.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing npm"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+# The viewer's front-end packages (marked, mermaid) and playwright-core for its browser
+# test, into web/node_modules; skipped when web/package-lock.json has not changed.
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in web/"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
