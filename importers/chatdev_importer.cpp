@@ -328,6 +328,7 @@ class ChatDevImport {
   }
 
   void open_phase(const std::string& name, const std::string& assistant, const std::string& user, const std::string& at) {
+    if (phase_.open && phase_.name != "Reflection") reflected_phase_ = phase_.name;
     finish_phase(at);
     phase_ = Phase{};
     phase_.name = name.empty() ? "Unknown" : name;
@@ -357,6 +358,7 @@ class ChatDevImport {
                    {"verdict", done ? "LGTM" : "LBTM"}, {"comment", phase_.conclusion}},
                   at);
     }
+    write_documents(at);
     for (const auto& role : std::vector<std::string>(active_.begin(), active_.end())) {
       nlohmann::json end = {{"role", role}, {"action", phase_.name}, {"ok", true}};
       if (!phase_.conclusion.empty() && role == phase_.assistant) end["conclusion"] = phase_.conclusion;
@@ -367,6 +369,44 @@ class ChatDevImport {
     last_reply_.clear();
   }
 
+  // ChatDev writes requirements.txt from the EnvironmentDoc phase (its last "```" block)
+  // and manual.md from the Manual phase (the whole conclusion).
+  void write_documents(const std::string& at) {
+    const std::string& text = phase_.conclusion;
+    // A phase with need_reflect ends in a Reflection chat whose conclusion ChatDev keeps.
+    const std::string& kind = phase_.name == "Reflection" ? reflected_phase_ : phase_.name;
+    std::string name, content;
+    if (kind == "EnvironmentDoc" || kind == "CREATING_ENVIRONMENT_DOCUMENT") {
+      std::size_t pos = 0;
+      while ((pos = text.find("```\n", pos)) != std::string::npos) {
+        std::size_t end = text.find("```", pos + 4);
+        if (end == std::string::npos) break;
+        content = text.substr(pos + 4, end - pos - 4);
+        pos = end + 3;
+      }
+      name = "requirements.txt";
+    } else if (kind == "Manual" || kind == "CREATING_USER_MANUAL") {
+      content = text;
+      name = "manual.md";
+    }
+    if (name.empty() || trim(content).empty()) return;
+    std::string role = phase_.assistant.empty() ? "Programmer" : phase_.assistant;
+    if (run_.write_file(role, name, content, at)) run_.commit(role, phase_.name + ": " + name, {name}, at);
+    documents_[name] = content;
+  }
+
+ public:
+  // Non-blank lines of a document written (-1 when none), as ChatDev's env_lines/manual_lines.
+  long document_lines(const std::string& name) const {
+    auto it = documents_.find(name);
+    if (it == documents_.end()) return -1;
+    long lines = 0;
+    for (const auto& l : split_lines(it->second))
+      if (!trim(l).empty()) ++lines;
+    return lines;
+  }
+
+ private:
   // "<Speaker>: **<A><-><B> on : <Phase>, turn <n>**" or "<Speaker>: **[Start Chat]**".
   void utterance_with_header(const std::string& body, std::size_t speaker_end, const std::vector<LogRecord>& records,
                              std::size_t index, const std::string& at) {
@@ -604,6 +644,8 @@ class ChatDevImport {
   std::string last_reply_;
   std::map<std::string, nlohmann::json> roles_;
   std::map<std::string, std::vector<std::string>> code_;
+  std::map<std::string, std::string> documents_;
+  std::string reflected_phase_;
   std::vector<std::string> code_order_;
   std::vector<std::string> batch_;
   std::string batch_author_;
@@ -645,6 +687,14 @@ Result<ImportReport> import_chatdev(const ImportRequest& request) {
   }
   std::string text;
   if (!read_file(log.string(), text)) return make_error("import", log.string() + ": cannot read");
+  if (text.find("\r\n") != std::string::npos) {
+    // Logs written on Windows: CRLF line ends.
+    std::string lf;
+    lf.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) lf += text[i];
+    text = std::move(lf);
+  }
   const fs::path dir = log.parent_path().empty() ? fs::path(".") : log.parent_path();
   std::string stamp = find_stamp(log.filename().string());
   if (stamp.empty()) stamp = find_stamp(dir.filename().string());
@@ -836,6 +886,13 @@ Result<ImportReport> import_chatdev(const ImportRequest& request) {
                          static_cast<long>(final_info["code_lines"]), code_lines, walker.first_mismatch()),
              end_at);
   if (walker.test_rounds() == 0) run.warn("the log has no test reports: executability unknown", end_at);
+  for (const auto& [key, file] : {std::pair<std::string, std::string>{"env_lines", "requirements.txt"}, {"manual_lines", "manual.md"}}) {
+    long ours = walker.document_lines(file);
+    if (final_info.count(key) && final_info[key] >= 0 && static_cast<long>(final_info[key]) != std::max(ours, 0L))
+      run.warn(fmt::format("{}: ChatDev counted {} lines, the imported {} has {}", key, static_cast<long>(final_info[key]),
+                           file, std::max(ours, 0L)),
+               end_at);
+  }
 
   nlohmann::json info = nlohmann::json::object();
   for (const auto& [k, v] : final_info) info[k] = v;
@@ -848,6 +905,8 @@ Result<ImportReport> import_chatdev(const ImportRequest& request) {
                 {"completion_tokens", walker.completion_tokens()},
                 {"cost_usd", walker.cost()},
                 {"code_lines", code_lines},
+                {"env_lines", walker.document_lines("requirements.txt")},
+                {"manual_lines", walker.document_lines("manual.md")},
                 {"calls", walker.calls()}}}},
              end_at);
   double start_s = epoch_of(started_at), end_s = epoch_of(end_at);

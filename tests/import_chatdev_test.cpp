@@ -135,9 +135,9 @@ TEST_F(ImportChatDev, EveryFixtureLogImportsAndItsStatsAgreeWithItsSoftwareInfo)
     double completion = logged_figure(text, "num_completion_tokens");
     double cost = logged_figure(text, "cost");
     double code_lines = logged_figure(text, "code_lines");
-    if (prompt >= 0) EXPECT_EQ(stats->total.prompt_tokens, static_cast<long>(prompt));
-    if (completion >= 0) EXPECT_EQ(stats->total.completion_tokens, static_cast<long>(completion));
-    if (cost > 0) EXPECT_NEAR(stats->total.cost_usd, cost, 5e-6);
+    if (prompt >= 0) { EXPECT_EQ(stats->total.prompt_tokens, static_cast<long>(prompt)); }
+    if (completion >= 0) { EXPECT_EQ(stats->total.completion_tokens, static_cast<long>(completion)); }
+    if (cost > 0) { EXPECT_NEAR(stats->total.cost_usd, cost, 5e-6); }
     if (code_lines >= 0) {
       if (has_warning(*report, "Coding_wait")) {
         // ChatDev rewrote the code there without logging it: the import says so.
@@ -146,11 +146,21 @@ TEST_F(ImportChatDev, EveryFixtureLogImportsAndItsStatsAgreeWithItsSoftwareInfo)
         EXPECT_EQ(stats->lines_of_code, static_cast<long>(code_lines));
       }
     }
-    if (prompt < 0 || code_lines < 0 || cost <= 0) EXPECT_FALSE(report->warnings.empty());
+    // requirements.txt and manual.md as ChatDev wrote them (its env_lines, manual_lines).
+    for (const auto& [key, file] : {std::pair<std::string, std::string>{"env_lines", "requirements.txt"}, {"manual_lines", "manual.md"}}) {
+      double logged = logged_figure(text, key);
+      if (logged <= 0) continue;
+      long lines = 0;
+      std::ifstream in(report->project / file);
+      for (std::string line; std::getline(in, line);)
+        if (line.find_first_not_of(" \t\r") != std::string::npos) ++lines;
+      EXPECT_EQ(lines, static_cast<long>(logged)) << file;
+    }
+    if (prompt < 0 || code_lines < 0 || cost <= 0) { EXPECT_FALSE(report->warnings.empty()); }
     // Every usage record of the log became one model call.
     long usage_records = 0;
     for (std::size_t at = 0; (at = text.find("\nprompt_tokens:", at)) != std::string::npos; ++at) ++usage_records;
-    if (usage_records > 0) EXPECT_EQ(stats->total.calls, usage_records);
+    if (usage_records > 0) { EXPECT_EQ(stats->total.calls, usage_records); }
   }
 }
 
