@@ -239,7 +239,7 @@ class ChatDevImport {
       return;
     }
     if (starts_with(body, "**[Test Reports]**")) {
-      test_report(trim(body.substr(std::string_view("**[Test Reports]**:").size())), at);
+      test_report(trim(body.substr(std::min(body.size(), std::string_view("**[Test Reports]**:").size()))), at);
       return;
     }
     if (starts_with(body, "**[User Provided Comments]**")) {

@@ -81,7 +81,7 @@ void ImportedRun::warn(const std::string& message, const std::string& at) {
 
 Status ImportedRun::write_meta(const nlohmann::json& meta) {
   std::ofstream out(root() / "meta.json");
-  out << meta.dump(2) << "\n";
+  out << meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   if (!out) return make_error("import", "cannot write " + (root() / "meta.json").string());
   return ok_status();
 }

@@ -221,6 +221,26 @@ TEST_F(ImportChatDev, WritesTheFilesAGitHistoryAndMeta) {
   EXPECT_NE(again.error().message.find("--out"), std::string::npos);
 }
 
+TEST_F(ImportChatDev, ALogCutAnywhereStillImports) {
+  AGENTCO_REQUIRE_FIXTURES(fixtures);
+  fs::path dir = fixtures / "chatdev-logs" / "car_THUNLPDemo_2024";
+  if (!fs::is_directory(dir)) GTEST_SKIP() << "fixture log missing";
+  fs::path log;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".log") log = e.path();
+  std::string text = read_text(log);
+  fs::create_directories(out_);
+  // Cuts in the middle of records, diffs and multi-byte characters.
+  for (std::size_t i = 1; i <= 24; ++i) {
+    std::size_t cut = text.size() * i / 25 + (i % 3);
+    fs::path cut_log = out_ / ("cut" + std::to_string(i) + ".log");
+    std::ofstream(cut_log, std::ios::binary) << text.substr(0, cut);
+    auto report = import_run(ImportRequest{"chatdev", cut_log, out_ / ("cut" + std::to_string(i)), out_});
+    ASSERT_TRUE(report.ok()) << "cut at " << cut << ": " << report.error().message;
+    EXPECT_TRUE(compute_run_stats(report->project).ok()) << "cut at " << cut;
+  }
+}
+
 TEST(Import, UnknownToolsAndMissingSourcesAreClearErrors) {
   auto unknown = import_run(ImportRequest{"autogen", "/tmp", "", "/tmp"});
   ASSERT_FALSE(unknown.ok());
