@@ -226,62 +226,69 @@ double price_usd(const std::string& model, long prompt_tokens, long completion_t
 
 std::vector<std::string> apply_unified_diff(const std::vector<std::string>& old_lines,
                                             const std::vector<std::string>& diff, bool& clean) {
-  clean = true;
-  std::vector<std::string> out;
-  std::size_t i = 0;  // next old line to copy
-  std::size_t k = 0;
-  while (k < diff.size()) {
-    int s = 0, n = 1, t = 0, m = 1;
+  struct Hunk {
+    std::size_t start = 0, old_count = 0;
+    std::vector<std::string> old_text, new_text;
+  };
+  std::vector<Hunk> hunks;
+  for (std::size_t k = 0; k < diff.size();) {
     const std::string& h = diff[k];
     if (!starts_with(h, "@@ -")) {
       ++k;
       continue;
     }
-    const char* p = h.c_str() + 4;
+    long s = 0, n = 1, m = 1;
     char* e = nullptr;
-    s = static_cast<int>(std::strtol(p, &e, 10));
-    if (*e == ',') n = static_cast<int>(std::strtol(e + 1, &e, 10));
+    s = std::strtol(h.c_str() + 4, &e, 10);
+    if (*e == ',') n = std::strtol(e + 1, &e, 10);
     if (std::strncmp(e, " +", 2) == 0) {
-      t = static_cast<int>(std::strtol(e + 2, &e, 10));
-      if (*e == ',') m = static_cast<int>(std::strtol(e + 1, &e, 10));
+      std::strtol(e + 2, &e, 10);
+      if (*e == ',') m = std::strtol(e + 1, &e, 10);
     }
-    (void)t;
-    std::size_t start = n > 0 ? static_cast<std::size_t>(std::max(s - 1, 0)) : static_cast<std::size_t>(s);
-    if (start < i || start > old_lines.size()) {
-      clean = false;
-      start = std::clamp(start, i, old_lines.size());
-    }
-    out.insert(out.end(), old_lines.begin() + static_cast<long>(i), old_lines.begin() + static_cast<long>(start));
-    i = start;
-    ++k;
-    int old_seen = 0, new_seen = 0;
-    while (k < diff.size() && (old_seen < n || new_seen < m)) {
+    Hunk hunk;
+    hunk.start = static_cast<std::size_t>(n > 0 ? std::max(s - 1, 0L) : std::max(s, 0L));
+    hunk.old_count = static_cast<std::size_t>(std::max(n, 0L));
+    long old_seen = 0, new_seen = 0;
+    for (++k; k < diff.size() && (old_seen < n || new_seen < m) && !starts_with(diff[k], "@@ -"); ++k) {
       const std::string& l = diff[k];
-      if (starts_with(l, "@@ -")) break;
       char tag = l.empty() ? ' ' : l[0];
       std::string text = l.empty() ? std::string() : l.substr(1);
       if (tag == '+') {
-        out.push_back(text);
+        hunk.new_text.push_back(text);
         ++new_seen;
       } else if (tag == '-') {
-        if (i >= old_lines.size() || old_lines[i] != text) clean = false;
-        ++i;
+        hunk.old_text.push_back(text);
         ++old_seen;
-      } else if (tag == '\\') {
-        // "\ No newline at end of file"
-      } else {
-        if (i >= old_lines.size() || old_lines[i] != text) clean = false;
-        out.push_back(text);
-        ++i;
+      } else if (tag != '\\') {  // "\ No newline at end of file" is no line
+        hunk.old_text.push_back(text);
+        hunk.new_text.push_back(text);
         ++old_seen;
         ++new_seen;
       }
-      ++k;
     }
-    if (old_seen != n || new_seen != m) clean = false;
-    i = std::min(i, old_lines.size());
+    hunks.push_back(std::move(hunk));
   }
-  out.insert(out.end(), old_lines.begin() + static_cast<long>(i), old_lines.end());
+  clean = true;
+  std::size_t at = 0;
+  for (const auto& h : hunks) {
+    bool fits = h.start >= at && h.start + h.old_text.size() <= old_lines.size() &&
+                std::equal(h.old_text.begin(), h.old_text.end(), old_lines.begin() + static_cast<long>(h.start));
+    if (!fits || h.old_text.size() != h.old_count) clean = false;
+    at = h.start + h.old_count;
+  }
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  for (const auto& h : hunks) {
+    std::size_t start = std::clamp(h.start, i, std::max(i, old_lines.size()));
+    if (i < old_lines.size())
+      out.insert(out.end(), old_lines.begin() + static_cast<long>(i),
+                 old_lines.begin() + static_cast<long>(std::min(start, old_lines.size())));
+    out.insert(out.end(), h.new_text.begin(), h.new_text.end());
+    i = std::max(i, h.start + h.old_count);
+  }
+  // When the diff does not fit what we hold, the file was changed without a log entry:
+  // the diff is all that is known, so nothing after its last hunk is kept.
+  if (clean && i < old_lines.size()) out.insert(out.end(), old_lines.begin() + static_cast<long>(i), old_lines.end());
   return out;
 }
 

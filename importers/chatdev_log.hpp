@@ -46,7 +46,8 @@ double price_usd(const std::string& model, long prompt_tokens, long completion_t
 std::string model_name(const std::string& model_type);
 
 // Applies a unified diff (lines after "+++ New") to `old_lines`. `clean` is false when a
-// context or removed line did not match.
+// context or removed line did not match: the file was changed without a log entry, and the
+// result is then what the diff shows (old lines between hunks kept, none after the last).
 std::vector<std::string> apply_unified_diff(const std::vector<std::string>& old_lines,
                                             const std::vector<std::string>& diff, bool& clean);
 
