@@ -184,6 +184,11 @@ class ChatDevImport {
       }
       return;
     }
+    if (starts_with(body, "AgentTech Ends")) {
+      ended_ = true;
+      end_at_ = at;
+      return;
+    }
     if (starts_with(body, "System: ") || starts_with(body, "**[Preprocessing]**") || starts_with(body, "**[Test Info]**") ||
         starts_with(body, "AgentTech ") || starts_with(body, "log_filename:") || starts_with(body, "ChatDev Starts") ||
         starts_with(body, "args: ") || starts_with(body, "Log File:") || starts_with(body, "ChatDevConfig:") ||

@@ -174,6 +174,7 @@ TEST_F(ImportChatDev, OldAndUnfinishedLogsSayWhatTheyLack) {
   auto calculator = import("Calculator_THUNLP_20230628184918", "20230628184918.log");
   EXPECT_TRUE(has_warning(calculator, "no model calls"));
   EXPECT_TRUE(has_warning(calculator, "no Software Info"));
+  EXPECT_FALSE(has_warning(calculator, "did not finish"));  // "AgentTech Ends"
   auto timer = import("timer_THUNLP_20230823091709", "20230823091709.log");
   EXPECT_TRUE(has_warning(timer, "did not finish"));
   auto car = import("car_THUNLPDemo_2024", "Demo_DefaultOrganization_20241221131803.log");
