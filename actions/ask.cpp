@@ -29,7 +29,10 @@ Result<std::string> render_action_prompt(const ActionContext& ctx, const Templat
 
 ChatRequest make_request(const ActionContext& ctx, std::string user_prompt, nlohmann::json hints) {
   ChatRequest request;
-  request.model = ctx.role.model.empty() ? ctx.run.config.llm.model : ctx.role.model;
+  // The action's model, else the role's, else the run's.
+  request.model = !ctx.spec.model.empty() ? ctx.spec.model
+                  : !ctx.role.model.empty() ? ctx.role.model
+                                            : ctx.run.config.llm.model;
   request.temperature = ctx.run.config.llm.temperature;
   request.max_tokens = ctx.run.config.llm.max_tokens;
   request.stream = ctx.run.config.llm.stream;

@@ -24,7 +24,8 @@ std::string system_prompt(const RoleSpec& role);
 Result<std::string> render_action_prompt(const ActionContext& ctx, const TemplateVars& vars,
                                          const std::string& template_name = {});
 
-// A request with the role's system prompt, the user prompt, the role's model (or the run's)
+// A request with the role's system prompt, the user prompt, the action's model (else the
+// role's, else the run's)
 // and hints {role, action, ...extra}.
 ChatRequest make_request(const ActionContext& ctx, std::string user_prompt, nlohmann::json hints);
 

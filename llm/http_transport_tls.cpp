@@ -76,8 +76,9 @@ class OpenSslStream final : public TlsStream {
       why += " (the server may speak plain HTTP on that port: try http://)";
     if (verify != X509_V_OK)
       why = fmt::format(
-          "certificate not accepted: {} (set llm.insecure: true only for a server "
-          "you trust, e.g. a local one with a self-signed certificate)",
+          "certificate not accepted: {} (to trust a self-signed certificate, point "
+          "SSL_CERT_FILE at it; or, only for a server you trust, pass --insecure or set "
+          "llm.insecure: true)",
           X509_verify_cert_error_string(verify));
     co_return make_error("tls", fmt::format("TLS handshake with {} failed: {}", authority_, why));
   }

@@ -22,6 +22,7 @@ class HumanProvider : public Provider {
 
   std::string name() const override { return model_->name() + "+human"; }
   boost::asio::awaitable<Result<ChatResult>> chat(const ChatRequest& request) override;
+  void cancel_calls() override { model_->cancel_calls(); }
 
   // True when this request is answered by the person.
   bool is_human_call(const ChatRequest& request) const;

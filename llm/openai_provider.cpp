@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -522,7 +525,20 @@ struct OpenAiProvider::Impl {
         Permit permit(semaphore);  // released even if this coroutine is destroyed mid-request
         attempt = co_await try_once(request, model, max_tokens, stream_options_supported);
       }
+      // Cancelled (cancel_calls): whatever the try made of its aborted socket is not news.
+      const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+      if (cancellation.cancelled() != asio::cancellation_type::none)
+        co_return make_error("interrupted", fmt::format("the model call to {} was cancelled", host));
       TryOutcome& outcome = *attempt;
+      if (outcome.kind == TryOutcome::Kind::ok && outcome.result.finish_reason != "length" &&
+          trim_copy(outcome.result.text).empty()) {
+        // Local servers and overloaded hosted ones sometimes answer with nothing; asking
+        // again usually helps, and the list of tries says so when it does not.
+        outcome.kind = TryOutcome::Kind::retry;
+        outcome.problem =
+            fmt::format("the model '{}' at {} returned an empty reply (finish_reason \"{}\"{})", model, host,
+                        outcome.result.finish_reason, outcome.result.reasoning.empty() ? "" : ", reasoning only");
+      }
 
       switch (outcome.kind) {
         case TryOutcome::Kind::ok: {
@@ -546,11 +562,6 @@ struct OpenAiProvider::Impl {
                             host, max_tokens,
                             asked_longer ? " even after asking again with twice as many" : ""));
           }
-          if (trim_copy(result.text).empty())
-            co_return make_error(
-                "llm",
-                fmt::format("the model '{}' at {} returned an empty reply (finish_reason \"{}\"{})", model,
-                            host, result.finish_reason, result.reasoning.empty() ? "" : ", reasoning only"));
           result.usage.prompt_tokens += spent.prompt_tokens;
           result.usage.completion_tokens += spent.completion_tokens;
           result.usage.estimated = result.usage.estimated || spent.estimated;
@@ -588,6 +599,12 @@ struct OpenAiProvider::Impl {
     }
   }
 
+  // chat() in a default-constructible box, as co_spawn needs.
+  asio::awaitable<std::optional<Result<ChatResult>>> boxed_chat(const ChatRequest& request) {
+    Result<ChatResult> result = co_await chat(request);
+    co_return std::optional<Result<ChatResult>>(std::move(result));
+  }
+
   std::string tries_message(const std::vector<std::string>& tries) const {
     std::string out = fmt::format("the model request to {} failed after {} {}:", host, tries.size(),
                                   tries.size() == 1 ? "try" : "tries");
@@ -622,8 +639,14 @@ struct OpenAiProvider::Impl {
     co_return parse_model_list(response->body);
   }
 
+  struct CallInFlight {
+    asio::cancellation_signal signal;
+    bool cancelled = false;
+  };
+
   OpenAiOptions options;
   HttpTransport transport;
+  std::vector<std::shared_ptr<CallInFlight>> calls;  // chat() calls in flight, for cancel_calls()
   Semaphore semaphore;
   TokenBucket bucket;
   std::mt19937 random;
@@ -642,7 +665,38 @@ std::string OpenAiProvider::name() const { return impl_->options.name; }
 
 asio::awaitable<Result<ChatResult>> OpenAiProvider::chat(const ChatRequest& request) {
   std::shared_ptr<Impl> impl = impl_;
-  co_return co_await impl->chat(request);
+  // The call runs as a child coroutine with a cancellation slot of its own, so that
+  // cancel_calls() can abort its socket reads, deadline and backoff waits at once.
+  auto call = std::make_shared<Impl::CallInFlight>();
+  impl->calls.push_back(call);
+  // Leaves the list however this frame ends (also when it is destroyed with its io_context).
+  struct Leave {
+    Impl& impl;
+    std::shared_ptr<Impl::CallInFlight> call;
+    ~Leave() { std::erase(impl.calls, call); }
+  } leave{*impl, call};
+  const auto executor = co_await asio::this_coro::executor;
+  std::optional<Result<ChatResult>> result;
+  try {
+    auto token = asio::bind_cancellation_slot(call->signal.slot(), asio::use_awaitable);
+    result = co_await asio::co_spawn(executor, impl->boxed_chat(request), token);
+  } catch (const boost::system::system_error& error) {
+    if (error.code() != asio::error::operation_aborted || !call->cancelled) throw;
+  }
+  if (call->cancelled && (!result || !*result))
+    co_return make_error("interrupted", fmt::format("the model call to {} was cancelled", impl->host));
+  co_return std::move(*result);
+}
+
+void OpenAiProvider::cancel_calls() {
+  // Emitting may resume nothing synchronously (completions are posted), but copy anyway:
+  // the list must not change under the loop.
+  auto calls = impl_->calls;
+  for (auto& call : calls) {
+    if (call->cancelled) continue;
+    call->cancelled = true;
+    call->signal.emit(asio::cancellation_type::terminal);
+  }
 }
 
 asio::awaitable<Result<std::vector<std::string>>> OpenAiProvider::list_models() {

@@ -11,13 +11,15 @@
 // - reasoning_content and <think>…</think> go to ChatResult::reasoning, never to the text.
 //   on_delta receives answer text only; after a retry it receives the new reply from the
 //   start.
-// - Retries with exponential backoff and full jitter on 408/429/5xx, connection resets and
-//   timeouts, honouring Retry-After / retry-after-ms (capped); never on 400/401/403/404.
+// - Retries with exponential backoff and full jitter on 408/429/5xx, connection resets,
+//   timeouts and empty replies, honouring Retry-After / retry-after-ms (capped); never on 400/401/403/404.
 //   After the last try the error lists what happened on each try. A reply cut off by
 //   max_tokens (finish_reason "length") is asked for once more with twice the max_tokens
 //   (capped); a second cut-off is an error. Its tokens are added to the final usage.
 // - At most `concurrency` requests in flight (shared by all callers of this provider) and,
 //   when requests_per_minute > 0, a token bucket spacing their starts.
+// - cancel_calls() aborts every request in flight (and every wait for a slot or a retry):
+//   each such chat() returns an Error "interrupted" at once.
 // - Every expected failure is an Error with code "llm" and a message a user can act on.
 //
 // Thread-safety: like HttpTransport, use one provider from coroutines on one thread (or
@@ -66,6 +68,7 @@ class OpenAiProvider : public Provider {
 
   std::string name() const override;
   boost::asio::awaitable<Result<ChatResult>> chat(const ChatRequest& request) override;
+  void cancel_calls() override;
 
   // GET {base_url}/models: the model ids the server offers (one try, no retries).
   boost::asio::awaitable<Result<std::vector<std::string>>> list_models();

@@ -56,6 +56,10 @@ class Provider {
   // One model call. Expected failures (HTTP errors, timeouts, refusals) come back as an
   // Error with code "llm"; the call never throws for them.
   virtual boost::asio::awaitable<Result<ChatResult>> chat(const ChatRequest& request) = 0;
+  // Cancels every call in flight (Ctrl-C): each ends promptly with an Error of code
+  // "interrupted". Calls started afterwards are not affected. Call it from the thread the
+  // calls run on. The default does nothing (calls that finish quickly need no cancelling).
+  virtual void cancel_calls() {}
 };
 
 // Rough token count for text whose usage the server did not report (~4 bytes a token).

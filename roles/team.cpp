@@ -111,9 +111,10 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
           std::fprintf(stderr, "\nstopped at once; finished work is kept in %s\n", run.workspace.root().c_str());
           std::_Exit(130);
         }
-        spdlog::warn("{} received: finishing the current model calls, then stopping (again to stop at once)",
+        spdlog::warn("{} received: cancelling the model calls in flight, then stopping (again to stop at once)",
                      number == SIGINT ? "Ctrl-C" : "SIGTERM");
         run.request_stop("interrupted", number == SIGINT ? "stopped by Ctrl-C" : "stopped by SIGTERM");
+        run.llm.provider().cancel_calls();
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);

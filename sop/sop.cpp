@@ -58,6 +58,14 @@ std::string scalar(const YAML::Node& node, const std::string& what, Problems& pr
   return node.as<std::string>();
 }
 
+// A model override names one model: no blanks, no line breaks, not empty when given.
+void check_model_name(const YAML::Node& node, const std::string& owner, const std::string& model,
+                      Problems& problems) {
+  if (!node.IsDefined() || !node.IsScalar()) return;  // absent, or already reported by scalar()
+  if (model.empty() || model.find_first_of(" \t\r\n") != std::string::npos)
+    problems.add(node, fmt::format("{}: model must name one model, e.g. gpt-4o-mini; got '{}'", owner, model));
+}
+
 std::vector<std::string> string_list(const YAML::Node& node, const std::string& what, Problems& problems) {
   std::vector<std::string> out;
   if (!node.IsDefined() || node.IsNull()) return out;
@@ -262,11 +270,13 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
                                    fmt::join(registry.names(), ", ")));
           continue;
         }
-        std::set<std::string> allowed{"type", "prompt", "schema", "description", "on"};
+        std::set<std::string> allowed{"type", "prompt", "schema", "description", "on", "model"};
         allowed.insert(type->param_keys.begin(), type->param_keys.end());
         check_keys(def, allowed, "action " + spec.name, problems);
         spec.prompt = scalar(def["prompt"], "prompt", problems);
         spec.on = string_list(def["on"], "on", problems);
+        spec.model = scalar(def["model"], "model", problems);
+        check_model_name(def["model"], "action " + spec.name, spec.model, problems);
         if (type->needs_prompt && spec.prompt.empty()) {
           problems.add(kv.first, fmt::format("action {} needs 'prompt:' (a template name under actions/prompts/)", spec.name));
         } else if (!spec.prompt.empty() && !prompts.find(spec.prompt)) {
@@ -312,6 +322,7 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
         role.actions = string_list(r["actions"], "actions", problems);
         role.watch = string_list(r["watch"], "watch", problems);
         role.model = scalar(r["model"], "model", problems);
+        check_model_name(r["model"], "role " + role.name, role.model, problems);
         role.max_react_loop = int_value(r["max_react_loop"], "max_react_loop", 5, 1, problems);
         role.max_turns = int_value(r["max_turns"], "max_turns", 0, 0, problems);
         std::string mode = scalar(r["react_mode"], "react_mode", problems, "by_order");

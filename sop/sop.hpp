@@ -23,6 +23,7 @@ struct ActionSpec {
   nlohmann::json params = nlohmann::json::object();  // the type's own keys
   // The messages (cause_by names) this action answers; empty: every turn of its role.
   std::vector<std::string> on;
+  std::string model;              // per-action model override (wins over the role's); empty: none
   int line = 0;                   // where it is defined, for messages
 };
 

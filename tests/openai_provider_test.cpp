@@ -15,6 +15,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
@@ -413,13 +415,25 @@ TEST(OpenAiProvider, ThinkTagsInsideTheContentAreKeptApartFromTheAnswer) {
   }
 }
 
-TEST(OpenAiProvider, AnEmptyReplyIsAnError) {
+TEST(OpenAiProvider, AnEmptyReplyIsAskedForAgainAndIsAnErrorWhenItStaysEmpty) {
   FakeLlmServer server("rules:\n  - reply: \"x\"\n    fault: empty_reply\n");
-  OpenAiProvider provider(options_for(server));
+  OpenAiOptions options = options_for(server);
+  options.max_retries = 1;
+  OpenAiProvider provider(options);
   auto result = chat(provider, ask());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, "llm");
   EXPECT_TRUE(contains(result.error().message, "empty reply")) << result.error().message;
+  EXPECT_TRUE(contains(result.error().message, "try 2:")) << result.error().message;
+  EXPECT_EQ(server.chat_requests(), 2u);
+}
+
+TEST(OpenAiProvider, AnEmptyReplyFollowedByARealOneIsNotAnError) {
+  FakeLlmServer server(one_rule("  - reply: \"x\"\n    fault: empty_reply\n    times: 1\n"));
+  OpenAiProvider provider(options_for(server));
+  auto result = chat(provider, ask());
+  ASSERT_TRUE(result.ok()) << error_of(result);
+  EXPECT_EQ(result->text, kReply);
 }
 
 TEST(OpenAiProvider, AServerThatRejectsStreamOptionsIsAskedAgainWithoutThemAndUsageIsEstimated) {
@@ -566,6 +580,78 @@ TEST(OpenAiProvider, TheDoubledMaxTokensIsCapped) {
   OpenAiProvider provider(options);
   ASSERT_TRUE(chat(provider, ask()).ok());
   EXPECT_EQ(server.requests().at(1).body["max_tokens"], 300);
+}
+
+// ---- Cancelling (Ctrl-C) -------------------------------------------------------------------
+
+// Starts `count` calls, waits until the server has seen `seen` requests, cancels, and
+// returns what each call ended with.
+std::vector<Result<ChatResult>> cancel_after_requests(OpenAiProvider& provider, const FakeLlmServer& server,
+                                                      int count, std::size_t seen) {
+  asio::io_context io;
+  std::vector<std::optional<Result<ChatResult>>> results(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    asio::co_spawn(
+        io,
+        [&provider, &results, i]() -> asio::awaitable<void> {
+          const ChatRequest request = ask();
+          results[static_cast<std::size_t>(i)] = co_await provider.chat(request);
+        },
+        asio::detached);
+  }
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        while (server.chat_requests() < seen) {
+          timer.expires_after(10ms);
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+        timer.expires_after(50ms);  // the requests are now waiting for their first byte
+        co_await timer.async_wait(asio::use_awaitable);
+        provider.cancel_calls();
+      },
+      asio::detached);
+  io.run();
+  std::vector<Result<ChatResult>> out;
+  for (auto& result : results) {
+    EXPECT_TRUE(result.has_value());
+    if (result) out.push_back(std::move(*result));
+  }
+  return out;
+}
+
+TEST(OpenAiProvider, CancelCallsEndsRequestsInFlightAndRequestsWaitingForASlotAsInterrupted) {
+  // The stall outlasts every deadline below: only cancelling can end these calls early.
+  FakeLlmServer server(one_rule("  - fault: stall_before_first_byte\n    stall_ms: 60000\n"));
+  OpenAiOptions options = options_for(server);
+  options.concurrency = 1;
+  options.transport.deadlines = {2000ms, 30000ms, 30000ms, 60000ms};
+  OpenAiProvider provider(options);
+  auto results = cancel_after_requests(provider, server, 2, 1);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& result : results) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, "interrupted") << result.error().message;
+    EXPECT_TRUE(contains(result.error().message, "cancelled")) << result.error().message;
+  }
+  EXPECT_EQ(server.chat_requests(), 1u) << "the call waiting for the slot never started";
+  // The provider still works after a cancel.
+  FakeLlmServer healthy(one_rule(""));
+  OpenAiProvider again(options_for(healthy));
+  again.cancel_calls();  // nothing in flight: harmless
+  EXPECT_TRUE(chat(again, ask()).ok());
+}
+
+TEST(OpenAiProvider, CancelCallsInterruptsTheBackoffBetweenTries) {
+  FakeLlmServer server(one_rule("  - fault: http_429\n    retry_after: 60\n"));
+  OpenAiOptions options = options_for(server);
+  OpenAiProvider provider(options);
+  auto results = cancel_after_requests(provider, server, 1, 1);
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_FALSE(results[0].ok());
+  EXPECT_EQ(results[0].error().code, "interrupted") << results[0].error().message;
+  EXPECT_EQ(server.chat_requests(), 1u);
 }
 
 // ---- Deadlines -----------------------------------------------------------------------------
