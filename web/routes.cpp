@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::size_t kMaxPage = 5000;
+constexpr std::size_t kMaxPage = 20000;
 
 Reply not_found() { return Reply{404, "application/json", R"({"error":"not found"})"}; }
 

@@ -81,7 +81,8 @@ json compact_record(const json& record) {
   const std::string type = str(record, "type");
   if (type == "run_start") {
     json small = {{"idea", record.value("idea", json())}, {"name", record.value("name", json())}};
-    for (const char* key : {"seq", "ts", "type", "provider", "started_at", "folder_stamp", "schema_version", "agentco_version"}) {
+    for (const char* key : {"seq", "ts", "at", "type", "provider", "started_at", "folder_stamp", "schema_version",
+                            "agentco_version", "imported_from"}) {
       if (record.contains(key)) small[key] = record[key];
     }
     if (record.contains("sop") && record["sop"].is_object()) small["sop"] = {{"name", record["sop"].value("name", "")}};

@@ -20,6 +20,12 @@
     { key: 'verdict', label: 'Verdict' },
   ];
 
+  const ICONS = {
+    start: 'M5 4h2.5v16H5zM20 4v16L9 12z', back: 'M17 5v14L7 12z', play: 'M7 4v16l13-8z', pause: 'M6 4h4.5v16H6zM13.5 4H18v16h-4.5z',
+    step: 'M7 5v14l10-7z', end: 'M4 4v16l11-8zM16.5 4H19v16h-2.5z',
+  };
+  const icon = (name) => el('svg', { viewBox: '0 0 24 24', width: 14, height: 14, class: 'icon' }, el('path', { d: ICONS[name], fill: 'currentColor' }));
+
   function statusBadge(s) {
     const reason = s.status === 'stopped' && s.reason ? s.reason.replace(/_/g, ' ') : '';
     return el('span', { class: `badge ${s.status}`, title: s.detail || '' }, s.status === 'running' ? el('span', { class: 'pulse' }) : null, s.status, reason ? el('span', { class: 'reason' }, ` · ${reason}`) : null);
@@ -71,11 +77,11 @@
         const fresh = known && !known.has(r.id);
         return el('tr', { class: `run-row${fresh ? ' fresh' : ''}`, 'data-run': r.id, onclick: () => (location.hash = `#/run/${encodeURIComponent(r.id)}`) },
           el('td', {}, statusBadge(r)),
-          el('td', { class: 'run-cell' }, el('a', { href: `#/run/${encodeURIComponent(r.id)}`, class: 'idea' }, r.idea || r.id), el('div', { class: 'run-id' }, r.id)),
+          el('td', { class: 'run-cell' }, el('a', { href: `#/run/${encodeURIComponent(r.id)}`, class: 'idea', title: r.idea || r.id }, r.idea || r.id), el('div', { class: 'run-id' }, r.id)),
           el('td', {}, r.sop || '—'),
-          el('td', {}, r.model || '—'),
+          el('td', { class: 'nowrap' }, r.model || '—'),
           el('td', { class: 'nowrap' }, AC.fmtDate(r.started_at)),
-          el('td', { class: 'num' }, AC.fmtDuration(r.duration_s)),
+          el('td', { class: 'num nowrap' }, AC.fmtDuration(r.duration_s)),
           el('td', { class: 'num' }, AC.fmtCost(r.cost_usd)),
           el('td', { class: 'num' }, r.files ?? '—'),
           el('td', {}, verdictBadge(r.verdict)));
@@ -101,6 +107,7 @@
   }
 
   // ---------------------------------------------------------------- run page
+  const kFeedWindow = 150; // messages drawn at once before "show earlier"
   const TABS = [['messages', 'Messages'], ['files', 'Files'], ['figures', 'Figures'], ['events', 'Events']];
   const SPEEDS = [0.5, 1, 2, 5, 10, 50, 200];
 
@@ -123,7 +130,7 @@
       pos: el('span', { class: 'pos', id: 'replay-pos' }, '0 / 0'),
       what: el('span', { class: 'what' }),
       slider: el('input', { type: 'range', min: 0, max: 0, value: 0, id: 'replay-slider', 'aria-label': 'jump to event' }),
-      play: el('button', { class: 'btn primary', id: 'replay-play', title: 'play / pause (space)' }, '▶'),
+      play: el('button', { class: 'btn primary', id: 'replay-play', title: 'play / pause (space)', 'data-state': 'paused' }, icon('play')),
       live: el('span', { class: 'live-badge', hidden: true, id: 'live-badge' }, el('span', { class: 'pulse' }), 'live'),
       tabs: el('nav', { class: 'tabs' }),
       pane: el('div', { class: 'pane', id: 'pane' }),
@@ -132,13 +139,13 @@
     speed.addEventListener('change', () => (run.speed = Number(speed.value)));
     els.slider.addEventListener('input', () => jump(Number(els.slider.value), false));
     els.play.addEventListener('click', () => (run.playing ? pause() : play()));
-    const button = (label, title, onclick, idName) => el('button', { class: 'btn', title, onclick, id: idName }, label);
+    const button = (name, title, onclick, idName) => el('button', { class: 'btn', title, onclick, id: idName, 'aria-label': title }, icon(name));
     const bar = el('div', { class: 'replay card' },
-      button('⏮', 'to the first event (Home)', () => jump(1, false), 'replay-start'),
-      button('◀', 'previous event (←)', () => jump(run.cursor - 1, false), 'replay-back'),
+      button('start', 'to the first event (Home)', () => jump(1, false), 'replay-start'),
+      button('back', 'previous event (←)', () => jump(run.cursor - 1, false), 'replay-back'),
       els.play,
-      button('▶|', 'next event (→)', () => jump(run.cursor + 1, false), 'replay-step'),
-      button('⏭', 'to the last event, following a live run (End)', () => { jump(run.records.length, true); }, 'replay-end'),
+      button('step', 'next event (→)', () => jump(run.cursor + 1, false), 'replay-step'),
+      button('end', 'to the last event, following a live run (End)', () => { jump(run.records.length, true); }, 'replay-end'),
       speed, els.slider, els.pos, els.live, els.what);
     const scaleButtons = el('div', { class: 'seg small', title: 'x axis: wall-clock time, or one step per event (bursts of fast events get room)' },
       ['time', 'events'].map((m) => el('button', { 'data-scale': m, class: run.scale === m ? 'on' : '', onclick: () => {
@@ -173,7 +180,7 @@
     document.addEventListener('keydown', keys);
 
     // ---- replay ----
-    const timeOf = (i) => (run.records.length && i > 0 ? (AC.tsMs(run.records[Math.min(i, run.records.length) - 1].ts) - AC.tsMs(run.records[0].ts)) / 1000 : 0);
+    const timeOf = (i) => (run.records.length && i > 0 ? (AC.recMs(run.records[Math.min(i, run.records.length) - 1]) - AC.recMs(run.records[0])) / 1000 : 0);
     function jump(n, follow) {
       run.cursor = Math.max(Math.min(n, run.records.length), Math.min(1, run.records.length));
       run.follow = !!follow || false;
@@ -199,12 +206,14 @@
       run.follow = false;
       run.vt = timeOf(run.cursor);
       lastFrame = performance.now();
-      els.play.textContent = '❚❚';
+      els.play.replaceChildren(icon('pause'));
+      els.play.dataset.state = 'playing';
       raf = requestAnimationFrame(tick);
     }
     function pause() {
       run.playing = false;
-      els.play.textContent = '▶';
+      els.play.replaceChildren(icon('play'));
+      els.play.dataset.state = 'paused';
       if (raf) cancelAnimationFrame(raf);
       raf = null;
     }
@@ -276,8 +285,19 @@
         feed.replaceChildren();
         run.rendered.messages = 0;
       }
+      // A long run shows its last messages first; earlier ones come on request.
+      let begin = run.rendered.messages;
+      if (begin === 0 && !run.showAllMessages) {
+        let count = 0;
+        for (begin = run.cursor; begin > 0 && count < kFeedWindow; begin--) if (run.records[begin - 1].type === 'message') count++;
+        if (begin > 0) {
+          const hidden = run.records.slice(0, begin).filter((r) => r.type === 'message').length;
+          feed.appendChild(el('button', { class: 'btn more', onclick: () => { run.showAllMessages = true; feed.replaceChildren(); run.rendered.messages = 0; renderMessages(); } },
+            `show ${hidden} earlier message${hidden === 1 ? '' : 's'}`));
+        }
+      }
       const fresh = [];
-      for (let i = run.rendered.messages; i < run.cursor; i++) {
+      for (let i = begin; i < run.cursor; i++) {
         const r = run.records[i];
         if (r.type === 'message') fresh.push(messageCard(r));
         else if (r.type === 'run_end') fresh.push(el('div', { class: 'feed-end' }, `run ended: ${r.reason}${r.detail ? ' — ' + r.detail : ''}`));
@@ -286,7 +306,7 @@
       if (fresh.length) {
         feed.append(...fresh);
         AC.renderMermaidIn(feed);
-        if (run.playing || run.follow) fresh[fresh.length - 1].scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+        if (run.playing || (run.follow && run.ws)) fresh[fresh.length - 1].scrollIntoView({ block: 'nearest', behavior: 'smooth' });
       }
       if (!feed.children.length) feed.replaceChildren(el('p', { class: 'muted empty-note' }, 'No messages yet at this point of the run.'));
       else if (feed.firstChild.classList.contains('empty-note')) feed.firstChild.remove();
@@ -316,7 +336,7 @@
             el('span', { class: 'arrow-to' }, '→'),
             el('span', { class: 'to' }, to ? to.join(', ') : 'everyone watching'),
             r.cause_by ? el('span', { class: 'tag' }, r.cause_by) : null,
-            el('a', { class: 'time', href: 'javascript:void 0', title: 'jump here', onclick: () => jumpToSeq(r.seq) }, AC.fmtOffset((AC.tsMs(r.ts) - AC.tsMs(run.records[0].ts)) / 1000))),
+            el('a', { class: 'time', href: 'javascript:void 0', title: 'jump here', onclick: () => jumpToSeq(r.seq) }, AC.fmtOffset((AC.recMs(r) - AC.recMs(run.records[0])) / 1000))),
           AC.markdown(r.content || ''),
           extras));
     }
@@ -465,18 +485,24 @@
     }
 
     // ---- data ----
-    function addRecords(records) {
+    function addRecords(records, live) {
       let renamed = null;
       for (const r of records) {
         if (run.seqIndex.has(r.seq)) continue;
         run.seqIndex.set(r.seq, run.records.length);
+        // One clock for the whole run: an imported run's records without "at" take the
+        // time of the record before them.
+        if (r.type === 'run_start' && r.at) run.imported = true;
+        const ms = r.at ? AC.tsMs(r.at) : run.imported ? NaN : AC.tsMs(r.ts);
+        r._ms = isFinite(ms) ? ms : run.lastMs ?? AC.tsMs(r.ts);
+        run.lastMs = r._ms;
         run.records.push(r);
         if (r.type === 'project_renamed' && r.to) renamed = r.to;
         if (r.type === 'commit') run.rendered.files = '';
         if (r.type === 'run_end' && run.summary) run.summary.status = r.reason === 'idle' ? 'finished' : 'stopped';
       }
       // A live run that renames its folder keeps its page: the address follows.
-      if (renamed && renamed !== run.id && run.summary && run.summary.id !== renamed) {
+      if (live && renamed && renamed !== run.id) {
         run.id = renamed;
         history.replaceState(null, '', `#/run/${encodeURIComponent(renamed)}/${run.tab}`);
         document.getElementById('crumbs').lastChild.textContent = renamed;
@@ -516,7 +542,7 @@
       for (const r of run.summary.roles || []) AC.roleColor(r.name);
       let from = 1;
       for (;;) {
-        const page = await AC.api(`/api/runs/${encodeURIComponent(run.id)}/trace?compact=1&from=${from}&limit=5000`);
+        const page = await AC.api(`/api/runs/${encodeURIComponent(run.id)}/trace?compact=1&from=${from}&limit=20000`);
         addRecords(page.records);
         if (run.closed || !page.more) { from = page.next; break; }
         from = page.next;
@@ -533,7 +559,7 @@
       ws.onopen = () => drawFacts();
       ws.onmessage = (event) => {
         const frame = JSON.parse(event.data);
-        if (frame.records && frame.records.length) addRecords(frame.records);
+        if (frame.records && frame.records.length) addRecords(frame.records, true);
       };
       ws.onclose = async () => {
         run.ws = null;

@@ -5,7 +5,7 @@
   const { el } = AC;
 
   AC.computeFigures = function (records) {
-    const t0 = records.length ? AC.tsMs(records[0].ts) : 0;
+    const t0 = records.length ? AC.recMs(records[0]) : 0;
     const roles = new Map();
     const role = (name) => {
       if (!roles.has(name)) roles.set(name, { name, prompt: 0, completion: 0, cost: 0, calls: 0, errors: 0, latency: 0, estimated: false });
@@ -15,7 +15,7 @@
     const calls = [];
     let tokens = 0, cost = 0;
     for (const r of records) {
-      const t = (AC.tsMs(r.ts) - t0) / 1000;
+      const t = (AC.recMs(r) - t0) / 1000;
       if (r.type === 'llm_response') {
         const s = role(r.role), u = r.usage || {};
         s.prompt += u.prompt_tokens || 0;
@@ -96,8 +96,11 @@
     const mean = calls.length ? calls.reduce((a, c) => a + c.latency, 0) / calls.length : 0;
     const sorted = calls.map((c) => c.latency).sort((a, b) => a - b);
     const p95 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] : 0;
-    return el('div', { class: 'figure' }, el('h3', {}, 'Model latency per call', el('span', { class: 'muted small' }, ` mean ${AC.fmtDuration(mean)} · p95 ${AC.fmtDuration(p95)}`)), svg);
+    return el('div', { class: 'figure' }, el('h3', {}, 'Model latency per call'), el('p', { class: 'muted small figure-note' }, `${calls.length} calls · mean ${AC.fmtDuration(mean)} · p95 ${AC.fmtDuration(p95)} · click a bar to jump there`), svg);
   }
+
+  const noCost = (title) => el('div', { class: 'figure' }, el('h3', {}, title),
+    el('p', { class: 'muted' }, 'No cost recorded: the model has no price in the pricing table (the mock is free), or no call has finished yet.'));
 
   AC.renderFigures = function (host, records, span, onPick) {
     const f = AC.computeFigures(records);
@@ -111,10 +114,10 @@
     host.replaceChildren(
       el('div', { class: 'figures' },
         hbars('Tokens per role', roles, (r) => r.prompt + r.completion, (v, r) => `${AC.fmtNum(v)}  (${AC.fmtNum(r.prompt)} in · ${AC.fmtNum(r.completion)} out)`, [['prompt', 'light'], ['completion', '']]),
-        hbars('Cost per role', roles, (r) => r.cost, (v) => AC.fmtCost(v)),
+        f.cost > 0 ? hbars('Cost per role', roles, (r) => r.cost, (v) => AC.fmtCost(v)) : noCost('Cost per role'),
         lineChart('Tokens over time', f.series, 'tokens', AC.fmtNum, span),
-        lineChart('Cost over time', f.series, 'cost', AC.fmtCost, span),
+        f.cost > 0 ? lineChart('Cost over time', f.series, 'cost', AC.fmtCost, span) : noCost('Cost over time'),
         latencyChart(f.calls, onPick),
-        el('div', { class: 'figure' }, el('h3', {}, 'Per role'), table)));
+        el('div', { class: 'figure wide' }, el('h3', {}, 'Per role'), table)));
   };
 })();

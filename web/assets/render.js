@@ -150,12 +150,21 @@
     return mermaidPromise;
   }
 
+  // Diagrams are drawn when they scroll into view: a long run has hundreds.
   let diagramCount = 0;
-  AC.renderMermaidIn = async function (root) {
-    const pending = [...root.querySelectorAll('.mermaid-src:not(.done)')];
+  const observer = 'IntersectionObserver' in window ? new IntersectionObserver((entries) => {
+    for (const e of entries) if (e.isIntersecting) { observer.unobserve(e.target); drawDiagrams([e.target]); }
+  }, { rootMargin: '400px' }) : null;
+  AC.renderMermaidIn = function (root) {
+    const pending = [...root.querySelectorAll('.mermaid-src:not(.done):not(.watched)')];
+    if (!observer) return drawDiagrams(pending);
+    for (const box of pending) { box.classList.add('watched'); observer.observe(box); }
+  };
+  async function drawDiagrams(pending) {
     if (!pending.length) return;
     const mermaid = await loadMermaid();
     for (const box of pending) {
+      if (box.classList.contains('done')) continue;
       box.classList.add('done');
       if (!mermaid) {
         box.appendChild(el('div', { class: 'note' }, 'mermaid is not installed (scripts/setup.sh installs it): the diagram is shown as source.'));
@@ -171,7 +180,7 @@
         document.querySelectorAll(`#dmmd-${diagramCount}`).forEach((n) => n.remove());
       }
     }
-  };
+  }
 
   // ---- structured documents ----
   const DOC_TITLES = { prd: 'Product requirement document', system_design: 'System design', tasks: 'Task list', code_summary: 'Code summary' };

@@ -8,7 +8,7 @@
 
   // records: compact trace records in seq order; roles: [{name, profile}].
   AC.buildTimeline = function (records, roles) {
-    const t0 = records.length ? AC.tsMs(records[0].ts) : 0;
+    const t0 = records.length ? AC.recMs(records[0]) : 0;
     const lanes = new Map();
     const lane = (name) => {
       if (!lanes.has(name)) lanes.set(name, { name, profile: '', actions: [], calls: [], marks: [] });
@@ -18,7 +18,7 @@
     const openActions = new Map(), openCalls = new Map();
     let end = 0;
     records.forEach((r, index) => {
-      const t = (AC.tsMs(r.ts) - t0) / 1000;
+      const t = (AC.recMs(r) - t0) / 1000;
       const i = index + 1;
       if (isFinite(t)) end = Math.max(end, t);
       switch (r.type) {
@@ -95,7 +95,9 @@
   AC.drawTimeline = function (host, model, cursor, onPick, mode) {
     const byEvents = mode === 'events';
     const width = Math.max(480, host.clientWidth || 900);
-    const labelW = 168, pad = 14, rowH = 12, axisH = 26;
+    const longest = Math.max(8, ...model.lanes.map((l) => Math.max(l.name.length, l.profile.length * 0.85)));
+    const labelW = Math.min(230, Math.max(130, longest * 7.6 + 36)), pad = 14, rowH = 12, axisH = 26;
+    const fit = (text) => (text.length * 7.6 + 36 > labelW ? text.slice(0, Math.floor((labelW - 40) / 7.6)) + '…' : text);
     const span = byEvents ? Math.max(1, model.count) : Math.max(model.end, 0.001);
     const plotW = width - labelW - pad * 2;
     const X = (v) => labelW + pad + (Math.min(Math.max(v, 0), span) / span) * plotW;
@@ -122,8 +124,8 @@
       const g = el('g', { class: 'lane', 'data-role': l.name });
       g.appendChild(el('rect', { x: 0, y, width, height: h, class: n % 2 ? 'lane-bg odd' : 'lane-bg' }));
       g.appendChild(el('circle', { cx: 14, cy: y + 17, r: 5, fill: color }));
-      g.appendChild(el('text', { x: 26, y: y + 21, class: 'lane-name' }, l.name));
-      if (l.profile) g.appendChild(el('text', { x: 26, y: y + 36, class: 'lane-profile' }, l.profile));
+      g.appendChild(el('text', { x: 26, y: y + 21, class: 'lane-name' }, fit(l.name), el('title', {}, l.name)));
+      if (l.profile) g.appendChild(el('text', { x: 26, y: y + 36, class: 'lane-profile' }, fit(l.profile)));
       // Idle baseline: the role waiting for work.
       g.appendChild(el('line', { x1: X(0), x2: cursor ? cursorX : X(span), y1: y + h / 2, y2: y + h / 2, class: 'idle-line' }));
       for (const a of l.actions) {

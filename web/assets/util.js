@@ -25,6 +25,9 @@ AC.el = function el(tag, attrs, ...children) {
 AC.esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 AC.tsMs = (ts) => (ts ? Date.parse(ts) : NaN);
+// When a record happened: imported runs keep the original time in "at" ("ts" is when the
+// importer wrote the line).
+AC.recMs = (r) => r._ms ?? AC.tsMs(r.at || r.ts);
 
 AC.fmtDuration = function (s) {
   if (s === null || s === undefined || isNaN(s)) return '—';
