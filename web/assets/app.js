@@ -519,7 +519,7 @@
       const figures = AC.computeFigures(run.records);
       const fact = (label, value, idName) => el('div', { class: 'fact', id: idName }, el('span', { class: 'label' }, label), el('span', { class: 'value' }, value));
       els.title.textContent = s.idea || s.id;
-      els.facts.replaceChildren(
+      els.facts.replaceChildren(...[
         el('div', { class: 'fact' }, statusBadge(s)),
         fact('SOP', s.sop || '—'), fact('model', s.model || '—'),
         fact('duration', AC.fmtDuration(s.status === 'running' ? (run.model ? run.model.end : 0) : s.duration_s)),
@@ -527,7 +527,7 @@
         fact('tokens', AC.fmtNum(s.status === 'running' ? figures.tokens : s.tokens)),
         fact('model calls', AC.fmtNum(s.status === 'running' ? figures.calls.length : s.calls)),
         fact('files', s.files ?? '—'),
-        s.verdict ? el('div', { class: 'fact' }, el('span', { class: 'label' }, 'verdict'), verdictBadge(s.verdict)) : null);
+        s.verdict ? el('div', { class: 'fact' }, el('span', { class: 'label' }, 'verdict'), verdictBadge(s.verdict)) : null].filter(Boolean));
       els.live.hidden = !(s.status === 'running' && run.ws);
     }
 

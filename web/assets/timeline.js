@@ -95,9 +95,11 @@
   AC.drawTimeline = function (host, model, cursor, onPick, mode) {
     const byEvents = mode === 'events';
     const width = Math.max(480, host.clientWidth || 900);
-    const longest = Math.max(8, ...model.lanes.map((l) => Math.max(l.name.length, l.profile.length * 0.85)));
-    const labelW = Math.min(230, Math.max(130, longest * 7.6 + 36)), pad = 14, rowH = 12, axisH = 26;
-    const fit = (text) => (text.length * 7.6 + 36 > labelW ? text.slice(0, Math.floor((labelW - 40) / 7.6)) + '…' : text);
+    // Label column: wide enough for names (13px bold) and profiles (11px), within reason.
+    const nameW = 7.8, profileW = 6.4;
+    const longest = Math.max(60, ...model.lanes.map((l) => Math.max(l.name.length * nameW, l.profile.length * profileW)));
+    const labelW = Math.min(240, Math.max(120, longest + 44)), pad = 14, rowH = 12, axisH = 26;
+    const fit = (text, w) => (text.length * w + 40 > labelW ? text.slice(0, Math.max(3, Math.floor((labelW - 44) / w))) + '…' : text);
     const span = byEvents ? Math.max(1, model.count) : Math.max(model.end, 0.001);
     const plotW = width - labelW - pad * 2;
     const X = (v) => labelW + pad + (Math.min(Math.max(v, 0), span) / span) * plotW;
@@ -124,8 +126,8 @@
       const g = el('g', { class: 'lane', 'data-role': l.name });
       g.appendChild(el('rect', { x: 0, y, width, height: h, class: n % 2 ? 'lane-bg odd' : 'lane-bg' }));
       g.appendChild(el('circle', { cx: 14, cy: y + 17, r: 5, fill: color }));
-      g.appendChild(el('text', { x: 26, y: y + 21, class: 'lane-name' }, fit(l.name), el('title', {}, l.name)));
-      if (l.profile) g.appendChild(el('text', { x: 26, y: y + 36, class: 'lane-profile' }, fit(l.profile)));
+      g.appendChild(el('text', { x: 26, y: y + 21, class: 'lane-name' }, fit(l.name, nameW), el('title', {}, l.name)));
+      if (l.profile) g.appendChild(el('text', { x: 26, y: y + 36, class: 'lane-profile' }, fit(l.profile, profileW)));
       // Idle baseline: the role waiting for work.
       g.appendChild(el('line', { x1: X(0), x2: cursor ? cursorX : X(span), y1: y + h / 2, y2: y + h / 2, class: 'idle-line' }));
       for (const a of l.actions) {
@@ -136,7 +138,7 @@
           el('title', {}, `${l.name} · ${a.action}\n${a.end === null ? 'working…' : AC.fmtDuration(a.end - a.start) + ' working'}${a.ok ? '' : ' · failed: ' + (a.error || '')}\nclick: jump to this event`));
         bar.addEventListener('click', () => onPick && onPick(a.seq));
         g.appendChild(bar);
-        if (w > 60) g.appendChild(el('text', { x: from(a) + 6, y: y + 17, class: 'action-label' }, a.action));
+        if (w > a.action.length * 6.4 + 14) g.appendChild(el('text', { x: from(a) + 6, y: y + 17, class: 'action-label' }, a.action));
       }
       for (const c of l.calls) {
         if (!started(c)) continue;
