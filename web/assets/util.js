@@ -31,6 +31,8 @@ AC.recMs = (r) => r._ms ?? AC.tsMs(r.at || r.ts);
 
 AC.fmtDuration = function (s) {
   if (s === null || s === undefined || isNaN(s)) return '—';
+  if (s === 0) return '0 s';
+  if (s < 0.01) return `${(s * 1000).toFixed(s < 0.001 ? 3 : 1)} ms`;
   if (s < 1) return `${Math.round(s * 1000)} ms`;
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
   const m = Math.floor(s / 60), sec = Math.round(s % 60);
