@@ -447,7 +447,7 @@
         const r = run.records[i];
         rows.push(el('tr', { class: `ev ${r.type}${i === run.cursor - 1 ? ' current' : ''}`, onclick: () => showRecord(r.seq) },
           el('td', { class: 'num muted' }, r.seq), el('td', { class: 'muted nowrap' }, AC.fmtOffset(timeOf(i + 1))),
-          el('td', {}, el('span', { class: 'type' }, r.type)), el('td', {}, r.role || r.sent_from || ''), el('td', { class: 'ev-text' }, describe(r, true))));
+          el('td', {}, el('span', { class: 'type' }, r.type)), el('td', { class: 'ev-role' }, r.sent_from || roleOf(r.role) || ''), el('td', { class: 'ev-text', title: describe(r, true) }, describe(r, true))));
       }
       const detail = el('pre', { class: 'code record', id: 'record' }, 'Click an event to see its full record.');
       els.pane.replaceChildren(el('div', { class: 'events' },
