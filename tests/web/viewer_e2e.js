@@ -119,11 +119,14 @@ async function serverUrl(server) {
   await page.goto(base);
   await page.waitForSelector('tr.run-row');
   const live = start([args.binary, 'run', '--llm', 'mock', '--warehouse', args.warehouse, '--no-user-config', 'write a cli snake game'],
-    { AGENTCO_MOCK_LATENCY_MS: '200' });
+    { AGENTCO_MOCK_LATENCY_MS: '300' });
   await page.waitForSelector('tr.run-row .badge.running', { timeout: 20000 });
+  // The folder takes the PRD's project name early in the run: open it under that name.
+  const liveRow = 'tr.run-row:not([data-run^="write_a"]):has(.badge.running)';
+  await page.waitForSelector(liveRow, { timeout: 20000 });
   check(live.exitCode === null, 'a live run appears on the runs page while it runs');
   await page.screenshot({ path: `${shots}/viewer-live-list.png` });
-  await page.click('tr.run-row:has(.badge.running) a.idea');
+  await page.click(`${liveRow} a.idea`);
   await page.waitForSelector('#live-badge:not([hidden])', { timeout: 10000 });
   const before = await total();
   await until(async () => (await total()) > before, 'live records', 20000);
