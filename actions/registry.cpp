@@ -5,6 +5,7 @@
 #include "actions/document_action.hpp"
 #include "actions/manual_action.hpp"
 #include "actions/run_tests.hpp"
+#include "actions/speak_action.hpp"
 #include "actions/write_code.hpp"
 
 namespace agentco {
@@ -38,6 +39,8 @@ void register_builtin_actions(ActionRegistry& registry) {
   registry.add({"fix_code", "rewrites the source file QA names, with QA's evidence", true, false, {},
                 make_fix_code_action});
   registry.add({"manual", "writes README.md and the dependency manifest", true, false, {}, make_manual_action});
+  registry.add({"speak", "one plain model call on the turn's messages, published to the role's topic (simulations)",
+                true, false, {"max_context"}, make_speak_action});
 }
 
 }  // namespace agentco

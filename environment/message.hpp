@@ -21,6 +21,7 @@ struct Message {
   std::string cause_by;         // the action that produced it, e.g. "WritePRD"
   std::string sent_from;        // the sender's address (role name); "User" for the idea
   std::vector<std::string> send_to;  // explicit addresses; routing also follows cause_by
+  std::string topic;            // a topic its subscribers receive it on (empty: none)
   std::string timestamp;        // ISO 8601 UTC, set by the bus
 
   nlohmann::json to_json() const;

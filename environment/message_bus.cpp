@@ -15,25 +15,46 @@ void MessageBus::subscribe(Mailbox* mailbox, const std::vector<std::string>& wat
   }
 }
 
+void MessageBus::subscribe_topics(Mailbox* mailbox, const std::vector<std::string>& topics) {
+  by_address_[mailbox->address()] = mailbox;
+  for (const auto& topic : topics) {
+    auto& list = by_topic_[topic];
+    // Subscribers usually arrive in order, once each: checking the last one is enough.
+    if (list.empty() || list.back() != mailbox) list.push_back(mailbox);
+  }
+}
+
 boost::asio::awaitable<MessagePtr> MessageBus::publish(Message message) {
   message.seq = next_seq_++;
   message.id = "msg-" + std::to_string(message.seq);
   if (message.timestamp.empty()) message.timestamp = iso_timestamp_now();
   auto shared = std::make_shared<const Message>(std::move(message));
+  if (history_limit_ > 0 && history_.size() >= history_limit_) history_.pop_front();
   history_.push_back(shared);
 
+  // The sender is excluded by identity, and every recipient is stamped with this seq, so a
+  // subscriber reached by cause_by, topic and address still gets the message once.
+  const std::uint64_t seq = shared->seq;
+  Mailbox* sender = nullptr;
+  if (auto it = by_address_.find(shared->sent_from); it != by_address_.end()) sender = it->second;
   std::vector<Mailbox*> recipients;
-  if (auto it = by_action_.find(shared->cause_by); it != by_action_.end()) {
-    for (Mailbox* m : it->second) {
-      if (m->address() != shared->sent_from) recipients.push_back(m);
+  auto add_all = [&](const std::vector<Mailbox*>& list) {
+    recipients.reserve(recipients.size() + list.size());
+    for (Mailbox* m : list) {
+      if (m == sender || m->routed_seq == seq) continue;
+      m->routed_seq = seq;
+      recipients.push_back(m);
     }
+  };
+  if (auto it = by_action_.find(shared->cause_by); it != by_action_.end()) add_all(it->second);
+  if (!shared->topic.empty()) {
+    if (auto it = by_topic_.find(shared->topic); it != by_topic_.end()) add_all(it->second);
   }
   for (const auto& address : shared->send_to) {
     auto it = by_address_.find(address);
-    if (it == by_address_.end()) continue;
-    if (std::find(recipients.begin(), recipients.end(), it->second) == recipients.end()) {
-      recipients.push_back(it->second);
-    }
+    if (it == by_address_.end() || it->second->routed_seq == seq) continue;
+    it->second->routed_seq = seq;
+    recipients.push_back(it->second);
   }
   if (observer_) {
     std::vector<std::string> names;
@@ -42,6 +63,7 @@ boost::asio::awaitable<MessagePtr> MessageBus::publish(Message message) {
     observer_(shared, names);
   }
   pending_ += recipients.size();
+  delivered_ += recipients.size();
   for (Mailbox* m : recipients) {
     if (!m->try_deliver(shared)) co_await m->deliver(shared);
   }

@@ -1,15 +1,21 @@
-// MessageBus: routes each published message to every subscriber that watches its cause_by
-// or is named in its send_to, keeps the ordered history, and knows when the run is idle.
+// MessageBus: routes each published message to every subscriber that watches its cause_by,
+// is subscribed to its topic or is named in its send_to, keeps the ordered history, and
+// knows when the run is idle.
 //
-// Routing is by index (cause_by -> subscribers, name -> subscriber), so publishing costs
-// O(recipients), not O(roles). A sender does not receive its own message unless it names
-// itself in send_to.
+// Routing is by index (cause_by -> subscribers, topic -> subscribers, name -> subscriber),
+// so publishing costs O(recipients), not O(roles); a subscriber reached several ways gets
+// the message once. A sender does not receive its own message unless it names itself in
+// send_to. One immutable Message is shared by the history and every inbox.
+//
+// History: every message by default; with set_history_limit(n) only the last n stay in
+// memory (the trace holds them all), so long simulations do not grow without bound.
 //
 // Idle: every delivery counts as pending work until the recipient calls done(n) for it
 // after reacting (including what it published while reacting). When the count falls to
 // zero the idle callback runs. Single-threaded: all calls come from the run's io_context.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +30,9 @@ namespace agentco {
 
 class Mailbox {
  public:
+  // The seq of the last message routed here (set by the bus to deliver each message once).
+  std::uint64_t routed_seq = 0;
+
   virtual ~Mailbox() = default;
   virtual const std::string& address() const = 0;
   // Takes the message without waiting when the inbox has room.
@@ -37,6 +46,8 @@ class MessageBus {
   using Observer = std::function<void(const MessagePtr&, const std::vector<std::string>& recipients)>;
 
   void subscribe(Mailbox* mailbox, const std::vector<std::string>& watched_actions);
+  // Adds `mailbox` to the subscribers of each topic.
+  void subscribe_topics(Mailbox* mailbox, const std::vector<std::string>& topics);
 
   // Stamps id/seq/timestamp, appends to history, tells the observer, delivers (waiting
   // only while a recipient's bounded inbox is full). Returns the published message.
@@ -46,16 +57,27 @@ class MessageBus {
   void done(std::size_t n);
 
   std::size_t pending() const { return pending_; }
-  const std::vector<MessagePtr>& history() const { return history_; }
+  // The last history_limit() messages (all by default), oldest first.
+  const std::deque<MessagePtr>& history() const { return history_; }
+  // Messages published so far (also those no longer held in history()).
+  std::uint64_t published() const { return next_seq_ - 1; }
+  // Deliveries made so far (one message to one recipient).
+  std::uint64_t delivered() const { return delivered_; }
+  // 0: keep everything.
+  void set_history_limit(std::size_t limit) { history_limit_ = limit; }
+  std::size_t history_limit() const { return history_limit_; }
 
   void set_observer(Observer observer) { observer_ = std::move(observer); }
   void set_idle_callback(std::function<void()> on_idle) { on_idle_ = std::move(on_idle); }
 
  private:
   std::unordered_map<std::string, std::vector<Mailbox*>> by_action_;
+  std::unordered_map<std::string, std::vector<Mailbox*>> by_topic_;
   std::unordered_map<std::string, Mailbox*> by_address_;
-  std::vector<MessagePtr> history_;
+  std::deque<MessagePtr> history_;
+  std::size_t history_limit_ = 0;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t delivered_ = 0;
   std::size_t pending_ = 0;
   Observer observer_;
   std::function<void()> on_idle_;

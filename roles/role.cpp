@@ -18,20 +18,44 @@ namespace asio = boost::asio;
 
 Role::Role(RoleSpec spec, RunContext& run,
            std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions)
-    : spec_(std::move(spec)), run_(run), actions_(std::move(actions)), inbox_(run.executor, kInboxCapacity) {}
+    : spec_(std::move(spec)),
+      run_(run),
+      actions_(std::move(actions)),
+      wake_(run.executor, asio::steady_timer::time_point::max()) {}
+
+void Role::subscribe(MessageBus& bus) {
+  bus.subscribe(this, spec_.watch);
+  if (!spec_.topics.empty()) bus.subscribe_topics(this, spec_.topics);
+}
+
+void Role::push(MessagePtr message) {
+  inbox_.push_back(std::move(message));
+  if (waiting_) {
+    waiting_ = false;
+    wake_.cancel();
+  }
+}
 
 bool Role::try_deliver(const MessagePtr& message) {
-  return inbox_.try_send(boost::system::error_code{}, message);
+  if (inbox_.size() >= kInboxCapacity) return false;
+  push(message);
+  return true;
 }
 
 asio::awaitable<void> Role::deliver(MessagePtr message) {
-  co_await inbox_.async_send(boost::system::error_code{}, std::move(message), asio::use_awaitable);
+  while (inbox_.size() >= kInboxCapacity) {
+    if (!room_) room_ = std::make_unique<asio::steady_timer>(wake_.get_executor(), asio::steady_timer::time_point::max());
+    co_await room_->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  push(std::move(message));
 }
 
 void Role::stop() {
-  // A null message is the in-band stop; closing the channel would drop queued messages.
-  if (!inbox_.try_send(boost::system::error_code{}, MessagePtr{})) {
-    asio::co_spawn(inbox_.get_executor(), deliver(MessagePtr{}), asio::detached);
+  // In-band: the actor ends once the messages already queued are handled; nothing is dropped.
+  stop_queued_ = true;
+  if (waiting_) {
+    waiting_ = false;
+    wake_.cancel();
   }
 }
 
@@ -44,25 +68,31 @@ bool Role::answers(const ActionSpec& action, const std::vector<MessagePtr>& news
 }
 
 asio::awaitable<void> Role::run() {
+  std::vector<MessagePtr> news;
   for (;;) {
-    auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec || !first) co_return;
-    std::vector<MessagePtr> news{first};
-    bool stopping = false;
-    while (!stopping && inbox_.try_receive([&](boost::system::error_code e, MessagePtr m) {
-      if (e || !m) stopping = true;
-      else news.push_back(std::move(m));
-    })) {
+    while (inbox_.empty() && !stop_queued_) {
+      waiting_ = true;
+      co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+      waiting_ = false;
     }
+    if (inbox_.empty()) co_return;  // stopped, nothing left
+    news.clear();
+    news.swap(inbox_);
+    if (room_) room_->cancel();  // senders blocked on a full inbox may go on
     memory_.insert(memory_.end(), news.begin(), news.end());
+    if (spec_.memory_limit > 0 && memory_.size() >= 2 * spec_.memory_limit) {
+      memory_.erase(memory_.begin(), memory_.end() - static_cast<std::ptrdiff_t>(spec_.memory_limit));
+    }
 
+    bool acts = spec_.react_mode == ReactMode::kReact;
+    for (std::size_t i = 0; !acts && i < actions_.size(); ++i) acts = answers(*actions_[i].first, news);
     bool within_own_bound = spec_.max_turns == 0 || turns_ < spec_.max_turns;
-    if (!run_.stop.requested() && within_own_bound && run_.take_turn()) {
+    if (acts && !run_.stop.requested() && within_own_bound && run_.take_turn()) {
       ++turns_;
       co_await react(news);
     }
-    run_.bus.done(news.size());
-    if (stopping) co_return;
+    const std::size_t handled = news.size();
+    run_.bus.done(handled);
   }
 }
 
@@ -113,6 +143,7 @@ asio::awaitable<bool> Role::run_action(std::size_t index, const std::vector<Mess
   message.cause_by = spec.name;
   message.sent_from = spec_.name;
   message.send_to = std::move(out->send_to);
+  message.topic = spec_.publish_topic;
   co_await run_.bus.publish(std::move(message));
   co_return true;
 }

@@ -4,7 +4,13 @@
 // React modes: by_order runs the role's actions in sequence on every turn (an action with
 // `on:` only when the turn's messages include one of those cause_by names); react asks the
 // model to pick the next action from a numbered list until it answers -1 or the role has
-// taken max_react_loop steps. Each turn counts against the run's --max-rounds.
+// taken max_react_loop steps. Each turn counts against the run's --max-rounds. A by_order
+// role none of whose actions answers the new messages only observes them (no turn).
+//
+// Memory: the inbox is a vector that grows on the first delivery and a timer the actor
+// waits on (no channel buffer per role); observed messages are shared pointers, and with
+// the SOP's `memory: N` only the last N stay. An idle role costs a few hundred bytes plus
+// its coroutine frame, so a run can hold 100,000 of them (see bench/README.md).
 // Single-threaded: lives on the run's io_context.
 #pragma once
 #include <memory>
@@ -13,7 +19,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "actions/action.hpp"
 #include "environment/message_bus.hpp"
@@ -34,6 +40,9 @@ class Role : public Mailbox {
   bool try_deliver(const MessagePtr& message) override;
   boost::asio::awaitable<void> deliver(MessagePtr message) override;
 
+  // Subscribes to what the spec watches (cause_by names) and to its topics.
+  void subscribe(MessageBus& bus);
+
   // The actor loop; returns after stop() once the current turn is over.
   boost::asio::awaitable<void> run();
   // Ends the loop after the messages already queued (an in-band stop; never drops work).
@@ -48,11 +57,16 @@ class Role : public Mailbox {
   boost::asio::awaitable<bool> run_action(std::size_t index, const std::vector<MessagePtr>& news);
   boost::asio::awaitable<long> choose_action(const std::vector<MessagePtr>& news, const std::vector<std::string>& done);
 
-  using Inbox = boost::asio::experimental::channel<void(boost::system::error_code, MessagePtr)>;
+  void push(MessagePtr message);
+
   RoleSpec spec_;
   RunContext& run_;
   std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions_;
-  Inbox inbox_;
+  std::vector<MessagePtr> inbox_;                   // bounded by kInboxCapacity
+  boost::asio::steady_timer wake_;                  // the actor waits here while the inbox is empty
+  std::unique_ptr<boost::asio::steady_timer> room_;  // senders wait here while it is full (made when needed)
+  bool waiting_ = false;
+  bool stop_queued_ = false;                        // in-band stop, after the queued messages
   std::vector<MessagePtr> memory_;
   int turns_ = 0;
 };

@@ -79,14 +79,16 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
                     const std::string& started_at) {
   auto clock_start = std::chrono::steady_clock::now();
   TeamState team;
-  for (const auto& spec : sop.roles) {
-    std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions;
-    for (const auto& name : spec.actions) {
-      const ActionSpec* action = sop.action(name);
-      actions.emplace_back(action, registry.find(action->type)->make(*action));
+  for (const auto& base : sop.roles) {
+    for (auto& spec : role_instances(base)) {  // `count:` makes a population
+      std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions;
+      for (const auto& name : spec.actions) {
+        const ActionSpec* action = sop.action(name);
+        actions.emplace_back(action, registry.find(action->type)->make(*action));
+      }
+      team.roles.push_back(std::make_unique<Role>(std::move(spec), run, std::move(actions)));
+      team.roles.back()->subscribe(run.bus);
     }
-    team.roles.push_back(std::make_unique<Role>(spec, run, std::move(actions)));
-    run.bus.subscribe(team.roles.back().get(), spec.watch);
   }
 
   asio::steady_timer wake(io, asio::steady_timer::time_point::max());
@@ -167,7 +169,7 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
                    {"reason", outcome.reason},
                    {"detail", outcome.detail}}},
       {"turns", run.turns()},
-      {"messages", run.bus.history().size()},
+      {"messages", run.bus.published()},
       {"roles", roles},
       {"total", run.llm.ledger().total().to_json()},
       {"investment_usd", run.llm.ledger().investment()},

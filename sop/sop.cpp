@@ -1,8 +1,10 @@
 #include "sop/sop.hpp"
 
 #include <filesystem>
+#include <algorithm>
 #include <functional>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,6 +20,37 @@ namespace agentco {
 const ActionSpec* Sop::action(const std::string& name) const {
   auto it = actions.find(name);
   return it == actions.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+std::string fill_instance(std::string text, int index, int group) {
+  for (auto [key, value] : {std::pair<std::string_view, int>{"{index}", index}, {"{group}", group}}) {
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+      std::string number = std::to_string(value);
+      text.replace(at, key.size(), number);
+      at += number.size();
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+std::vector<RoleSpec> role_instances(const RoleSpec& role) {
+  if (role.count <= 1) return {role};
+  std::vector<RoleSpec> out;
+  out.reserve(static_cast<std::size_t>(role.count));
+  for (int i = 0; i < role.count; ++i) {
+    RoleSpec copy = role;
+    const int group = i / std::max(1, role.group_size);
+    copy.name = role.name + "-" + std::to_string(i);
+    copy.instance = i;
+    for (auto& topic : copy.topics) topic = fill_instance(topic, i, group);
+    copy.publish_topic = fill_instance(copy.publish_topic, i, group);
+    out.push_back(std::move(copy));
+  }
+  return out;
 }
 
 namespace {
@@ -152,8 +185,10 @@ void check_graph(const Sop& sop, Problems& problems) {
   bool anyone_starts = false;
   for (const auto& role : sop.roles) {
     if (role.watch.empty()) {
-      problems.add(role.line, fmt::format("role {} watches nothing, so it would never act; add 'watch:' with "
-                                          "the actions it reacts to (e.g. {})", role.name, kUserRequirement));
+      if (role.topics.empty()) {
+        problems.add(role.line, fmt::format("role {} watches nothing, so it would never act; add 'watch:' with "
+                                            "the actions it reacts to (e.g. {}) or 'topics:'", role.name, kUserRequirement));
+      }
     }
     for (const auto& w : role.watch) {
       if (w == kUserRequirement) {
@@ -313,7 +348,8 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
           continue;
         }
         check_keys(r, {"name", "profile", "goal", "constraints", "actions", "watch", "react_mode",
-                       "max_react_loop", "max_turns", "model"},
+                       "max_react_loop", "max_turns", "model", "count", "group_size", "topics", "publish_topic",
+                       "memory"},
                    "a role", problems);
         role.name = scalar(r["name"], "name", problems);
         role.profile = scalar(r["profile"], "profile", problems, role.name);
@@ -325,6 +361,11 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
         check_model_name(r["model"], "role " + role.name, role.model, problems);
         role.max_react_loop = int_value(r["max_react_loop"], "max_react_loop", 5, 1, problems);
         role.max_turns = int_value(r["max_turns"], "max_turns", 0, 0, problems);
+        role.count = int_value(r["count"], "count", 1, 1, problems);
+        role.group_size = int_value(r["group_size"], "group_size", 1, 1, problems);
+        role.topics = string_list(r["topics"], "topics", problems);
+        role.publish_topic = scalar(r["publish_topic"], "publish_topic", problems);
+        role.memory_limit = static_cast<std::size_t>(int_value(r["memory"], "memory", 0, 0, problems));
         std::string mode = scalar(r["react_mode"], "react_mode", problems, "by_order");
         if (mode == "by_order") role.react_mode = ReactMode::kByOrder;
         else if (mode == "react") role.react_mode = ReactMode::kReact;

@@ -40,8 +40,24 @@ struct RoleSpec {
   int max_react_loop = 5;
   int max_turns = 0;    // 0: unbounded (only allowed outside cycles)
   std::string model;    // per-role model override; empty: the run's model
+  // Populations (simulations): `count` instances named <name>-0 .. <name>-<count-1>; in
+  // `topics` and `publish_topic`, {index} is the instance's number and {group} is
+  // index / group_size. A role receives what is published on its topics; what it
+  // publishes goes to publish_topic (besides cause_by watchers). memory_limit > 0 keeps
+  // only that many observed messages.
+  int count = 1;
+  int group_size = 1;
+  std::vector<std::string> topics;
+  std::string publish_topic;
+  std::size_t memory_limit = 0;
+  int instance = -1;    // set by role_instances() when count > 1
   int line = 0;
 };
+
+// The instances of a role: itself when count is 1, else count copies named <name>-<i>
+// with {index} and {group} filled in (the spec is copied: keep goal and constraints short
+// for very large populations).
+std::vector<RoleSpec> role_instances(const RoleSpec& role);
 
 struct Sop {
   std::string name;
