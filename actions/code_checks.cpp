@@ -86,6 +86,35 @@ std::vector<std::string> python_import_problems(const std::string& path, const s
   return problems;
 }
 
+std::vector<std::string> javascript_require_problems(const std::filesystem::path& root, const std::string& path,
+                                                     const std::string& source,
+                                                     const std::map<std::string, std::string>& sources) {
+  namespace fs = std::filesystem;
+  static const std::regex kRequire(R"(require\(\s*['"](\.{1,2}/[^'"]+)['"]\s*\))");
+  std::vector<std::string> problems;
+  std::istringstream in(source);
+  std::string line;
+  int number = 0;
+  const fs::path folder = fs::path(path).parent_path();
+  while (std::getline(in, line)) {
+    ++number;
+    for (std::sregex_iterator it(line.begin(), line.end(), kRequire), end; it != end; ++it) {
+      const std::string target = (*it)[1];
+      const std::string base = (folder / target).lexically_normal().generic_string();
+      bool found = false;
+      for (const std::string& candidate : {base, base + ".js", base + ".json", base + "/index.js"}) {
+        if (sources.count(candidate) || (!candidate.starts_with("..") && fs::is_regular_file(root / candidate))) {
+          found = true;
+        }
+      }
+      if (!found) {
+        problems.push_back(fmt::format("{}:{}: requires '{}', which is not a file of the project", path, number, target));
+      }
+    }
+  }
+  return problems;
+}
+
 boost::asio::awaitable<StaticCheck> static_check(std::filesystem::path root, std::string path, std::string source,
                                                  std::map<std::string, std::string> sources) {
   StaticCheck check;
@@ -95,21 +124,39 @@ boost::asio::awaitable<StaticCheck> static_check(std::filesystem::path root, std
   spec.deadline = std::chrono::milliseconds(10000);
   if (language == "python" && program_available("python3")) {
     check.tool = "python3 ast";
-    spec.argv = {"python3", "-c",
+    spec.argv = {python_interpreter(), "-c",
                  "import ast,sys\nsrc=open(sys.argv[1],encoding='utf-8').read()\nast.parse(src, sys.argv[1])", path};
   } else if (language == "javascript" && program_available("node")) {
     check.tool = "node --check";
     spec.argv = {"node", "--check", path};
+  } else if (language == "cpp" && program_available("g++")) {
+    check.tool = "g++ -fsyntax-only";
+    spec.argv = {"g++", "-std=c++17", "-fsyntax-only", "-I.", "-x", "c++", path};
   }
   if (!spec.argv.empty()) {
     ProcessResult result = co_await run_process_async(spec);
     if (!result.started) {
       check.tool += " (could not run: " + result.error + ")";
     } else if (result.timed_out || result.exit_code != 0) {
-      check.ok = false;
       std::string output = trim(result.stderr_text.empty() ? result.stdout_text : result.stderr_text);
+      // A system header this machine lacks (e.g. <ncurses.h> without libncurses-dev) says
+      // nothing about the code: note it and do not ask for a rewrite.
+      static const std::regex kMissingSystemHeader(R"(fatal error: ([^:\s]+): No such file or directory)");
+      std::smatch m;
+      if (language == "cpp" && std::regex_search(output, m, kMissingSystemHeader) &&
+          source.find("#include <" + m[1].str() + ">") != std::string::npos) {
+        check.tool += " (incomplete: <" + m[1].str() + "> is not installed here)";
+        co_return check;
+      }
+      check.ok = false;
       if (output.size() > 1500) output = output.substr(output.size() - 1500);
       check.problems.push_back(fmt::format("{} does not parse ({}):\n{}", path, check.tool, output));
+    }
+  }
+  if (language == "javascript") {
+    for (auto& p : javascript_require_problems(root, path, source, sources)) {
+      check.ok = false;
+      check.problems.push_back(std::move(p));
     }
   }
   if (language == "python") {

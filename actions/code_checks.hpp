@@ -25,7 +25,15 @@ std::vector<std::string> python_top_level_names(const std::string& source);
 std::vector<std::string> python_import_problems(const std::string& path, const std::string& source,
                                                 const std::map<std::string, std::string>& sources);
 
-// Syntax check with the language's own tool (run sandboxed) plus the import check.
+// `require('./x')` in a JavaScript file must name a project file (x, x.js, x.json,
+// x/index.js, among `sources` or on disk under `root`); returns the problems.
+std::vector<std::string> javascript_require_problems(const std::filesystem::path& root, const std::string& path,
+                                                     const std::string& source,
+                                                     const std::map<std::string, std::string>& sources);
+
+// Syntax check with the language's own tool, run sandboxed (python3 ast, node --check,
+// g++ -fsyntax-only; a C++ system header missing on this machine is noted, not a
+// problem) plus the cross-file check (Python imports, JavaScript requires).
 // `sources`: every source file of the project written so far, path -> content.
 boost::asio::awaitable<StaticCheck> static_check(std::filesystem::path root, std::string path,
                                                  std::string source, std::map<std::string, std::string> sources);

@@ -128,6 +128,16 @@ std::string source_interface(const std::string& path, const std::string& source)
   return source.substr(0, kCap);
 }
 
+bool is_testable_source(const std::string& path) {
+  std::filesystem::path p(path);
+  const std::string key = language_key(path);
+  const std::string ext = p.extension().string();
+  if (path.starts_with("tests/") || path.starts_with("test/")) return false;
+  if (key == "python" || key == "javascript") return ext == ".py" || ext == ".js" || ext == ".mjs";
+  if (key == "cpp") return (ext == ".cpp" || ext == ".cc") && p.stem() != "main";
+  return false;
+}
+
 std::string test_path_for(const std::string& source_path) {
   std::filesystem::path p(source_path);
   std::string key = language_key(source_path);

@@ -38,6 +38,10 @@ std::string source_interface(const std::string& path, const std::string& source)
 // True when `text` mentions the file's name or stem as a whole word.
 bool mentions_file(const std::string& text, const std::string& path);
 
+// True when QA writes a test file for this source: code in a language with a test runner,
+// not a build file, header, test or (C++) the file holding main().
+bool is_testable_source(const std::string& path);
+
 // Paths of the test file QA writes for a source file ("game.py" -> "tests/test_game.py").
 std::string test_path_for(const std::string& source_path);
 

@@ -7,6 +7,7 @@
 #include "actions/ask.hpp"
 #include "actions/code_plan.hpp"
 #include "actions/document_action.hpp"
+#include "core/text.hpp"
 #include "environment/run_context.hpp"
 
 namespace agentco {
@@ -93,7 +94,60 @@ std::string dependency_manifest(const std::string& language, const std::string& 
                           {"scripts", {{"test", "node --test tests/"}}}, {"dependencies", deps}};
     return pkg.dump(2) + "\n";
   }
+  if (key == "cpp") {
+    path = "CMakeLists.txt";
+    std::string name = slugify(project_name.empty() ? "program" : project_name);
+    return fmt::format(R"(cmake_minimum_required(VERSION 3.16)
+project({0} LANGUAGES CXX)
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+
+# Every source but main.cpp goes into a library that the program and the tests share.
+file(GLOB project_sources CONFIGURE_DEPENDS ${{CMAKE_SOURCE_DIR}}/*.cpp ${{CMAKE_SOURCE_DIR}}/src/*.cpp)
+set(entry ${{project_sources}})
+list(FILTER project_sources EXCLUDE REGEX "/main\.cpp$")
+list(FILTER entry INCLUDE REGEX "/main\.cpp$")
+if(project_sources)
+  add_library(project_core STATIC ${{project_sources}})
+  set(scope PUBLIC)
+else()
+  add_library(project_core INTERFACE)
+  set(scope INTERFACE)
+endif()
+target_include_directories(project_core ${{scope}} ${{CMAKE_SOURCE_DIR}} ${{CMAKE_SOURCE_DIR}}/src ${{CMAKE_SOURCE_DIR}}/include)
+find_package(Curses QUIET)
+if(CURSES_FOUND)
+  target_include_directories(project_core ${{scope}} ${{CURSES_INCLUDE_DIRS}})
+  target_link_libraries(project_core ${{scope}} ${{CURSES_LIBRARIES}})
+endif()
+if(entry)
+  add_executable({0} ${{entry}})
+  target_link_libraries({0} PRIVATE project_core)
+endif()
+
+enable_testing()
+file(GLOB test_sources CONFIGURE_DEPENDS ${{CMAKE_SOURCE_DIR}}/tests/*.cpp)
+foreach(test_source ${{test_sources}})
+  get_filename_component(test_name ${{test_source}} NAME_WE)
+  add_executable(${{test_name}} ${{test_source}})
+  target_link_libraries(${{test_name}} PRIVATE project_core)
+  add_test(NAME ${{test_name}} COMMAND ${{test_name}})
+endforeach()
+)",
+                       name);
+  }
   path.clear();
+  return "";
+}
+
+std::string cmake_program_name(const std::string& cmake_lists) {
+  static const std::regex kExecutable(R"(add_executable\s*\(\s*([A-Za-z0-9_.+-]+))", std::regex::icase);
+  for (std::sregex_iterator it(cmake_lists.begin(), cmake_lists.end(), kExecutable), end; it != end; ++it) {
+    std::string name = (*it)[1];
+    std::string lowered = name;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lowered.find("test") == std::string::npos) return name;
+  }
   return "";
 }
 

@@ -2,14 +2,20 @@
 
 #include <filesystem>
 #include <regex>
+#include <thread>
+
+#include <boost/asio/this_coro.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include "actions/ask.hpp"
 #include "actions/code_plan.hpp"
 #include "actions/document_action.hpp"
+#include "actions/manual_action.hpp"
 #include "actions/write_code.hpp"
+#include "core/dag_scheduler.hpp"
 #include "environment/process_runner.hpp"
 #include "environment/run_context.hpp"
 
@@ -22,6 +28,19 @@ struct Execution {
   ProcessResult result;
   TestCounts counts;
 };
+
+// Runs that may go at once: executions[i] is run with specs[i].
+struct Jobs {
+  std::vector<Execution> executions;
+  std::vector<ProcessSpec> specs;
+  std::string language;
+};
+
+boost::asio::awaitable<void> run_job(std::shared_ptr<Jobs> jobs, std::size_t index) {
+  Execution& e = jobs->executions[index];
+  e.result = co_await run_process_async(jobs->specs[index]);
+  if (e.name != "program") e.counts = parse_test_output(jobs->language, e.result.stdout_text + "\n" + e.result.stderr_text);
+}
 
 std::string language_of(const ActionContext& ctx) {
   for (const auto& m : ctx.memory) {
@@ -130,11 +149,20 @@ class RunTestsAction : public Action {
                                 {"rounds", round},        {"notes", notes},       {"language", language}};
       ctx.run.documents["qa_verdict"] = verdict;
       ActionOutput out;
+      // The final verdict, as one plain line on the terminal.
+      auto announce = [&](const nlohmann::json& v) {
+        std::string line = fmt::format("QA: {} tests passed, {} failed; program {}; {} after {} round{}",
+                                       v.value("tests_passed", 0), v.value("tests_failed", 0), v.value("program", "?"),
+                                       v.value("decision", "?"), v.value("rounds", 0), v.value("rounds", 0) == 1 ? "" : "s");
+        for (const auto& note : notes) line += "; " + note;
+        spdlog::info("{}", line);
+      };
       if (good || runs.empty()) {
         verdict["decision"] = good && !runs.empty() ? "passed" : "not_run";
         ctx.run.documents["qa_verdict"] = verdict;
         out.content = fmt::format("QA round {}: {} tests passed, {} failed; program {}", round, passed, failed, program);
         out.payload = {{"verdict", verdict}};
+        announce(verdict);
         co_return out;
       }
       if (round >= max_rounds) {
@@ -143,6 +171,7 @@ class RunTestsAction : public Action {
         out.content = fmt::format("QA gave up after {} rounds: {} tests passed, {} failed; program {}", round, passed,
                                   failed, program);
         out.payload = {{"verdict", verdict}};
+        announce(verdict);
         co_return out;
       }
       auto decision = co_await triage(ctx, round, max_rounds, outputs);
@@ -170,6 +199,7 @@ class RunTestsAction : public Action {
       ctx.run.documents["qa_verdict"] = verdict;
       out.content = fmt::format("QA gave up in round {}: {}", round, decision->value("Reason", std::string("no reason given")));
       out.payload = {{"verdict", verdict}};
+      announce(verdict);
       co_return out;
     }
   }
@@ -191,61 +221,101 @@ class RunTestsAction : public Action {
       return spec;
     };
     const std::chrono::milliseconds test_deadline(10000), smoke_deadline(5000);
-    if (language == "python") {
-      if (!program_available("python3")) {
-        notes.push_back("python3 is not installed: the Python tests and program were not run");
+    // A missing toolchain is said plainly: in the verdict's notes and, once, as a warning.
+    auto missing = [&](const std::string& text) {
+      notes.push_back(text);
+      if (ctx.run.documents.count("qa_round") && ctx.run.documents["qa_round"].get<int>() == 1) {
+        ctx.run.warn(ctx.role.name, text);
+      }
+    };
+    auto smoke_spec = [&](std::vector<std::string> argv) {
+      ProcessSpec spec = base(std::move(argv), smoke_deadline);
+      spec.keep_stdin_open = true;
+      spec.terminal = true;  // curses programs need a terminal to start
+      return spec;
+    };
+    auto smoke = [&](std::vector<std::string> argv, std::string command) -> boost::asio::awaitable<void> {
+      Execution e{"program", std::move(command), {}, {}};
+      e.result = co_await run_process_async(smoke_spec(std::move(argv)));
+      runs.push_back(std::move(e));
+    };
+    if (language == "python" || language == "javascript") {
+      const bool python = language == "python";
+      if (!program_available(python ? "python3" : "node")) {
+        missing(python ? "python3 is not installed: the Python tests and program were not run"
+                       : "node is not installed: the JavaScript tests and program were not run");
         co_return;
       }
+      // The test files and the program's smoke run are independent: they run at once
+      // (a few at a time), so a game waiting for input at its deadline costs no extra time.
+      const std::string interpreter = python ? python_interpreter() : "node";
+      std::vector<Execution> jobs;
+      std::vector<ProcessSpec> specs;
       for (const auto& t : tests) {
-        Execution e{t, "python3 -m unittest -v " + t, {}, {}};
-        ProcessSpec spec1 = base({"python3", "-m", "unittest", "-v", t}, test_deadline);
-        e.result = co_await run_process_async(std::move(spec1));
-        e.counts = parse_test_output(language, e.result.stdout_text + "\n" + e.result.stderr_text);
-        runs.push_back(std::move(e));
+        if (python) {
+          jobs.push_back({t, "python3 -m unittest -v " + t, {}, {}});
+          specs.push_back(base({interpreter, "-m", "unittest", "-v", t}, test_deadline));
+        } else {
+          jobs.push_back({t, "node --test " + t, {}, {}});
+          specs.push_back(base({interpreter, "--test", "--test-reporter=tap", t}, test_deadline));
+        }
       }
       if (std::string entry = entry_point(ctx, language); !entry.empty()) {
-        Execution e{"program", "python3 " + entry, {}, {}};
-        ProcessSpec spec2 = base({"python3", entry}, smoke_deadline);
-        spec2.keep_stdin_open = true;
-        e.result = co_await run_process_async(std::move(spec2));
-        runs.push_back(std::move(e));
+        jobs.push_back({"program", (python ? "python3 " : "node ") + entry, {}, {}});
+        std::vector<std::string> argv = {interpreter, entry};
+        specs.push_back(smoke_spec(std::move(argv)));
       }
-    } else if (language == "javascript") {
-      if (!program_available("node")) {
-        notes.push_back("node is not installed: the JavaScript tests and program were not run");
-        co_return;
-      }
-      for (const auto& t : tests) {
-        Execution e{t, "node --test " + t, {}, {}};
-        ProcessSpec spec3 = base({"node", "--test", t}, test_deadline);
-        e.result = co_await run_process_async(std::move(spec3));
-        e.counts = parse_test_output(language, e.result.stdout_text + "\n" + e.result.stderr_text);
-        runs.push_back(std::move(e));
-      }
-      if (std::string entry = entry_point(ctx, language); !entry.empty()) {
-        Execution e{"program", "node " + entry, {}, {}};
-        ProcessSpec spec4 = base({"node", entry}, smoke_deadline);
-        spec4.keep_stdin_open = true;
-        e.result = co_await run_process_async(std::move(spec4));
-        runs.push_back(std::move(e));
-      }
+      auto shared = std::make_shared<Jobs>(Jobs{std::move(jobs), std::move(specs), language});
+      std::function<boost::asio::awaitable<void>(std::size_t)> task = [shared](std::size_t i) { return run_job(shared, i); };
+      std::vector<std::vector<std::size_t>> no_deps(shared->executions.size());
+      const std::size_t limit = std::max(2u, std::thread::hardware_concurrency());
+      auto executor = co_await boost::asio::this_coro::executor;
+      co_await run_dag(executor, no_deps, limit, task);
+      for (auto& e : shared->executions) runs.push_back(std::move(e));
     } else if (language == "cpp") {
       if (!program_available("cmake") || !program_available("g++")) {
-        notes.push_back("cmake or g++ is not installed: the C++ project was not built");
+        missing(std::string(program_available("cmake") ? "g++" : "cmake") +
+                " is not installed: the C++ project was not built, its tests and program were not run");
         co_return;
       }
       if (!ctx.run.workspace.exists("CMakeLists.txt")) {
-        notes.push_back("the C++ project has no CMakeLists.txt: nothing to build");
-        co_return;
+        // The engineer wrote no build: QA uses the generic one (sources, main.cpp, tests/*.cpp).
+        std::string path, name = "program";
+        if (auto prd = ctx.run.documents.find("prd"); prd != ctx.run.documents.end() && prd->second.is_object()) {
+          name = prd->second.value("Project Name", name);
+        }
+        std::string text = dependency_manifest("C++", name, {}, path);
+        if (auto w = ctx.run.write_file(ctx.role.name, path, text)) {
+          (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")", spec_.name + ": CMakeLists.txt", {w->path});
+          notes.push_back("the project had no CMakeLists.txt: QA wrote a generic one");
+        }
       }
-      Execution build{"build", "cmake -S . -B build && cmake --build build && ctest --test-dir build", {}, {}};
-      ProcessSpec spec5 = base({"sh", "-c", "cmake -S . -B build >/dev/null && cmake --build build -j2 && ctest --test-dir build --output-on-failure"},
-               std::chrono::milliseconds(120000));
+      Execution build{"build", "cmake -S . -B build && cmake --build build", {}, {}};
+      ProcessSpec spec5 = base({"sh", "-c", "cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null && cmake --build build -j2"},
+                               std::chrono::milliseconds(180000));
       build.result = co_await run_process_async(std::move(spec5));
-      build.counts = parse_test_output(language, build.result.stdout_text);
+      const bool built = build.result.started && !build.result.timed_out && build.result.exit_code == 0 &&
+                         build.result.signal == 0;
       runs.push_back(std::move(build));
+      if (!built) co_return;
+      if (!tests.empty()) {
+        Execution e{"ctest", "ctest --test-dir build --output-on-failure", {}, {}};
+        ProcessSpec spec6 = base({"ctest", "--test-dir", "build", "--output-on-failure", "--timeout", "10"},
+                                 std::chrono::milliseconds(60000));
+        e.result = co_await run_process_async(std::move(spec6));
+        e.counts = parse_test_output(language, e.result.stdout_text);
+        runs.push_back(std::move(e));
+      }
+      auto cmake_lists = ctx.run.workspace.read("CMakeLists.txt");
+      std::string program = cmake_lists ? cmake_program_name(*cmake_lists) : "";
+      if (!program.empty() && ctx.run.workspace.exists("build/" + program)) {
+        std::vector<std::string> argv = {"./build/" + program};
+        co_await smoke(std::move(argv), "./build/" + program);
+      } else {
+        notes.push_back("no program target found in CMakeLists.txt: the program was not run");
+      }
     } else {
-      notes.push_back("no test runner for " + language + ": tests were not run");
+      missing("no test runner for " + language + ": tests were not run");
     }
   }
 

@@ -355,11 +355,19 @@ class WriteTestsAction : public Action {
     for (const auto& message : ctx.news) {
       if (!message->payload.is_object() || !message->payload.contains("files")) continue;
       for (const auto& f : message->payload["files"]) {
-        if (f.is_string()) turn->sources.push_back(f.get<std::string>());
+        // Build files, headers and a C++ main() get no test file of their own.
+        if (f.is_string() && is_testable_source(f.get<std::string>())) turn->sources.push_back(f.get<std::string>());
       }
       turn->language = message->payload.value("language", turn->language);
     }
-    if (turn->sources.empty()) co_return make_error("plan", spec_.name + ": no source files to test");
+    if (turn->sources.empty()) {
+      // e.g. a C++ program that is all main(): QA still builds and runs it.
+      ctx.run.documents["tests"] = nlohmann::json::array();
+      ActionOutput out;
+      out.content = "No source file that a test file could test: the program is run without tests";
+      out.payload = {{"tests", nlohmann::json::array()}, {"language", turn->language}};
+      co_return out;
+    }
     turn->written.assign(turn->sources.size(), "");
     std::vector<std::vector<std::size_t>> no_deps(turn->sources.size());
     std::function<boost::asio::awaitable<void>(std::size_t)> task = [turn](std::size_t i) { return write_one_test(turn, i); };

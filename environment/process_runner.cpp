@@ -6,10 +6,12 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -213,6 +215,7 @@ struct Launch {
   bool unshare_net = false;
   bool bwrap = false;
   bool watch_tree = false;  // count the tree and kill it above max_processes
+  bool terminal = false;    // stdin/stdout on a pseudo-terminal of its own
 };
 
 struct ChildSetup {
@@ -221,6 +224,7 @@ struct ChildSetup {
   char* const* envp;
   const char* cwd;
   int stdin_fd, stdout_fd, stderr_fd, status_fd;
+  bool terminal;  // stdin_fd is a terminal's slave end: make it the controlling terminal
   bool limits;
   rlimit nproc, address_space, file_size, cpu, core;
   bool unshare_net;
@@ -243,7 +247,13 @@ bool unshare_network() {
 }
 
 [[noreturn]] void child_main(const ChildSetup& s) {
-  ::setpgid(0, 0);
+  if (s.terminal) {
+    // A session of its own (so also a group of its own) whose controlling terminal is ours.
+    ::setsid();
+    ::ioctl(s.stdin_fd, TIOCSCTTY, 0);
+  } else {
+    ::setpgid(0, 0);
+  }
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
@@ -478,6 +488,40 @@ ProcessResult execute(Launch launch, std::stop_token stop, bool& network_unshare
     result.error = "cannot create pipes: " + error_text(errno);
     return finish();
   }
+  // Terminal mode: the child's stdin and stdout are the slave end, we read the master.
+  UniqueFd terminal_slave;
+  if (launch.terminal) {
+    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    char name[128];
+    if (!master || ::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0 ||
+        ::ptsname_r(master.get(), name, sizeof name) != 0) {
+      result.error = "cannot open a pseudo-terminal: " + error_text(errno);
+      return finish();
+    }
+    terminal_slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!terminal_slave) {
+      result.error = std::string("cannot open the pseudo-terminal ") + name + ": " + error_text(errno);
+      return finish();
+    }
+    termios modes{};
+    if (::tcgetattr(terminal_slave.get(), &modes) == 0) {
+      modes.c_oflag &= ~static_cast<tcflag_t>(ONLCR);  // output as the program wrote it
+      modes.c_lflag &= ~static_cast<tcflag_t>(ECHO);   // typed stdin_text is not output
+      ::tcsetattr(terminal_slave.get(), TCSANOW, &modes);
+    }
+    winsize size{};
+    size.ws_row = 24;
+    size.ws_col = 80;
+    ::ioctl(terminal_slave.get(), TIOCSWINSZ, &size);
+    for (UniqueFd* fd : {&terminal_slave, &master}) {
+      if (fd->get() < 3) fd->reset(::fcntl(fd->get(), F_DUPFD_CLOEXEC, 3));
+    }
+    // The master is both ends for us: output comes from it, typed input goes to it.
+    out_read = UniqueFd(::fcntl(master.get(), F_DUPFD_CLOEXEC, 3));
+    in_write = std::move(master);
+    in_read.reset();
+    out_write.reset();
+  }
   std::string exec_path = launch.exec_path.string();
   std::string cwd = launch.cwd.string();
   auto argv = c_strings(launch.argv);
@@ -487,8 +531,9 @@ ProcessResult execute(Launch launch, std::stop_token stop, bool& network_unshare
   setup.argv = argv.data();
   setup.envp = envp.data();
   setup.cwd = cwd.c_str();
-  setup.stdin_fd = in_read.get();
-  setup.stdout_fd = out_write.get();
+  setup.stdin_fd = launch.terminal ? terminal_slave.get() : in_read.get();
+  setup.stdout_fd = launch.terminal ? terminal_slave.get() : out_write.get();
+  setup.terminal = launch.terminal;
   setup.stderr_fd = err_write.get();
   setup.status_fd = status_write.get();
   setup.limits = launch.limits;
@@ -515,6 +560,7 @@ ProcessResult execute(Launch launch, std::stop_token stop, bool& network_unshare
   out_write.reset();
   err_write.reset();
   status_write.reset();
+  terminal_slave.reset();  // else the master never reports the child's end (EIO)
 
   // The status pipe closes at exec; before that the child reports what it did or why it failed.
   std::string status;
@@ -743,6 +789,21 @@ bool program_available(const std::string& program) {
   return resolve_program(program, caller_path(), "/").has_value();
 }
 
+std::string python_interpreter() {
+  static const std::string interpreter = [] {
+    ProcessSpec spec;
+    spec.argv = {"python3", "-c", "import sys; print(sys.executable)"};
+    spec.sandbox = false;
+    spec.deadline = std::chrono::milliseconds(10000);
+    ProcessResult result = run_process(spec);
+    std::string path = result.stdout_text;
+    while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+    if (result.exit_code != 0 || path.empty() || path.front() != '/' || !is_executable_file(path)) return std::string("python3");
+    return path;
+  }();
+  return interpreter;
+}
+
 ProcessResult run_process(const ProcessSpec& spec) { return run_process(spec, {}); }
 
 ProcessResult run_process(const ProcessSpec& spec, std::stop_token stop) {
@@ -784,7 +845,8 @@ ProcessResult run_process(const ProcessSpec& spec, std::stop_token stop) {
   launch.deadline = spec.deadline;
   launch.output_cap = spec.output_cap;
   launch.stdin_text = spec.stdin_text;
-  launch.keep_stdin_open = spec.keep_stdin_open;
+  launch.keep_stdin_open = spec.keep_stdin_open || spec.terminal;
+  launch.terminal = spec.terminal;
   launch.limits = spec.sandbox;
   launch.watch_tree = spec.sandbox;
   launch.max_processes = spec.max_processes;

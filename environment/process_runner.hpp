@@ -50,6 +50,11 @@ struct ProcessSpec {
   std::size_t max_file_bytes = 16ull * 1024 * 1024;      // RLIMIT_FSIZE
   int max_cpu_seconds = 30;                              // RLIMIT_CPU
   bool force_fallback = false;  // use the rlimits sandbox even where bwrap works (tests)
+  // Run on a pseudo-terminal of its own (80x24): stdin and stdout are the terminal (stdout
+  // captured from it, without CR/LF translation), stderr stays a pipe. For programs that
+  // need a terminal to start, e.g. curses' initscr(); set TERM in `env` too. The terminal
+  // stays open and silent (as keep_stdin_open); stdin_text, if any, is typed into it.
+  bool terminal = false;
 };
 
 struct ProcessResult {
@@ -77,5 +82,10 @@ boost::asio::awaitable<ProcessResult> run_process_async(ProcessSpec spec);
 
 // True when `program` is found in PATH.
 bool program_available(const std::string& program);
+
+// The Python interpreter `python3` in PATH finally runs (sys.executable, asked once): a
+// version manager's shim (pyenv) costs ~0.3 s per start, which every static check and test
+// run would pay. "python3" when it cannot be asked.
+std::string python_interpreter();
 
 }  // namespace agentco

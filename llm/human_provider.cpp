@@ -48,23 +48,27 @@ boost::asio::awaitable<Result<ChatResult>> HumanProvider::chat(const ChatRequest
 
   Result<ChatResult> draft = co_await model_->chat(request);
   std::string prompt = request.messages.empty() ? "" : request.messages.back().content;
-  std::fprintf(output_, "\n==== %s (%s) is asked, for %s ====\n%s\n", request.hints.value("role", "?").c_str(),
-               request.hints.value("profile", "?").c_str(), request.hints.value("action", "?").c_str(), prompt.c_str());
+  std::string shown = "\n==== " + request.hints.value("role", std::string("?")) + " (" +
+                      request.hints.value("profile", std::string("?")) + ") is asked, for " +
+                      request.hints.value("action", std::string("?")) + " ====\n" + prompt + "\n";
   if (draft) {
-    std::fprintf(output_, "---- the model's draft ----\n%s\n", draft->text.c_str());
-    std::fprintf(output_, "---- press Enter to accept the draft, or type your answer and end it with a line '.' ----\n");
+    shown += "---- the model's draft ----\n" + draft->text + "\n";
+    shown += "---- press Enter to accept the draft, or type your answer and end it with a line '.' ----\n";
   } else {
-    std::fprintf(output_, "---- (no draft: %s) type your answer and end it with a line '.' ----\n",
-                 draft.error().message.c_str());
+    shown += "---- (no draft: " + draft.error().message + ") type your answer and end it with a line '.' ----\n";
   }
-  std::fflush(output_);
 
-  // The terminal read blocks: it runs on a helper thread; the run goes on meanwhile.
+  // The terminal read blocks: it runs on a helper thread; the run goes on meanwhile. Calls
+  // that arrive together (parallel reviews) take turns: each question is shown and answered
+  // whole before the next is shown.
   auto executor = co_await boost::asio::this_coro::executor;
   using Channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code, std::string, bool)>;
   Channel done(executor, 1);
   auto started = std::chrono::steady_clock::now();
-  std::thread reader([this, &done] {
+  std::thread reader([this, &done, shown = std::move(shown)] {
+    std::lock_guard<std::mutex> turn(terminal_);
+    std::fputs(shown.c_str(), output_);
+    std::fflush(output_);
     bool accepted = false;
     std::string answer = read_answer(input_, accepted);
     done.try_send(boost::system::error_code{}, std::move(answer), accepted);

@@ -3,10 +3,12 @@
 // model's draft (when a model is configured), then types an answer at the terminal —
 // ending it with a line holding only "." — or presses Enter on an empty first line to
 // accept the draft. Other calls go to the wrapped provider unchanged.
-// Terminal reads happen on a helper thread, so other roles keep working meanwhile.
+// Terminal reads happen on a helper thread, so other roles keep working meanwhile; calls
+// that arrive together are asked one after the other, never interleaved.
 #pragma once
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -33,6 +35,7 @@ class HumanProvider : public Provider {
   bool review_by_human_;
   std::FILE* input_;
   std::FILE* output_;
+  std::mutex terminal_;  // one question at a time on the terminal
 };
 
 }  // namespace agentco

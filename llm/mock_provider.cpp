@@ -32,12 +32,59 @@ std::string core_module(const std::string& idea) {
   return "app";
 }
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The idea inside a C/C++/JavaScript string literal.
+std::string literal(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\' || c == '\'') out += '\\';
+    if (c == '\n' || c == '\r') c = ' ';
+    out += c;
+  }
+  return out;
+}
+
 struct MockFiles {
   std::vector<std::pair<std::string, std::string>> analysis;  // file -> description
 };
 
+// The language the idea asks for: "C++", "JavaScript" or (by default) "Python".
+std::string idea_language(const std::string& idea) {
+  std::string s = " " + lower(idea) + " ";
+  for (char& c : s) {
+    if (c == ',' || c == '.' || c == '!' || c == '?' || c == '(' || c == ')') c = ' ';
+  }
+  if (s.find("c++") != std::string::npos || s.find(" cpp ") != std::string::npos ||
+      s.find(" cplusplus ") != std::string::npos) {
+    return "C++";
+  }
+  for (const char* word : {" javascript ", " js ", " node ", " nodejs ", " node js ", " node.js "}) {
+    if (s.find(word) != std::string::npos) return "JavaScript";
+  }
+  if (s.find("node.js") != std::string::npos) return "JavaScript";
+  return "Python";
+}
+
 MockFiles mock_files(const std::string& idea) {
   std::string core = core_module(idea);
+  const std::string language = idea_language(idea);
+  if (language == "C++") {
+    return {{{"CMakeLists.txt", "The build: a library of every .cpp except the entry point, the program, and every "
+                                "tests/*_test.cpp as a CTest test."},
+             {core + ".hpp", "Declares the core logic; includes nothing of the project."},
+             {core + ".cpp", "Implements what " + core + ".hpp declares."},
+             {"main.cpp", "The entry point: main() runs the core; includes " + core + ".hpp."}}};
+  }
+  if (language == "JavaScript") {
+    return {{{"utils.js", "Helper functions shared by the project; requires nothing of the project."},
+             {"config.js", "Settings with default values; requires nothing of the project."},
+             {core + ".js", "The core logic; requires utils and config."},
+             {"main.js", "The entry point: main() runs the core; requires " + core + "."}}};
+  }
   return {{{"utils.py", "Helper functions shared by the project; imports nothing of the project."},
            {"config.py", "Settings with default values; imports nothing of the project."},
            {core + ".py", "The core logic class; imports utils and config."},
@@ -50,10 +97,12 @@ nlohmann::json field_value(const std::string& name, const std::string& type, con
   MockFiles files = mock_files(idea);
   if (refine) {
     // Incremental development: one new module for the new requirement, nothing else touched.
-    files.analysis = {{slug + ".py", "The new feature: " + idea + "; imports nothing of the project."}};
+    const std::string language = idea_language(idea);
+    const std::string ext = language == "C++" ? ".cpp" : language == "JavaScript" ? ".js" : ".py";
+    files.analysis = {{slug + ext, "The new feature: " + idea + "; imports nothing of the project."}};
   }
   if (name == "Language") return "en_us";
-  if (name == "Programming Language") return "Python";
+  if (name == "Programming Language") return idea_language(idea);
   if (name == "Original Requirements") return idea;
   if (name == "Project Name") return slug;
   if (name == "Competitive Quadrant Chart") {
@@ -123,6 +172,111 @@ std::string module_code(const std::string& file, const std::vector<std::string>&
   return out.str();
 }
 
+std::string cpp_code(const std::string& file, const std::vector<std::string>& deps, const std::string& idea) {
+  namespace fs = std::filesystem;
+  const std::string stem = fs::path(file).stem().string();
+  const std::string ext = fs::path(file).extension().string();
+  std::ostringstream out;
+  out << "// " << file << ": " << kMockNote << ".\n// Requirement: " << literal(idea) << "\n";
+  if (ext == ".hpp" || ext == ".h") {
+    out << "#pragma once\n\n#include <string>\n\n// Names this module and the modules it uses.\nstd::string " << stem
+        << "_describe();\n";
+    return out.str();
+  }
+  std::vector<std::string> headers;  // other modules' headers this file uses
+  std::string own_header;
+  for (const auto& d : deps) {
+    fs::path p(d);
+    if (p.extension() != ".hpp" && p.extension() != ".h") continue;
+    if (p.stem() == stem) own_header = d;
+    else headers.push_back(d);
+  }
+  if (!own_header.empty()) out << "#include \"" << own_header << "\"\n\n";
+  if (stem == "main") out << "#include <iostream>\n";
+  out << "#include <string>\n";
+  for (const auto& h : headers) out << "#include \"" << h << "\"\n";
+  out << "\n";
+  out << "std::string " << stem << "_describe() {\n  std::string parts = \"" << stem << "\";\n";
+  for (const auto& h : headers) out << "  parts += \" > \" + " << fs::path(h).stem().string() << "_describe();\n";
+  out << "  return parts;\n}\n";
+  if (stem == "main") {
+    out << "\nint main() {\n  std::cout << \"agentco mock project: " << literal(idea) << "\\n\";\n"
+        << "  std::cout << \"modules: \" << main_describe() << \"\\n\";\n  return 0;\n}\n";
+  }
+  return out.str();
+}
+
+std::string cpp_test_code(const std::string& file) {
+  const std::string stem = std::filesystem::path(file).stem().string();
+  std::ostringstream out;
+  out << "// Tests of " << file << ": " << kMockNote << ".\n"
+      << "#include <cstdio>\n#include <string>\n\n#include \"" << stem << ".hpp\"\n\n"
+      << "int main() {\n  const std::string text = " << stem << "_describe();\n"
+      << "  if (text.rfind(\"" << stem << "\", 0) != 0) {\n"
+      << "    std::fprintf(stderr, \"FAIL: " << stem << "_describe() returned %s\\n\", text.c_str());\n    return 1;\n  }\n"
+      << "  std::printf(\"PASS: " << stem << "_describe names the module\\n\");\n  return 0;\n}\n";
+  return out.str();
+}
+
+std::string cmake_code(const std::string& idea) {
+  const std::string name = project_slug(idea);
+  return "# CMakeLists.txt: " + std::string(kMockNote) + ".\n"
+         "cmake_minimum_required(VERSION 3.16)\n"
+         "project(" + name + " LANGUAGES CXX)\n"
+         "set(CMAKE_CXX_STANDARD 17)\nset(CMAKE_CXX_STANDARD_REQUIRED ON)\n\n"
+         "# Every source but the entry point goes into a library the program and the tests share.\n"
+         "file(GLOB project_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/*.cpp)\n"
+         "list(FILTER project_sources EXCLUDE REGEX \"/main\\\\.cpp$\")\n"
+         "add_library(project_core STATIC ${project_sources})\n"
+         "target_include_directories(project_core PUBLIC ${CMAKE_SOURCE_DIR})\n\n"
+         "add_executable(" + name + " main.cpp)\n"
+         "target_link_libraries(" + name + " PRIVATE project_core)\n\n"
+         "enable_testing()\n"
+         "file(GLOB test_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/*_test.cpp)\n"
+         "foreach(test_source ${test_sources})\n"
+         "  get_filename_component(test_name ${test_source} NAME_WE)\n"
+         "  add_executable(${test_name} ${test_source})\n"
+         "  target_link_libraries(${test_name} PRIVATE project_core)\n"
+         "  add_test(NAME ${test_name} COMMAND ${test_name})\n"
+         "endforeach()\n";
+}
+
+std::string js_code(const std::string& file, const std::vector<std::string>& deps, const std::string& idea) {
+  namespace fs = std::filesystem;
+  const std::string stem = fs::path(file).stem().string();
+  std::ostringstream out;
+  out << "// " << file << ": " << kMockNote << ".\n// Requirement: " << literal(idea) << "\n'use strict';\n\n";
+  std::vector<std::string> modules;
+  for (const auto& d : deps) {
+    if (fs::path(d).extension() == ".js") modules.push_back(fs::path(d).stem().string());
+  }
+  for (const auto& m : modules) out << "const " << m << " = require('./" << m << "');\n";
+  if (!modules.empty()) out << "\n";
+  out << "// Names this module and the modules it uses.\nfunction describe() {\n  const parts = ['" << stem << "'];\n";
+  for (const auto& m : modules) out << "  parts.push(" << m << ".describe());\n";
+  out << "  return parts.join(' > ');\n}\n";
+  if (stem == "main") {
+    out << "\nfunction main() {\n  console.log('agentco mock project: " << literal(idea) << "');\n"
+        << "  console.log('modules: ' + describe());\n  return 0;\n}\n\n"
+        << "if (require.main === module) {\n  process.exitCode = main();\n}\n\nmodule.exports = { describe, main };\n";
+  } else {
+    out << "\nmodule.exports = { describe };\n";
+  }
+  return out.str();
+}
+
+std::string js_test_code(const std::string& file) {
+  const std::string stem = std::filesystem::path(file).stem().string();
+  std::string folder = std::filesystem::path(file).parent_path().generic_string();
+  std::string target = folder.empty() ? "../" + stem : "../" + folder + "/" + stem;
+  std::ostringstream out;
+  out << "// Tests of " << file << ": " << kMockNote << ".\n'use strict';\n\n"
+      << "const test = require('node:test');\nconst assert = require('node:assert');\n\n"
+      << "const { describe } = require('" << target << "');\n\n"
+      << "test('describe names the module', () => {\n  assert.ok(describe().startsWith('" << stem << "'));\n});\n";
+  return out.str();
+}
+
 std::string test_code(const std::string& file) {
   std::string stem = std::filesystem::path(file).stem().string();
   std::string folder = std::filesystem::path(file).parent_path().generic_string();
@@ -158,15 +312,35 @@ std::string MockProvider::reply_for(const ChatRequest& request) {
   }
   if (kind == "manual") {
     std::string slug = project_slug(idea);
-    return "# " + slug + "\n\n" + std::string(kMockNote) + ".\n\nRequirement: " + idea +
-           "\n\n## Run\n\n```sh\npython3 main.py\n```\n\n## Test\n\n```sh\npython3 -m unittest discover -s tests\n```\n";
+    std::string language = idea_language(idea);
+    std::string run = "python3 main.py", test = "python3 -m unittest discover -s tests";
+    if (language == "C++") {
+      run = "cmake -S . -B build && cmake --build build\n./build/" + slug;
+      test = "ctest --test-dir build";
+    } else if (language == "JavaScript") {
+      run = "node main.js";
+      test = "node --test tests/";
+    }
+    return "# " + slug + "\n\n" + std::string(kMockNote) + ".\n\nRequirement: " + idea + "\n\n## Run\n\n```sh\n" + run +
+           "\n```\n\n## Test\n\n```sh\n" + test + "\n```\n";
   }
   if (kind == "code" || kind == "rewrite") {
     std::vector<std::string> deps;
     if (hints.contains("depends_on")) deps = hints["depends_on"].get<std::vector<std::string>>();
-    return "```python\n" + module_code(hints.value("file", "module.py"), deps, idea) + "```";
+    const std::string file = hints.value("file", "module.py");
+    const std::string ext = std::filesystem::path(file).extension().string();
+    if (std::filesystem::path(file).filename() == "CMakeLists.txt") return "```cmake\n" + cmake_code(idea) + "```";
+    if (ext == ".cpp" || ext == ".hpp" || ext == ".h" || ext == ".cc") return "```cpp\n" + cpp_code(file, deps, idea) + "```";
+    if (ext == ".js") return "```javascript\n" + js_code(file, deps, idea) + "```";
+    return "```python\n" + module_code(file, deps, idea) + "```";
   }
-  if (kind == "test") return "```python\n" + test_code(hints.value("file", "module.py")) + "```";
+  if (kind == "test") {
+    const std::string file = hints.value("file", "module.py");
+    const std::string ext = std::filesystem::path(file).extension().string();
+    if (ext == ".cpp" || ext == ".cc") return "```cpp\n" + cpp_test_code(file) + "```";
+    if (ext == ".js") return "```javascript\n" + js_test_code(file) + "```";
+    return "```python\n" + test_code(file) + "```";
+  }
   if (kind == "choose") {
     std::vector<std::string> done;
     if (hints.contains("done")) done = hints["done"].get<std::vector<std::string>>();

@@ -225,3 +225,66 @@ TEST(MockProviderTest, StreamsTheWholeReplyToTheDeltaCallback) {
 
 }  // namespace
 }  // namespace agentco
+
+namespace agentco {
+namespace {
+
+std::string mock_field(const std::string& idea, const std::string& name, const std::string& type) {
+  OutputSchema schema;
+  schema.fields = {{name, type, "", true}};
+  auto parsed = extract_structured(MockProvider::reply_for(request_with({{"idea", idea}, {"schema", schema_hint(schema)}})), schema);
+  return parsed ? parsed->value[name].dump() : "unparsed";
+}
+
+TEST(MockProviderLanguagesTest, TheIdeaChoosesTheProgrammingLanguage) {
+  EXPECT_EQ(mock_field("write a snake game in C++", "Programming Language", "str"), "\"C++\"");
+  EXPECT_EQ(mock_field("a cpp calculator", "Programming Language", "str"), "\"C++\"");
+  EXPECT_EQ(mock_field("write a snake game in JavaScript", "Programming Language", "str"), "\"JavaScript\"");
+  EXPECT_EQ(mock_field("a node.js server", "Programming Language", "str"), "\"JavaScript\"");
+  EXPECT_EQ(mock_field("write a snake game", "Programming Language", "str"), "\"Python\"");
+  EXPECT_EQ(mock_field("a jsonl viewer", "Programming Language", "str"), "\"Python\"");
+}
+
+TEST(MockProviderLanguagesTest, ACppIdeaListsACMakeBuildHeaderSourceAndEntryPoint) {
+  EXPECT_EQ(mock_field("write a snake game in C++", "Task list", "list[str]"),
+            R"(["CMakeLists.txt","game.hpp","game.cpp","main.cpp"])");
+  EXPECT_EQ(mock_field("write a snake game in JavaScript", "Task list", "list[str]"),
+            R"(["utils.js","config.js","game.js","main.js"])");
+}
+
+TEST(MockProviderLanguagesTest, CppRepliesIncludeTheHeadersTheyDependOn) {
+  std::string idea = "write a snake game in C++";
+  std::string header = extract_code(MockProvider::reply_for(request_with({{"kind", "code"}, {"file", "game.hpp"}, {"idea", idea}})));
+  EXPECT_NE(header.find("#pragma once"), std::string::npos) << header;
+  EXPECT_NE(header.find("std::string game_describe();"), std::string::npos) << header;
+  std::string source = extract_code(MockProvider::reply_for(
+      request_with({{"kind", "code"}, {"file", "game.cpp"}, {"idea", idea}, {"depends_on", {"game.hpp"}}})));
+  EXPECT_NE(source.find("#include \"game.hpp\""), std::string::npos) << source;
+  std::string main_cpp = extract_code(MockProvider::reply_for(
+      request_with({{"kind", "code"}, {"file", "main.cpp"}, {"idea", idea}, {"depends_on", {"game.hpp", "game.cpp"}}})));
+  EXPECT_NE(main_cpp.find("int main()"), std::string::npos) << main_cpp;
+  EXPECT_NE(main_cpp.find("game_describe()"), std::string::npos) << main_cpp;
+  std::string cmake = extract_code(MockProvider::reply_for(request_with({{"kind", "code"}, {"file", "CMakeLists.txt"}, {"idea", idea}})));
+  EXPECT_NE(cmake.find("add_executable(snake_game_in_c main.cpp)"), std::string::npos) << cmake;
+  EXPECT_NE(cmake.find("add_test("), std::string::npos) << cmake;
+  std::string test = extract_code(MockProvider::reply_for(request_with({{"kind", "test"}, {"file", "game.cpp"}, {"idea", idea}})));
+  EXPECT_NE(test.find("#include \"game.hpp\""), std::string::npos) << test;
+  EXPECT_NE(test.find("int main()"), std::string::npos) << test;
+}
+
+TEST(MockProviderLanguagesTest, JavaScriptRepliesRequireTheirDependenciesAndTestWithNodeTest) {
+  std::string idea = "write a snake game in JavaScript";
+  std::string game = extract_code(MockProvider::reply_for(
+      request_with({{"kind", "code"}, {"file", "game.js"}, {"idea", idea}, {"depends_on", {"utils.js", "config.js"}}})));
+  EXPECT_NE(game.find("const utils = require('./utils');"), std::string::npos) << game;
+  EXPECT_NE(game.find("module.exports = { describe };"), std::string::npos) << game;
+  std::string main_js = extract_code(MockProvider::reply_for(
+      request_with({{"kind", "code"}, {"file", "main.js"}, {"idea", idea}, {"depends_on", {"game.js"}}})));
+  EXPECT_NE(main_js.find("require.main === module"), std::string::npos) << main_js;
+  std::string test = extract_code(MockProvider::reply_for(request_with({{"kind", "test"}, {"file", "game.js"}, {"idea", idea}})));
+  EXPECT_NE(test.find("require('node:test')"), std::string::npos) << test;
+  EXPECT_NE(test.find("require('../game')"), std::string::npos) << test;
+}
+
+}  // namespace
+}  // namespace agentco

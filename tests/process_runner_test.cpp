@@ -504,5 +504,26 @@ TEST(ProcessRunner, CancellingAnAsyncRunKillsTheProcess) {
   EXPECT_LT(seconds, 2.0);
 }
 
+TEST_P(ProcessRunnerTest, RunsAProgramOnATerminalOfItsOwnWhenAsked) {
+  ProcessSpec s = spec({"sh", "-c", "test -t 0 && test -t 1 && echo on a terminal; test -t 2 || echo stderr is a pipe >&2; stty size"});
+  s.terminal = true;
+  ProcessResult result = run_process(s);
+  ASSERT_TRUE(result.started) << result.error;
+  EXPECT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_EQ(result.stdout_text, "on a terminal\n24 80\n");
+  EXPECT_EQ(result.stderr_text, "stderr is a pipe\n");
+  expect_sandbox_named(result);
+}
+
+TEST_P(ProcessRunnerTest, AProgramWaitingOnItsTerminalIsStillRunningAtTheDeadline) {
+  ProcessSpec s = spec({"sh", "-c", "echo waiting; read line; echo never"});
+  s.terminal = true;
+  s.deadline = 500ms;
+  ProcessResult result = run_process(s);
+  ASSERT_TRUE(result.started) << result.error;
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_EQ(result.stdout_text, "waiting\n");
+}
+
 }  // namespace
 }  // namespace agentco
