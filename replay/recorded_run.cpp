@@ -1,0 +1,88 @@
+#include "replay/recorded_run.hpp"
+
+#include <map>
+
+#include "environment/process_journal.hpp"
+#include "trace/trace.hpp"
+
+namespace agentco {
+namespace fs = std::filesystem;
+
+namespace {
+
+ChatResult result_from(const nlohmann::json& r) {
+  ChatResult out;
+  out.text = r.value("text", "");
+  out.reasoning = r.value("reasoning", "");
+  out.finish_reason = r.value("finish_reason", "stop");
+  out.model = r.value("model", "");
+  if (r.contains("usage") && r["usage"].is_object()) {
+    const auto& u = r["usage"];
+    out.usage.prompt_tokens = u.value("prompt_tokens", 0L);
+    out.usage.completion_tokens = u.value("completion_tokens", 0L);
+    out.usage.estimated = u.value("estimated", false);
+  }
+  out.latency_s = r.value("latency_s", 0.0);
+  out.first_token_s = r.value("first_token_s", 0.0);
+  return out;
+}
+
+}  // namespace
+
+Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
+  std::error_code ec;
+  fs::path file = fs::is_directory(dir_or_trace, ec) ? dir_or_trace / "run.jsonl" : dir_or_trace;
+  if (!fs::exists(file, ec)) {
+    return make_error("replay", file.string() + ": no such trace (give a project folder holding run.jsonl, or the file)");
+  }
+  auto contents = read_trace(file);
+  if (!contents) return contents.error();
+
+  RecordedRun run;
+  run.trace_file = fs::absolute(file);
+  run.folder = run.trace_file.parent_path();
+  run.warnings = contents->warnings;
+  run.valid_bytes = contents->valid_bytes;
+  run.record_count = contents->records.size();
+
+  std::map<long, const nlohmann::json*> requests;  // call_id -> llm_request
+  for (const auto& record : contents->records) {
+    const std::string type = record.value("type", "");
+    const std::uint64_t seq = record.value("seq", std::uint64_t{0});
+    run.last_seq = seq;
+    if (type == "run_start") {
+      if (run.run_start.is_null()) run.run_start = record;
+    } else if (type == "run_end") {
+      run.run_end = record;
+    } else if (type == "llm_request") {
+      requests[record.value("call_id", 0L)] = &record;
+    } else if (type == "llm_response" || type == "llm_error") {
+      RecordedCall call;
+      call.seq = seq;
+      call.call_id = record.value("call_id", 0L);
+      call.role = record.value("role", "");
+      call.action = record.value("action", "");
+      if (auto it = requests.find(call.call_id); it != requests.end()) {
+        call.request_hash = it->second->value("request_hash", "");
+      }
+      call.ok = type == "llm_response";
+      if (call.ok) call.result = result_from(record);
+      else call.error = Error{record.value("code", "llm"), record.value("error", "")};
+      run.events.push_back({RecordedEvent::Kind::call, run.calls.size(), seq});
+      run.calls.push_back(std::move(call));
+    } else if (type == "process") {
+      RecordedProcess process;
+      process.seq = seq;
+      nlohmann::json argv = record.contains("argv") ? record["argv"] : nlohmann::json::array();
+      process.key = {{"argv", std::move(argv)}, {"cwd", record.value("cwd", "")}, {"stdin", record.value("stdin", "")}};
+      nlohmann::json result = record.contains("result") ? record["result"] : nlohmann::json::object();
+      process.result = process_result_from_json(result);
+      run.events.push_back({RecordedEvent::Kind::process, run.processes.size(), seq});
+      run.processes.push_back(std::move(process));
+    }
+  }
+  if (run.run_start.is_null()) return make_error("replay", file.string() + ": the trace has no run_start record");
+  return run;
+}
+
+}  // namespace agentco

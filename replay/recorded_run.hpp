@@ -1,0 +1,59 @@
+// A finished (or interrupted) run as its trace tells it: the run_start record, and every
+// model call and process with its outcome, in the order they completed. Replay, resume and
+// fork are built on it.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "environment/process_runner.hpp"
+#include "llm/provider.hpp"
+
+namespace agentco {
+
+struct RecordedCall {
+  std::uint64_t seq = 0;  // seq of the llm_response / llm_error record
+  long call_id = 0;
+  std::string role, action, request_hash;
+  bool ok = true;
+  ChatResult result;  // when ok
+  Error error;        // when not
+};
+
+struct RecordedProcess {
+  std::uint64_t seq = 0;
+  nlohmann::json key;  // process_key(): argv, cwd, stdin with the folder as $PROJECT
+  ProcessResult result;
+};
+
+struct RecordedEvent {
+  enum class Kind { call, process } kind;
+  std::size_t index;  // into calls or processes
+  std::uint64_t seq;
+};
+
+struct RecordedRun {
+  std::filesystem::path trace_file;
+  std::filesystem::path folder;  // the folder holding the trace
+  nlohmann::json run_start;
+  std::optional<nlohmann::json> run_end;
+  std::vector<RecordedCall> calls;
+  std::vector<RecordedProcess> processes;
+  std::vector<RecordedEvent> events;  // completion order
+  std::vector<std::string> warnings;  // from reading the trace (e.g. a torn last record)
+  std::uint64_t last_seq = 0;
+  std::size_t valid_bytes = 0;
+  std::size_t record_count = 0;
+};
+
+// Reads `dir_or_trace` (a project folder holding run.jsonl, or the trace file itself).
+// Errors name the file: missing, unreadable, corrupt before its last line, a newer schema,
+// no run_start.
+Result<RecordedRun> read_recorded_run(const std::filesystem::path& dir_or_trace);
+
+}  // namespace agentco
