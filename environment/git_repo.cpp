@@ -1,4 +1,5 @@
 #include "environment/git_repo.hpp"
+#include "environment/git_handles.hpp"
 
 #include <git2.h>
 #include <sys/stat.h>
@@ -9,19 +10,7 @@
 namespace agentco {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, Deleter<T, Free>>;
-
-using RepositoryPtr = Owned<git_repository, git_repository_free>;
-using IndexPtr = Owned<git_index, git_index_free>;
-using TreePtr = Owned<git_tree, git_tree_free>;
-using CommitPtr = Owned<git_commit, git_commit_free>;
-using SignaturePtr = Owned<git_signature, git_signature_free>;
-using RevwalkPtr = Owned<git_revwalk, git_revwalk_free>;
+using namespace agentco::git;  // the owning libgit2 handles
 
 // libgit2 keeps global state (TLS, caches); it is initialised once and deliberately never
 // shut down, so that GitRepo objects may live until static destruction.

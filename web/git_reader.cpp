@@ -1,4 +1,5 @@
 #include "web/git_reader.hpp"
+#include "environment/git_handles.hpp"
 
 #include <git2.h>
 
@@ -11,22 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, Deleter<T, Free>>;
-
-using RepositoryPtr = Owned<git_repository, git_repository_free>;
-using ObjectPtr = Owned<git_object, git_object_free>;
-using CommitPtr = Owned<git_commit, git_commit_free>;
-using TreePtr = Owned<git_tree, git_tree_free>;
-using EntryPtr = Owned<git_tree_entry, git_tree_entry_free>;
-using BlobPtr = Owned<git_blob, git_blob_free>;
-using DiffPtr = Owned<git_diff, git_diff_free>;
-using PatchPtr = Owned<git_patch, git_patch_free>;
-using RevwalkPtr = Owned<git_revwalk, git_revwalk_free>;
+using namespace agentco::git;  // the owning libgit2 handles
 
 struct Buf {
   git_buf buf = {nullptr, 0, 0};
