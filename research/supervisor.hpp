@@ -1,0 +1,56 @@
+// Runs child processes N at a time, for `agentco bench`: each child in its own process
+// group (so a terminal's Ctrl-C reaches only us, and we forward it once), stdin from
+// /dev/null, stdout and stderr into files, default signal dispositions.
+//
+// supervise() blocks SIGINT, SIGTERM and SIGCHLD in the calling thread while it runs and
+// waits for them with sigtimedwait, so call it from the main thread before other threads
+// exist (they would inherit no mask and could take the signals). On the first SIGINT or
+// SIGTERM it stops asking for new children and forwards the signal to the running ones; a
+// second one is forwarded again (an agentco run then stops at once). Children still running
+// 60 s after the first signal get it again, and SIGKILL 10 s after that: every wait ends.
+#pragma once
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentco {
+
+struct ChildSpec {
+  int tag = 0;  // the caller's id for the child, given back in ChildExit
+  std::string program;                 // path to execute (e.g. /proc/self/exe)
+  std::vector<std::string> argv;       // argv[0] included
+  std::filesystem::path stdout_file;   // created or truncated
+  std::filesystem::path stderr_file;
+};
+
+struct ChildExit {
+  int tag = 0;
+  int exit_code = -1;      // exit status, or 128 + signal number when killed; -1: could not start
+  double wall_s = 0;
+  std::string start_error; // why posix_spawn failed
+};
+
+struct SupervisorHooks {
+  // The next child to start, or nothing (none left, or launching should stop for now; it is
+  // asked again after the next exit).
+  std::function<std::optional<ChildSpec>()> next;
+  std::function<void(const ChildSpec&)> on_start;
+  std::function<void(const ChildExit&)> on_exit;
+  std::function<void(bool stopping)> on_tick;  // about every `tick` and after each exit
+};
+
+struct SupervisorOptions {
+  int slots = 1;
+  std::chrono::milliseconds tick{500};
+  std::chrono::seconds grace{60};  // after the first stop signal: signal again, then SIGKILL 10 s later
+};
+
+// Returns the stop signal received (SIGINT or SIGTERM), or 0 when every child was run.
+int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks);
+
+}  // namespace agentco
