@@ -128,10 +128,10 @@ int bench_command(const BenchOptions& o) {
   options.investment_usd = o.investment;
   options.tty = ::isatty(STDERR_FILENO);
 
-  std::fprintf(stderr, "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu runs, %d at a time, into %s\n",
+  std::fprintf(stderr, "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu run%s, %d at a time, into %s\n",
                prompts->size(), prompts->size() == 1 ? "" : "s", options.info.variants.size(),
                options.info.variants.size() == 1 ? "" : "s", o.repeat, o.repeat == 1 ? "" : "s", options.plan.size(),
-               o.jobs, options.info.folder.string().c_str());
+               options.plan.size() == 1 ? "" : "s", o.jobs, options.info.folder.string().c_str());
   ExperimentResult result = run_experiment(options);
 
   int finished = 0;

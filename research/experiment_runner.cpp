@@ -1,8 +1,10 @@
 #include "research/experiment_runner.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -75,8 +77,13 @@ fs::path find_run_folder(const fs::path& stdout_file, const fs::path& warehouse,
 std::string failure_line(const fs::path& stderr_file) {
   const auto lines = lines_of(stderr_file);
   std::string chosen;
-  for (const auto& line : lines)
-    if (line.starts_with("run failed:") || line.starts_with("run stopped")) chosen = line;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    if (lines[i].starts_with("run failed:") || lines[i].starts_with("run stopped")) {
+      chosen = lines[i];
+      // Its indented continuation lines ("  try 1: HTTP 502 ...") belong to it.
+      for (std::size_t k = i + 1; k < lines.size() && lines[k].starts_with(" "); ++k)
+        chosen += " " + lines[k].substr(lines[k].find_first_not_of(' '));
+    }
   if (chosen.empty() && !lines.empty()) chosen = lines.back();
   chosen = strip_ansi(chosen);
   if (chosen.size() > 400) chosen = chosen.substr(0, 397) + "...";
@@ -95,11 +102,14 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
   fs::create_directories(logs, ec);
 
   std::map<int, RunRow> rows;  // by plan index
+  std::map<int, std::chrono::steady_clock::time_point> started_at;  // runs in flight
   std::size_t next_index = 0;
   int running = 0, done = 0, failed = 0;
   double spent = 0, process_wall_sum = 0;
   int process_wall_count = 0;
   bool stopping = false, write_warned = false;
+  std::string last_key;
+  std::set<int> budget_capped;  // runs whose --investment was what the budget had left
   ProgressLine progress(options.progress, options.tty);
 
   auto ordered_rows = [&] {
@@ -120,20 +130,27 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     f.running = running;
     f.total = info.planned;
     f.spent_usd = spent;
-    const int left = info.planned - done;
     if (process_wall_count > 0 && !stopping && !result.budget_reached) {
+      // What is left of the runs in flight (at the mean so far) plus the runs not started, over the slots.
       const double mean = process_wall_sum / process_wall_count;
-      f.eta_s = left * mean / std::max(1, std::min(info.jobs, left));
+      const auto now = std::chrono::steady_clock::now();
+      double work = static_cast<double>(options.plan.size() - next_index) * mean;
+      for (const auto& [tag, since] : started_at) work += std::max(0.0, mean - std::chrono::duration<double>(now - since).count());
+      f.eta_s = work / std::max(1, std::min<int>(info.jobs, info.planned - done));
     }
     if (stopping) f.note = "stopping: waiting for the runs in flight";
     else if (result.budget_reached) f.note = "budget reached: launching no more runs";
-    progress.update(render_progress(f), event);
+    // Off a terminal, a line only when a count changes (not for the ETA ticking down).
+    const std::string key = fmt::format("{} {} {} {}", f.done, f.failed, f.running, f.note);
+    progress.update(render_progress(f), event && key != last_key);
+    last_key = key;
   };
 
   SupervisorHooks hooks;
   hooks.next = [&]() -> std::optional<ChildSpec> {
-    if (next_index >= options.plan.size()) return std::nullopt;
+    if (next_index >= options.plan.size() || result.budget_reached) return std::nullopt;
     double investment = options.investment_usd;
+    bool capped_by_budget = false;
     if (info.budget_usd >= 0) {
       const double left = info.budget_usd - spent;
       if (left <= 0) {
@@ -144,9 +161,11 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
         }
         return std::nullopt;
       }
+      capped_by_budget = investment < 0 || left <= investment;
       investment = investment < 0 ? left : std::min(investment, left);
     }
     const PlannedRun& run = options.plan[next_index++];
+    if (capped_by_budget) budget_capped.insert(run.index);
     ChildSpec spec;
     spec.tag = run.index;
     spec.program = options.program;
@@ -155,12 +174,13 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     spec.stderr_file = logs / (run.run_name + ".err");
     return spec;
   };
-  hooks.on_start = [&](const ChildSpec&) {
+  hooks.on_start = [&](const ChildSpec& spec) {
+    started_at[spec.tag] = std::chrono::steady_clock::now();
     ++running;
     ++info.launched;
-    redraw(false);
   };
   hooks.on_exit = [&](const ChildExit& exit) {
+    started_at.erase(exit.tag);
     --running;
     const PlannedRun& run = options.plan[static_cast<std::size_t>(exit.tag)];
     RunRow row;
@@ -189,6 +209,14 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
       ++failed;
       progress.note(fmt::format("agentco bench: {} failed (exit {}){}; log: {}", run.run_name, row.exit_code,
                                   row.error.empty() ? "" : ": " + row.error, err.string()));
+    }
+    // A run that stopped for its budget when that was what the experiment had left: the
+    // budget cannot pay for another run's next call either.
+    if (row.exit_code == 3 && budget_capped.count(run.index) && !result.budget_reached) {
+      result.budget_reached = true;
+      progress.note(fmt::format("agentco bench: budget reached ({} stopped on what was left of ${:.4f}): "
+                                "launching no more runs",
+                                run.run_name, info.budget_usd));
     }
     rows[run.index] = std::move(row);
     save();

@@ -95,6 +95,7 @@ int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks) {
       }
       running.emplace(pid, Running{std::move(*spec), started});
     }
+    if (hooks.on_tick) hooks.on_tick(stop_signal != 0);
     if (running.empty()) break;
 
     timespec timeout{};
@@ -136,7 +137,6 @@ int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks) {
     }
     // A finished run may change what `next` says (e.g. the budget).
     if (exited) exhausted = false;
-    if (hooks.on_tick) hooks.on_tick(stop_signal != 0);
   }
 
   // Take signals that arrived after the last child ended, so they do not fire on unblock.

@@ -41,7 +41,7 @@ struct SupervisorHooks {
   std::function<std::optional<ChildSpec>()> next;
   std::function<void(const ChildSpec&)> on_start;
   std::function<void(const ChildExit&)> on_exit;
-  std::function<void(bool stopping)> on_tick;  // about every `tick` and after each exit
+  std::function<void(bool stopping)> on_tick;  // about every `tick`, after each exit and the launches it allowed
 };
 
 struct SupervisorOptions {

@@ -1,0 +1,484 @@
+// agentco bench: the prompt list (txt, csv with quotes and newlines, bad files), the results
+// files from fixed rows, and end to end through the binary: the mock with two SOP variants,
+// the fake server program with a run that fails, and Ctrl-C in the middle of an experiment.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "research/experiment.hpp"
+#include "research/experiment_runner.hpp"
+#include "research/prompt_list.hpp"
+#include "research/results_writer.hpp"
+#include "tests/support/fake_llm_server_runs.hpp"
+#include "tests/support/fixtures.hpp"
+
+namespace agentco {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::RunSandbox;
+using testing::slurp;
+using testing::spill;
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<Prompt> parse_ok(const std::string& text, PromptFormat format) {
+  auto prompts = parse_prompt_list(text, format, "p.csv");
+  EXPECT_TRUE(prompts.ok()) << (prompts.ok() ? "" : prompts.error().message);
+  return prompts.ok() ? *prompts : std::vector<Prompt>{};
+}
+
+std::string parse_error(const std::string& text, PromptFormat format) {
+  auto prompts = parse_prompt_list(text, format, "p.csv");
+  EXPECT_FALSE(prompts.ok());
+  return prompts.ok() ? "" : prompts.error().message;
+}
+
+// ---- The prompt list ------------------------------------------------------------------------
+
+TEST(PromptList, TextTakesOneIdeaPerLineAndSkipsBlankLinesAndComments) {
+  const auto prompts = parse_ok("# ideas\n\nwrite a cli snake game\n   \n  # indented comment\n  a todo app  \r\n",
+                                PromptFormat::text);
+  ASSERT_EQ(prompts.size(), 2u);
+  EXPECT_EQ(prompts[0].idea, "write a cli snake game");
+  EXPECT_EQ(prompts[0].line, 3);
+  EXPECT_EQ(prompts[0].id, 1);
+  EXPECT_EQ(prompts[1].idea, "a todo app");
+  EXPECT_EQ(prompts[1].line, 6);
+  EXPECT_EQ(prompts[1].id, 2);
+  EXPECT_EQ(prompt_label(prompts[0]), "write a cli snake game");
+}
+
+TEST(PromptList, CsvUsesDescriptionAsTheIdeaAndNameAsTheName) {
+  const std::string text =
+      "\xEF\xBB\xBFName,Description,Category\r\n"
+      "Snake,\"A snake game, in the terminal\",Game\r\n"
+      "Quote_Book,\"Keeps \"\"famous\"\" quotes\nacross two lines\",Books\r\n"
+      "\r\n"
+      "Plain,A plain one,\r\n";
+  const auto prompts = parse_ok(text, PromptFormat::csv);
+  ASSERT_EQ(prompts.size(), 3u);
+  EXPECT_EQ(prompts[0].name, "Snake");
+  EXPECT_EQ(prompts[0].idea, "A snake game, in the terminal");
+  EXPECT_EQ(prompts[0].line, 2);
+  EXPECT_EQ(prompts[1].name, "Quote_Book");
+  EXPECT_EQ(prompts[1].idea, "Keeps \"famous\" quotes\nacross two lines");
+  EXPECT_EQ(prompts[1].line, 3);
+  EXPECT_EQ(prompts[2].idea, "A plain one");
+  EXPECT_EQ(prompts[2].line, 6);  // the quoted newline counts as a line
+  EXPECT_EQ(prompt_label(prompts[2]), "Plain");
+}
+
+TEST(PromptList, CsvWithoutADescriptionColumnTakesTheFirstColumn) {
+  const auto prompts = parse_ok("idea,notes\nwrite a calculator,quick\n", PromptFormat::csv);
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0].idea, "write a calculator");
+  EXPECT_EQ(prompts[0].name, "");
+}
+
+TEST(PromptList, MalformedFilesNameTheFileAndLine) {
+  EXPECT_TRUE(has(parse_error("Name,Description\nA,\"never closed\nB,c\n", PromptFormat::csv), "p.csv:2:"));
+  EXPECT_TRUE(has(parse_error("Name,Description\nA,b\nC,d,e\n", PromptFormat::csv), "p.csv:3: 3 fields"));
+  EXPECT_TRUE(has(parse_error("Name,Description\nA,say \"hi\"\n", PromptFormat::csv), "p.csv:2: a quote inside"));
+  EXPECT_TRUE(has(parse_error("Name,Description\nA,\"x\"y\n", PromptFormat::csv), "p.csv:2: text after"));
+  EXPECT_TRUE(has(parse_error("Name,Description\nA,b\nB,\n", PromptFormat::csv), "p.csv:3: the Description column is empty"));
+  EXPECT_TRUE(has(parse_error("Name,Description\n", PromptFormat::csv), "no prompts"));
+  EXPECT_TRUE(has(parse_error("", PromptFormat::csv), "p.csv: empty"));
+  EXPECT_TRUE(has(parse_error("# only a comment\n\n", PromptFormat::text), "no prompts"));
+  EXPECT_TRUE(has(parse_error("ok\nbad \xff byte\n", PromptFormat::text), "p.csv:2: not valid UTF-8"));
+  auto missing = read_prompt_list("/nonexistent/prompts.txt");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(has(missing.error().message, "/nonexistent/prompts.txt"));
+}
+
+TEST(PromptList, ReadsTheSrddSample) {
+  AGENTCO_REQUIRE_FIXTURES(fixtures);
+  auto prompts = read_prompt_list(fixtures / "srdd" / "srdd_sample.csv");
+  ASSERT_TRUE(prompts.ok()) << prompts.error().message;
+  EXPECT_EQ(prompts->size(), 120u);
+  EXPECT_EQ(prompts->front().name, "Mystic_Maze");
+  EXPECT_TRUE(prompts->front().idea.starts_with("Mystic Maze is a 3D action game"));
+  for (const auto& p : *prompts) EXPECT_FALSE(p.idea.empty()) << p.line;
+}
+
+// ---- The plan ----------------------------------------------------------------------------------
+
+TEST(ExperimentPlan, EveryPromptTimesEveryVariantTimesEachRepeatWithUniqueNames) {
+  const auto variants = make_variants({"software_company", "/x/fast.yaml", "/y/fast.yaml"}, "ignored");
+  ASSERT_EQ(variants.size(), 3u);
+  EXPECT_EQ(variants[0].name, "software_company");
+  EXPECT_EQ(variants[1].name, "fast");
+  EXPECT_EQ(variants[2].name, "fast-2");
+  EXPECT_EQ(make_variants({}, "software_company").front().sop, "");
+  EXPECT_EQ(make_variants({}, "software_company").front().name, "software_company");
+
+  const auto prompts = parse_ok("one\ntwo\n", PromptFormat::text);
+  const auto plan = plan_experiment(prompts, variants, 2);
+  ASSERT_EQ(plan.size(), 12u);
+  std::set<std::string> names;
+  for (const auto& run : plan) names.insert(run.run_name);
+  EXPECT_EQ(names.size(), 12u);
+  EXPECT_EQ(plan[0].run_name, "p001_software_company_r1_one");
+  EXPECT_EQ(plan[1].repeat, 2);
+  EXPECT_EQ(plan[11].prompt.idea, "two");
+  EXPECT_EQ(plan[11].variant.name, "fast-2");
+}
+
+// ---- Results files -----------------------------------------------------------------------------
+
+RunRow row(const std::string& variant, int prompt, const std::string& status, double cost, long lines,
+           const std::string& verdict) {
+  RunRow r;
+  r.run.prompt.id = prompt;
+  r.run.prompt.name = "P" + std::to_string(prompt);
+  r.run.prompt.idea = "an idea, with \"quotes\"";
+  r.run.variant = {variant, variant + ".yaml"};
+  r.run.repeat = 1;
+  r.run.run_name = "p00" + std::to_string(prompt) + "_" + variant;
+  r.status = status;
+  r.exit_code = status == "finished" ? 0 : 1;
+  r.has_figures = true;
+  r.outcome = status == "finished" ? "idle" : "failed";
+  r.verdict = verdict;
+  r.cost_usd = cost;
+  r.prompt_tokens = 1000;
+  r.completion_tokens = 500;
+  r.wall_s = 10;
+  r.files = 4;
+  r.lines = lines;
+  r.review_rounds = 2;
+  r.test_rounds = 1;
+  r.folder = "/exp/" + r.run.run_name;
+  if (status != "finished") r.error = "run failed: boom";
+  return r;
+}
+
+TEST(ResultsWriter, WritesOneCsvRowPerRunAndASummaryPerVariant) {
+  const std::vector<RunRow> rows = {row("a", 1, "finished", 1.0, 100, "passed"), row("a", 2, "finished", 2.0, 200, "failed"),
+                                    row("a", 3, "failed", 10.0, 300, ""), row("b", 1, "finished", 0.5, 50, "passed")};
+  ExperimentInfo info;
+  info.prompts_file = "prompts.csv";
+  info.variants = {{"a", "a.yaml"}, {"b", "b.yaml"}};
+  info.prompts = 3;
+  info.planned = 6;
+  info.launched = 4;
+  info.jobs = 2;
+  info.started_at = "2026-11-27T10:00:00.000Z";
+  info.stopped = "interrupted";
+  testing::RunTempDir dir("results");
+  info.folder = dir.path() / "bench-x";
+  fs::create_directories(info.folder);
+
+  const std::string csv = render_results_csv(rows);
+  auto parsed = parse_prompt_list(csv, PromptFormat::csv, "results.csv");  // first column: run
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->size(), 4u);
+  EXPECT_TRUE(csv.starts_with("run,prompt_id,prompt_name,idea,variant,sop,repeat,status,exit_code,finished,"));
+  EXPECT_TRUE(has(csv, "\"an idea, with \"\"quotes\"\"\""));
+  EXPECT_TRUE(has(csv, ",failed,1,false,failed,,false,10.000000,1000,500,"));
+
+  const std::string md = render_summary_md(rows, info);
+  EXPECT_TRUE(has(md, "| a | a.yaml | 3 | 2 | 1 | 0 | 1 | 4.3333 | 1500 | 10.0 | 4.0 | 200.0 | 2.00 | 1.00 |")) << md;
+  EXPECT_TRUE(has(md, "| b | b.yaml | 1 | 1 | 0 | 0 | 1 | 0.5000 |")) << md;
+  EXPECT_TRUE(has(md, "| cost (USD) | 4.3333 | 2.0000 | 1.0000 | 10.0000 |")) << md;
+  EXPECT_TRUE(has(md, "**Interrupted**")) << md;
+  EXPECT_TRUE(has(md, "`p003_a`: failed (exit 1): run failed: boom")) << md;
+
+  ASSERT_TRUE(write_results(rows, info).ok());
+  EXPECT_EQ(slurp(info.folder / "results.csv"), csv);
+  EXPECT_EQ(slurp(info.folder / "summary.md"), md);
+  const auto j = json::parse(slurp(info.folder / "results.json"));
+  EXPECT_EQ(j["runs"].size(), 4u);
+  EXPECT_EQ(j["runs"][2]["status"], "failed");
+  EXPECT_EQ(j["runs"][0]["executable"], true);
+  EXPECT_EQ(j["experiment"]["stopped"], "interrupted");
+  EXPECT_EQ(j["experiment"]["launched"], 4);
+  EXPECT_FALSE(fs::exists(info.folder / "results.csv.tmp"));
+}
+
+// ---- End to end --------------------------------------------------------------------------------
+
+std::vector<std::vector<std::string>> csv_rows(const fs::path& file) {
+  // Our results have no newlines inside fields except in ideas; the tests' ideas have none.
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(slurp(file));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) fields.push_back(std::exchange(field, {}));
+      else field.push_back(c);
+    }
+    fields.push_back(field);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+std::map<std::string, std::string> as_map(const std::vector<std::string>& header, const std::vector<std::string>& row) {
+  std::map<std::string, std::string> m;
+  for (std::size_t i = 0; i < header.size() && i < row.size(); ++i) m[header[i]] = row[i];
+  return m;
+}
+
+std::vector<std::map<std::string, std::string>> results_of(const fs::path& folder) {
+  auto rows = csv_rows(folder / "results.csv");
+  std::vector<std::map<std::string, std::string>> out;
+  for (std::size_t i = 1; i < rows.size(); ++i) out.push_back(as_map(rows[0], rows[i]));
+  return out;
+}
+
+int run_folders(const fs::path& experiment) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(experiment))
+    if (entry.is_directory() && fs::exists(entry.path() / "run.jsonl")) ++count;
+  return count;
+}
+
+TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
+  RunSandbox sandbox("bench_mock");
+  spill(sandbox.work() / "prompts.txt", "# three ideas\nwrite a cli snake game\n\na todo list app\na calculator\n");
+  spill(sandbox.work() / "alt.yaml", slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
+  const fs::path out = sandbox.root() / "experiment";
+  auto options = sandbox.options({"bench", "prompts.txt", "--llm", "mock", "--no-user-config", "--sop",
+                                  "software_company", "--sop", "alt.yaml", "-j", "2", "--out", out.string()},
+                                 {});
+  options.timeout = std::chrono::milliseconds(240000);
+  const auto result = testing::run_process(options);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(has(result.err, "3 prompts × 2 variants × 1 repeat = 6 runs, 2 at a time")) << result.err;
+  EXPECT_TRUE(has(result.err, "bench: 6/6 done")) << result.err;
+  EXPECT_TRUE(has(result.out, out.string())) << result.out;
+
+  EXPECT_EQ(run_folders(out), 6);
+  const auto rows = results_of(out);
+  ASSERT_EQ(rows.size(), 6u);
+  std::map<std::string, int> per_variant;
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.at("status"), "finished") << r.at("run");
+    EXPECT_EQ(r.at("exit_code"), "0");
+    EXPECT_EQ(r.at("outcome"), "idle");
+    EXPECT_GT(std::stol(r.at("prompt_tokens")), 0);
+    EXPECT_GT(std::stol(r.at("files")), 0);
+    EXPECT_TRUE(fs::exists(fs::path(r.at("folder")) / "meta.json")) << r.at("folder");
+    ++per_variant[r.at("variant")];
+  }
+  EXPECT_EQ(per_variant["software_company"], 3);
+  EXPECT_EQ(per_variant["alt"], 3);
+  const std::string md = slurp(out / "summary.md");
+  EXPECT_TRUE(has(md, "| software_company | software_company | 3 | 3 | 0 | 0 |")) << md;
+  EXPECT_TRUE(has(md, "| alt | ")) << md;
+  EXPECT_TRUE(has(md, "## alt")) << md;
+  const auto j = json::parse(slurp(out / "results.json"));
+  EXPECT_EQ(j["runs"].size(), 6u);
+  EXPECT_EQ(j["experiment"]["planned"], 6);
+}
+
+TEST(BenchCommand, AMalformedPromptsFileIsOneMessageNamingTheLineAndExit2) {
+  RunSandbox sandbox("bench_bad");
+  spill(sandbox.work() / "bad.csv", "Name,Description\nA,\"fine\"\nB,\"never closed\n");
+  const auto result = testing::run_process(sandbox.options({"bench", "bad.csv", "--llm", "mock", "--no-user-config"}, {}));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(has(result.err, "bad.csv:3: a quoted field is never closed")) << result.err;
+  EXPECT_FALSE(fs::exists(sandbox.work() / "warehouse"));
+
+  spill(sandbox.work() / "ok.txt", "an idea\n");
+  const auto bad_sop = testing::run_process(
+      sandbox.options({"bench", "ok.txt", "--llm", "mock", "--no-user-config", "--sop", "missing.yaml"}, {}));
+  EXPECT_EQ(bad_sop.exit_code, 2);
+  EXPECT_TRUE(has(bad_sop.err, "missing.yaml")) << bad_sop.err;
+}
+
+#ifdef AGENTCO_FAKE_SERVER
+
+constexpr const char* kFastConfig =
+    "llm:\n"
+    "  timeout_connect_s: 2\n"
+    "  timeout_first_byte_s: 2\n"
+    "  timeout_idle_s: 2\n"
+    "  timeout_total_s: 30\n"
+    "  max_retries: 1\n"
+    "  retry_base_s: 0.05\n"
+    "  retry_max_s: 0.1\n"
+    "run:\n"
+    "  code_review_rounds: 1\n"
+    "  test_rounds: 1\n";
+
+std::string content(const json& j) { return "[CONTENT]\n" + j.dump(2) + "\n[/CONTENT]"; }
+std::string fenced(const std::string& code) { return "```python\n" + code + "```"; }
+json rule(const json& match, const std::string& reply) { return {{"match", match}, {"reply", reply}}; }
+
+// A tiny two-file project for any idea (as in tests/fault_matrix_test.cpp), after `first`.
+std::string tiny_project_script(const json& first, const json& latency = nullptr) {
+  const json prd = {{"Language", "en_us"},
+                    {"Programming Language", "Python"},
+                    {"Original Requirements", "add two numbers"},
+                    {"Project Name", "tiny_calc"},
+                    {"Product Goals", {"Add two numbers"}},
+                    {"User Stories", {"As a user, I want to add two numbers"}},
+                    {"Competitive Analysis", {"bc: a shell calculator"}},
+                    {"Competitive Quadrant Chart",
+                     "quadrantChart\n    title Calculators\n    x-axis Low --> High\n    y-axis Low --> High\n"
+                     "    quadrant-1 A\n    quadrant-2 B\n    quadrant-3 C\n    quadrant-4 D\n    bc: [0.3, 0.6]"},
+                    {"Requirement Analysis", "One function."},
+                    {"Requirement Pool", json::array({json::array({"P0", "add(a, b)"})})},
+                    {"UI Design draft", "Command line."},
+                    {"Anything UNCLEAR", ""}};
+  const json design = {{"Implementation approach", "Plain Python."},
+                       {"File list", {"main.py", "calc.py"}},
+                       {"Data structures and interfaces", "classDiagram\n    class Calc {\n        +add(a: int, b: int) int\n    }"},
+                       {"Program call flow", "sequenceDiagram\n    participant M as Main\n    participant C as Calc\n    M->>C: add(2, 3)"},
+                       {"Anything UNCLEAR", ""}};
+  const json tasks = {{"Required packages", json::array()},
+                      {"Required Other language third-party packages", json::array()},
+                      {"Logic Analysis", json::array({json::array({"calc.py", "Contains add(a, b)."}),
+                                                      json::array({"main.py", "Imports add from calc.py."})})},
+                      {"Task list", {"calc.py", "main.py"}},
+                      {"Full API spec", ""},
+                      {"Shared Knowledge", ""},
+                      {"Anything UNCLEAR", ""}};
+  const std::string calc = "def add(a, b):\n    return a + b\n";
+  const std::string main_py = "from calc import add\n\nif __name__ == \"__main__\":\n    print(add(2, 3))\n";
+  const std::string test = "import unittest\n\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
+                           "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n";
+  json rules = json::array();
+  if (!first.is_null()) rules.push_back(first);
+  rules.push_back(rule({{"action", "WritePRD"}}, content(prd)));
+  rules.push_back(rule({{"action", "WriteDesign"}}, content(design)));
+  rules.push_back(rule({{"action", "WriteTasks"}}, content(tasks)));
+  rules.push_back(rule({{"action", "WriteManual"}}, "# tiny_calc\n\nRun `python3 main.py`.\n"));
+  rules.push_back(rule({{"regex", "Decide what to do about the failures"}},
+                       content({{"Decision", "give_up"}, {"File", ""}, {"Reason", "unexpected"}})));
+  rules.push_back(rule({{"regex", "Summarize the project"}},
+                       content({{"Summary", "calc.py adds."}, {"TODOs", json::array()}})));
+  rules.push_back(rule({{"regex", "Write tests/test_\\w+\\.py"}}, fenced(test)));
+  rules.push_back(rule({{"regex", "Review \\S+\\.py"}}, "## Code Review Result\nLGTM"));
+  rules.push_back(rule({{"regex", "(Write the complete code of|Rewrite) calc\\.py"}}, fenced(calc)));
+  rules.push_back(rule({{"regex", "(Write the complete code of|Rewrite) main\\.py"}}, fenced(main_py)));
+  json script = {{"models", {"fake-model"}}, {"rules", rules}};
+  if (!latency.is_null()) script["latency"] = latency;
+  return script.dump();
+}
+
+std::vector<std::string> bench_args(const RunSandbox& sandbox, const std::string& base_url, const fs::path& out,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"bench",    "prompts.txt", "--no-user-config", "--llm-base-url", base_url,
+                                   "--model",  "fake-model",  "--config",         sandbox.file("fast.yaml").string(),
+                                   "--out",    out.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(BenchCommand, AgainstTheFakeServerAFailingRunIsCountedAndTheOthersFinish) {
+  RunSandbox sandbox("bench_fake");
+  spill(sandbox.file("fast.yaml"), kFastConfig);
+  // Every request about "frobnicate" gets 502: that run fails after its retries.
+  const json fault = {{"match", {{"regex", "frobnicate"}}}, {"fault", "http_502"}, {"reply", "unused"}};
+  testing::FakeServerProcess server(sandbox.root() / "server", {tiny_project_script(fault), "", false});
+  ASSERT_TRUE(server.ok());
+  spill(sandbox.work() / "prompts.txt", "add two numbers\nfrobnicate the widgets\nadd three numbers\n");
+  const fs::path out = sandbox.root() / "experiment";
+  auto options = sandbox.options(bench_args(sandbox, server.base_url(), out, {"-j", "2"}), {});
+  options.timeout = std::chrono::milliseconds(240000);
+  const auto result = testing::run_process(options);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_TRUE(has(result.err, "frobnicate")) << result.err;
+  EXPECT_TRUE(has(result.err, "failed (exit 1)")) << result.err;
+  EXPECT_TRUE(has(result.err, "bench: 3/3 done (1 failed)")) << result.err;
+
+  const auto rows = results_of(out);
+  ASSERT_EQ(rows.size(), 3u);
+  int finished = 0;
+  for (const auto& r : rows) {
+    if (r.at("prompt_id") == "2") {
+      EXPECT_EQ(r.at("status"), "failed");
+      EXPECT_EQ(r.at("exit_code"), "1");
+      EXPECT_TRUE(has(r.at("error"), "502")) << r.at("error");
+    } else {
+      EXPECT_EQ(r.at("status"), "finished") << r.at("error");
+      EXPECT_EQ(r.at("verdict"), "passed");
+      EXPECT_EQ(r.at("executable"), "true");
+      ++finished;
+    }
+  }
+  EXPECT_EQ(finished, 2);
+  const std::string md = slurp(out / "summary.md");
+  EXPECT_TRUE(has(md, "| 3 | 2 | 1 | 0 | 2 |")) << md;
+}
+
+TEST(BenchCommand, CtrlCStopsLaunchingStopsTheRunInFlightAndKeepsTheFinishedRow) {
+  RunSandbox sandbox("bench_sigint");
+  spill(sandbox.file("fast.yaml"), kFastConfig);
+  testing::FakeServerProcess server(sandbox.root() / "server",
+                                    {tiny_project_script(nullptr, {{"first_token_ms", 250}}), "", false});
+  ASSERT_TRUE(server.ok());
+  spill(sandbox.work() / "prompts.txt", "add two numbers\nadd three numbers\nadd four numbers\n");
+  const fs::path out = sandbox.root() / "experiment";
+  testing::BackgroundProcess bench(sandbox.options(bench_args(sandbox, server.base_url(), out, {"-j", "1"}), {}));
+  ASSERT_TRUE(bench.started());
+
+  // results.csv is rewritten after every run: wait for its first row, then press Ctrl-C.
+  bool first_done = false;
+  for (int i = 0; i < 2400 && !first_done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first_done = fs::exists(out / "results.csv") && results_of(out).size() >= 1;
+  }
+  ASSERT_TRUE(first_done) << bench.err();
+  bench.signal(SIGINT);
+  const auto result = bench.wait(std::chrono::seconds(120));
+  EXPECT_EQ(result.exit_code, 130) << result.err;
+  EXPECT_TRUE(has(result.err, "stopping")) << result.err;
+
+  const auto rows = results_of(out);
+  ASSERT_GE(rows.size(), 1u);
+  EXPECT_LE(rows.size(), 2u);  // the third prompt never started
+  EXPECT_EQ(rows[0].at("status"), "finished");
+  EXPECT_EQ(rows[0].at("prompt_id"), "1");
+  if (rows.size() == 2) {
+    EXPECT_EQ(rows[1].at("status"), "stopped") << rows[1].at("error");
+    EXPECT_EQ(rows[1].at("exit_code"), "130");
+  }
+  const auto j = json::parse(slurp(out / "results.json"));
+  EXPECT_EQ(j["experiment"]["stopped"], "interrupted");
+  EXPECT_FALSE(j["experiment"]["ended_at"].get<std::string>().empty());
+  EXPECT_TRUE(has(slurp(out / "summary.md"), "**Interrupted**"));
+}
+
+TEST(BenchCommand, TheBudgetStopsLaunchingAndTheRunsGetWhatIsLeft) {
+  RunSandbox sandbox("bench_budget");
+  // Priced so that even the first call's worst case is beyond the experiment's budget.
+  spill(sandbox.file("fast.yaml"), std::string(kFastConfig) + "pricing:\n  fake-model: {prompt: 1.0, completion: 1.0}\n");
+  testing::FakeServerProcess server(sandbox.root() / "server", {tiny_project_script(nullptr), "", false});
+  ASSERT_TRUE(server.ok());
+  spill(sandbox.work() / "prompts.txt", "add two numbers\nadd three numbers\nadd four numbers\n");
+  const fs::path out = sandbox.root() / "experiment";
+  auto options = sandbox.options(bench_args(sandbox, server.base_url(), out, {"--budget", "0.001"}), {});
+  options.timeout = std::chrono::milliseconds(120000);
+  const auto result = testing::run_process(options);
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_TRUE(has(result.err, "budget reached")) << result.err;
+  const auto rows = results_of(out);
+  ASSERT_EQ(rows.size(), 1u);  // the others were never launched
+  EXPECT_EQ(rows[0].at("exit_code"), "3");
+  EXPECT_EQ(rows[0].at("outcome"), "budget");
+  const auto j = json::parse(slurp(out / "results.json"));
+  EXPECT_EQ(j["experiment"]["stopped"], "budget");
+  EXPECT_EQ(j["experiment"]["launched"], 1);
+  EXPECT_TRUE(has(slurp(out / "logs" / (rows[0].at("run") + ".err")), "budget")) << "the run got the budget as its own";
+
+  const auto none = testing::run_process(
+      sandbox.options(bench_args(sandbox, server.base_url(), sandbox.root() / "zero", {"--budget", "0"}), {}));
+  EXPECT_EQ(none.exit_code, 3) << none.err;
+  EXPECT_TRUE(results_of(sandbox.root() / "zero").empty());
+}
+
+#endif  // AGENTCO_FAKE_SERVER
+
+}  // namespace
+}  // namespace agentco
