@@ -6,7 +6,6 @@
 // or config name (the experiment "same run, but from here on with model B").
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +13,7 @@
 #include "actions/action.hpp"
 #include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
+#include "app/recorded_plan.hpp"
 #include "app/run_pipeline.hpp"
 #include "environment/git_repo.hpp"
 #include "environment/project_summary.hpp"
@@ -49,13 +49,6 @@ fs::path sibling_folder(const fs::path& original, const std::string& suffix) {
   return candidate;
 }
 
-// The member `key` of a record, or an empty object.
-const nlohmann::json& member(const nlohmann::json& record, const char* key) {
-  static const nlohmann::json empty = nlohmann::json::object();
-  auto it = record.find(key);
-  return it != record.end() && it->is_object() ? *it : empty;
-}
-
 int replay_command(ReplayArgs& args) {
   auto recorded = read_recorded_run(args.source);
   if (!recorded) return fail(recorded.error().message);
@@ -70,45 +63,16 @@ int replay_command(ReplayArgs& args) {
 
   // The recorded config (without its secret) is the base; for a fork, the user's config and
   // flags come on top (the model, budget or SOP may change from the fork point on).
-  Config config;
-  nlohmann::json recorded_config = member(start, "config");
-  if (recorded_config.contains("llm")) recorded_config["llm"].erase("api_key");
-  if (auto status = apply_config_yaml(config, recorded_config.dump(), recorded->trace_file.string() + " run_start");
-      !status) {
-    return fail(status.error().message);
-  }
-  if (fork) {
-    ConfigSources sources = args.common.sources();
-    args.llm.add_flags(sources);
-    const std::string path = (fs::temp_directory_path() / fmt::format("agentco-recorded-config-{}.yaml", ::getpid())).string();
-    { std::ofstream(path) << recorded_config.dump(); }
-    sources.config_file = path;
-    auto layered = load_config(sources);
-    fs::remove(path);
-    if (!layered) return fail(layered.error().message);
-    config = std::move(*layered);
-  }
-  spdlog::set_level(spdlog::level::from_str(config.log.level));
-
   ActionRegistry registry;
   register_builtin_actions(registry);
   RunPlan plan;
-  plan.config = config;
-  plan.idea = start.value("idea", "");
-  plan.name = start.value("name", "");
-  plan.registry = &registry;
-  plan.prompts = PromptLibrary(config.run.prompts_dir);
-  for (const auto& [name, t] : member(start, "prompts").items()) {
-    plan.prompts.pin(name, t.value("text", ""), "recorded in " + recorded->trace_file.string());
-  }
-  const nlohmann::json& sop_record = member(start, "sop");
-  plan.sop_text = sop_record.value("text", "");
-  Result<Sop> sop = fork && !args.common.sop.empty()
-                        ? load_sop(config.run.sop, registry, plan.prompts)
-                        : parse_sop(plan.sop_text, "recorded SOP " + sop_record.value("source", ""), registry, plan.prompts);
-  if (!sop) return fail(sop.error().message);
-  plan.sop = std::move(*sop);
-  if (fork && !args.common.sop.empty()) plan.sop_text = sop_text(config);
+  RecordedPlanOptions plan_options;
+  plan_options.layer_user_config = fork;
+  plan_options.user_sop = !args.common.sop.empty();
+  if (auto status = plan_from_recording(plan, *recorded, registry, args.common, args.llm, plan_options); !status)
+    return fail(status.error().message);
+  const Config& config = plan.config;
+  spdlog::set_level(spdlog::level::from_str(config.log.level));
 
   std::shared_ptr<Provider> live;
   if (fork) {
@@ -131,8 +95,6 @@ int replay_command(ReplayArgs& args) {
   if (fs::exists(plan.folder) && !fs::is_empty(plan.folder))
     return fail(plan.folder.string() + ": the folder exists and is not empty; choose another with --out");
   plan.allow_rename = false;
-  plan.started_at = start.value("started_at", "");
-  plan.stamp = start.value("folder_stamp", "");
   plan.run_start_extra[fork ? "fork_of" : "replay_of"] = {{"trace", recorded->trace_file.string()},
                                                           {"records", recorded->record_count},
                                                           {"fork_at", args.fork_at}};

@@ -52,6 +52,8 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
     run.last_seq = seq;
     if (type == "run_start") {
       if (run.run_start.is_null()) run.run_start = record;
+    } else if (type == "project_renamed") {
+      run.renamed = true;
     } else if (type == "run_end") {
       run.run_end = record;
     } else if (type == "llm_request") {

@@ -46,6 +46,7 @@ struct RecordedRun {
   std::vector<RecordedProcess> processes;
   std::vector<RecordedEvent> events;  // completion order
   std::vector<std::string> warnings;  // from reading the trace (e.g. a torn last record)
+  bool renamed = false;  // the folder took the PRD's project name (a project_renamed record)
   std::uint64_t last_seq = 0;
   std::size_t valid_bytes = 0;
   std::size_t record_count = 0;

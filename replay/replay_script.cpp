@@ -96,7 +96,7 @@ asio::awaitable<std::optional<Result<ChatResult>>> ReplayScript::answer_call(con
     const auto& e = entries_[i];
     if (!e.used && e.event.kind == RecordedEvent::Kind::call && run_.calls[e.event.index].request_hash == hash) found = i;
   }
-  if (!found) {
+  if (!found && options_.match_by_order) {
     for (std::size_t i = first_unused_; i < entries_.size() && !found; ++i) {
       const auto& e = entries_[i];
       if (e.used || e.event.kind != RecordedEvent::Kind::call) continue;

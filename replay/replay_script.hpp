@@ -3,8 +3,8 @@
 //
 // Matching: a model call by its request hash (the first unused recorded call with that hash);
 // when none matches (a template or the code changed since), by role and action in order, with
-// a warning — or, with `strict`, not at all. A process by its key (argv and cwd relative to
-// the project folder).
+// a warning — or, with `strict`, not at all; without `match_by_order` it goes live. A process
+// by its key (argv and cwd relative to the project folder).
 //
 // Order: an answer is given only once every earlier recorded event has been given, so that
 // parallel work (files written concurrently, tests running while a review is asked) completes
@@ -35,6 +35,10 @@ struct ReplayOptions {
   // processes killed by the stop of the recorded run.
   bool reuse_failures = true;
   std::uint64_t upto_seq = std::numeric_limits<std::uint64_t>::max();  // fork point
+  // A call whose request hash is not recorded may take a recorded answer of the same role and
+  // action in order (replay, fork). Resume matches by hash only: a call the recording does not
+  // hold exactly is asked live, never answered with another call's answer.
+  bool match_by_order = true;
 };
 
 struct ReplayCounters {

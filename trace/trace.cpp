@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -73,6 +75,26 @@ Result<TraceContents> parse_trace(std::string_view data, const std::string& file
     pos = next;
   }
   return contents;
+}
+
+// Fault injection for the resume tests: AGENTCO_CRASH_AT_RECORD=N kills the process with
+// SIGKILL right after record N reaches the file (the state a `kill -9` at that moment leaves);
+// "N:torn" writes only half of record N first (a crash in the middle of a write). Read once.
+struct CrashPoint {
+  std::uint64_t seq = 0;
+  bool torn = false;
+};
+
+const CrashPoint& crash_point() {
+  static const CrashPoint point = [] {
+    CrashPoint p;
+    if (const char* text = std::getenv("AGENTCO_CRASH_AT_RECORD")) {
+      p.seq = std::strtoull(text, nullptr, 10);
+      p.torn = std::strstr(text, ":torn") != nullptr;
+    }
+    return p;
+  }();
+  return point;
 }
 
 }  // namespace
@@ -179,6 +201,12 @@ std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) 
   fields["type"] = type;
   std::string line = seal_trace_record(fields);
   line.push_back('\n');
+
+  if (const CrashPoint& crash = crash_point(); crash.seq == seq) {
+    const std::size_t length = crash.torn ? line.size() / 2 : line.size();
+    (void)!::write(fileno(file_), line.data(), length);
+    ::kill(::getpid(), SIGKILL);
+  }
 
   struct stat info {};
   if (::fstat(fileno(file_), &info) != 0) {

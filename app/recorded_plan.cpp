@@ -1,0 +1,79 @@
+#include "app/recorded_plan.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace agentco {
+namespace fs = std::filesystem;
+
+const nlohmann::json& record_member(const nlohmann::json& record, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  auto it = record.find(key);
+  return it != record.end() && it->is_object() ? *it : empty;
+}
+
+namespace {
+
+// The recorded config as the bottom layer under the user's files, environment and flags:
+// load_config takes layers from files, so the recorded one is written to a private temp file.
+Result<Config> layered_config(const nlohmann::json& recorded_config, const CommonFlags& common, const LlmFlags& llm,
+                              const std::string& origin) {
+  ConfigSources sources = common.sources();
+  llm.add_flags(sources);
+  const fs::path path = fs::temp_directory_path() / fmt::format("agentco-recorded-config-{}.yaml", ::getpid());
+  {
+    std::ofstream out(path);
+    out << recorded_config.dump();
+    if (!out) return make_error("config", path.string() + ": cannot write the recorded config of " + origin);
+  }
+  sources.config_file = path.string();
+  auto layered = load_config(sources);
+  std::error_code ec;
+  fs::remove(path, ec);
+  return layered;
+}
+
+}  // namespace
+
+Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const ActionRegistry& registry,
+                           const CommonFlags& common, const LlmFlags& llm, const RecordedPlanOptions& options) {
+  const nlohmann::json& start = recorded.run_start;
+  const std::string origin = recorded.trace_file.string() + " run_start";
+  nlohmann::json recorded_config = record_member(start, "config");
+  if (recorded_config.contains("llm") && recorded_config["llm"].is_object()) recorded_config["llm"].erase("api_key");
+
+  Config config;
+  if (auto status = apply_config_yaml(config, recorded_config.dump(), origin); !status) return status.error();
+  if (options.layer_user_config) {
+    auto layered = layered_config(recorded_config, common, llm, origin);
+    if (!layered) return layered.error();
+    config = std::move(*layered);
+  }
+
+  plan.config = config;
+  plan.idea = start.value("idea", "");
+  plan.name = start.value("name", "");
+  plan.registry = &registry;
+  plan.prompts = PromptLibrary(config.run.prompts_dir);
+  for (const auto& [name, t] : record_member(start, "prompts").items()) {
+    plan.prompts.pin(name, t.value("text", ""), "recorded in " + recorded.trace_file.string());
+  }
+  const nlohmann::json& sop_record = record_member(start, "sop");
+  const bool user_sop = options.layer_user_config && options.user_sop;
+  plan.sop_text = user_sop ? sop_text(config) : sop_record.value("text", "");
+  Result<Sop> sop = user_sop ? load_sop(config.run.sop, registry, plan.prompts)
+                             : parse_sop(plan.sop_text, "recorded SOP " + sop_record.value("source", ""), registry,
+                                         plan.prompts);
+  if (!sop) return sop.error();
+  plan.sop = std::move(*sop);
+  plan.started_at = start.value("started_at", "");
+  plan.stamp = start.value("folder_stamp", "");
+  return ok_status();
+}
+
+}  // namespace agentco

@@ -1,0 +1,177 @@
+// `agentco resume <project-dir> [--investment USD] [--max-rounds N] [llm flags]`: continues a
+// run that a crash, kill -9, Ctrl-C, budget or round limit stopped. The run is rebuilt from its
+// trace alone: every model answer and process result already recorded is reused (matched by
+// the exact request; no paid call is asked twice), a torn last record is dropped, and the run
+// goes on live from where the recording ends. Files and git history are rebuilt from the trace,
+// so they agree with it whatever state the crash left them in.
+//
+// Folders: the interrupted folder is moved aside to `<dir>.interrupted` and the run is rebuilt
+// in `<dir>`; once every recorded event has been reused the moved-aside copy is deleted. If the
+// resume itself is interrupted, the next resume finds both and continues from whichever trace
+// holds more recorded work (see settle_earlier_resume).
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "actions/action.hpp"
+#include "app/cli_flags.hpp"
+#include "app/command_registry.hpp"
+#include "app/recorded_plan.hpp"
+#include "app/run_pipeline.hpp"
+#include "core/text.hpp"
+#include "llm/providers.hpp"
+#include "replay/recorded_run.hpp"
+#include "replay/replay_provider.hpp"
+
+namespace agentco {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ResumeArgs {
+  std::string folder;
+  CommonFlags common;
+  LlmFlags llm;
+};
+
+int fail(const std::string& message) {
+  spdlog::error("{}", message);
+  return 2;
+}
+
+// Model answers and process results a trace holds that a resume can reuse.
+std::size_t reusable_events(const fs::path& folder) {
+  auto run = read_recorded_run(folder);
+  if (!run) return 0;
+  std::size_t n = 0;
+  for (const auto& e : run->events) n += e.kind == RecordedEvent::Kind::process || run->calls[e.index].ok ? 1 : 0;
+  return n;
+}
+
+// A resume that was itself interrupted leaves the original in `backup` and its own partial
+// rebuild in `folder`. The rebuild replays the original in recorded order before anything else
+// completes, so the trace with more reusable events holds everything the other one does; keep
+// that one in `folder` and delete the other.
+Status settle_earlier_resume(const fs::path& folder, const fs::path& backup) {
+  std::error_code ec;
+  const bool have_folder = fs::exists(folder / "run.jsonl", ec);
+  const std::size_t in_folder = have_folder ? reusable_events(folder) : 0;
+  const std::size_t in_backup = reusable_events(backup);
+  if (have_folder && in_folder >= in_backup) {
+    spdlog::info("an earlier resume got further ({} recorded events, the interrupted run {}); removing {}", in_folder,
+                 in_backup, backup.string());
+    fs::remove_all(backup, ec);
+    if (ec) return make_error("resume", backup.string() + ": cannot remove the older copy: " + ec.message());
+    return ok_status();
+  }
+  spdlog::info("an earlier resume of {} was interrupted before it caught up ({} of {} recorded events); starting "
+               "again from {}",
+               folder.string(), in_folder, in_backup, backup.string());
+  fs::remove_all(folder, ec);
+  if (!ec) fs::rename(backup, folder, ec);
+  if (ec) return make_error("resume", fmt::format("cannot move {} back to {}: {}", backup.string(), folder.string(), ec.message()));
+  return ok_status();
+}
+
+int resume_command(ResumeArgs& args) {
+  fs::path folder = fs::absolute(args.folder).lexically_normal();
+  if (folder.filename().empty()) folder = folder.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return fail(folder.string() + ": no such project folder");
+  const fs::path backup = folder.parent_path() / (folder.filename().string() + ".interrupted");
+  if (fs::exists(backup, ec)) {
+    if (auto status = settle_earlier_resume(folder, backup); !status) return fail(status.error().message);
+  }
+
+  auto recorded = read_recorded_run(folder);
+  if (!recorded) return fail(recorded.error().message);
+  for (const auto& w : recorded->warnings) spdlog::warn("{}: {}", recorded->trace_file.string(), w);
+  const nlohmann::json& start = recorded->run_start;
+  if (start.contains("imported_from")) {
+    return fail(recorded->trace_file.string() + ": an imported run of another tool cannot be resumed here");
+  }
+  if (start.contains("incremental") && !start["incremental"].is_null()) {
+    return fail(recorded->trace_file.string() +
+                ": the run developed an existing project further; its starting files are not in the trace, so it "
+                "cannot be rebuilt and resumed");
+  }
+  if (recorded->run_end && recorded->run_end->value("reason", "") == "idle") {
+    std::fprintf(stderr, "%s: the run finished (%s); nothing to resume. To continue it differently, use `agentco "
+                 "replay --fork-at SEQ`.\n",
+                 folder.string().c_str(), recorded->run_end->value("detail", "").c_str());
+    return 0;
+  }
+
+  ActionRegistry registry;
+  register_builtin_actions(registry);
+  RunPlan plan;
+  RecordedPlanOptions plan_options;
+  plan_options.layer_user_config = true;
+  if (!args.common.sop.empty()) {
+    return fail("resume continues the recorded SOP; to go on with another one use `agentco replay --fork-at SEQ --sop ...`");
+  }
+  if (auto status = plan_from_recording(plan, *recorded, registry, args.common, args.llm, plan_options); !status)
+    return fail(status.error().message);
+  spdlog::set_level(spdlog::level::from_str(plan.config.log.level));
+  auto live = make_provider(plan.config);
+  if (!live) return fail(live.error().message);
+
+  ReplayOptions options;
+  options.reuse_failures = false;
+  options.match_by_order = false;
+  ReplayScript script(*recorded, options);
+  plan.provider = std::make_shared<ReplayProvider>(script, *live);
+  plan.journal = [&script](TraceWriter& trace, std::function<std::string()> root) {
+    return std::make_unique<ReplayProcessJournal>(script, trace, std::move(root));
+  };
+
+  // Move the interrupted folder aside and rebuild the run where it was.
+  fs::rename(folder, backup, ec);
+  if (ec) return fail(fmt::format("cannot move {} aside to {}: {}", folder.string(), backup.string(), ec.message()));
+  plan.folder = folder;
+  plan.allow_rename = !recorded->renamed;
+  const long previous_resumes = start.contains("resumed") ? start["resumed"].value("count", 0L) : 0L;
+  plan.run_start_extra["resumed"] = {{"count", previous_resumes + 1},
+                                     {"at", iso_timestamp_now()},
+                                     {"records", recorded->record_count},
+                                     {"stopped_by", recorded->run_end ? recorded->run_end->value("reason", "")
+                                                                      : std::string("crash (no run_end)")}};
+  plan.after_run = [&] {
+    const auto& c = script.counters();
+    std::fprintf(stderr, "resume: %ld model calls and %ld processes reused from the recording, %ld live calls\n",
+                 c.calls_answered, c.processes_answered, c.live_calls);
+  };
+
+  RunReport report = execute_run(plan);
+  if (!report.started) {
+    fs::remove_all(folder, ec);
+    fs::rename(backup, folder, ec);
+    return report.exit_code;
+  }
+  if (std::size_t unused = script.unused() + static_cast<std::size_t>(script.counters().skipped); unused == 0) {
+    fs::remove_all(backup, ec);
+  } else {
+    std::fprintf(stderr,
+                 "resume: %zu recorded event(s) were not asked for again (the run went another way); the "
+                 "interrupted run is kept in %s\n",
+                 unused, backup.string().c_str());
+  }
+  std::printf("%s\n", report.folder.string().c_str());
+  std::fflush(stdout);
+  return report.exit_code;
+}
+
+const bool resume_registered = register_command(45, [](CLI::App& app) {
+  auto a = std::make_shared<ResumeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "resume", "Continue a run stopped by a crash, kill, Ctrl-C, budget or round limit; recorded answers are reused");
+  cmd->add_option("folder", a->folder, "The project folder of the stopped run (holding run.jsonl)")->required();
+  a->common.add_to(cmd);
+  a->llm.add_to(cmd);
+  return Command{cmd, [a] { return resume_command(*a); }};
+});
+
+}  // namespace
+}  // namespace agentco
