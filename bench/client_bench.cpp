@@ -1,10 +1,14 @@
 // client-bench: the model client's own cost per call. Model calls per second over loopback
 // against the in-process fake OpenAI server (no latency scripted: the figures are client +
 // server overhead, both on this machine), streaming and not, on one kept-alive connection,
-// on a fresh connection per call, and pooled with N calls in flight.
+// on a fresh connection per call, and pooled with N calls in flight. Beside each: the heap
+// bytes and allocations the client's thread made per call and per completion token (the
+// server's thread is not counted): a proxy for the copies a streamed reply costs, since a
+// copy into a new string or buffer allocates (a copy into a buffer kept for reuse does not).
 //
 //   build/bench/client-bench [--calls N] [--reply-bytes B]
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,13 +16,34 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "bench/support/measure.hpp"
 #include "llm/openai_provider.hpp"
 #include "tests/support/fake_llm_server.hpp"
+
+namespace {
+
+// Allocation counting on the threads that switch it on (the client's).
+thread_local bool counting = false;
+std::atomic<std::uint64_t> allocated_bytes{0}, allocations{0};
+
+}  // namespace
+
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  if (counting) {
+    allocated_bytes.fetch_add(size, std::memory_order_relaxed);
+    allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -39,6 +64,8 @@ struct Figures {
   double seconds = 0;
   std::vector<double> latencies_ms;
   long connections = 0;
+  long completion_tokens = 0;
+  std::uint64_t bytes = 0, allocs = 0;  // allocated by the client's thread
 };
 
 double percentile(std::vector<double> values, double p) {
@@ -77,15 +104,22 @@ Figures run_case(const testing::FakeLlmServer& server, const Case& c, int calls)
             const auto sent = Clock::now();
             auto result = co_await provider.chat(request);
             figures.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
-            if (result)
+            if (result) {
               ++figures.calls;
-            else
+              figures.completion_tokens += result->usage.completion_tokens;
+            } else {
               ++figures.failed;
+            }
           }
         },
         asio::detached);
   }
+  const std::uint64_t bytes0 = allocated_bytes.load(), allocs0 = allocations.load();
+  counting = true;
   io.run();
+  counting = false;
+  figures.bytes = allocated_bytes.load() - bytes0;
+  figures.allocs = allocations.load() - allocs0;
   figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   figures.connections = provider.stats().transport.connections_opened;
   return figures;
@@ -111,19 +145,22 @@ int main(int argc, char** argv) {
       {"pooled, 4 in flight", false, 4, true},         {"pooled, 4 in flight", true, 4, true},
       {"pooled, 16 in flight", false, 16, true},       {"pooled, 16 in flight", true, 16, true},
   };
-  std::printf("client-bench: %d calls per case, %zu-byte replies, fake server in process on 127.0.0.1\n\n", calls,
-              reply_bytes);
-  std::printf("| %-27s | %-6s | %8s | %8s | %9s | %9s | %11s |\n", "connections", "stream", "calls/s", "p50 ms",
-              "p99 ms", "failed", "TCP opened");
-  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(29, '-').c_str(), std::string(8, '-').c_str(),
+  std::printf("client-bench: %d calls per case, %zu-byte replies, fake server in process on 127.0.0.1; load %s\n\n",
+              calls, reply_bytes, bench::load_average().c_str());
+  std::printf("| %-27s | %-6s | %8s | %8s | %9s | %9s | %11s | %10s | %11s | %11s |\n", "connections", "stream",
+              "calls/s", "p50 ms", "p99 ms", "failed", "TCP opened", "allocs/call", "alloc B/call", "alloc B/token");
+  std::printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(29, '-').c_str(), std::string(8, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str(), std::string(11, '-').c_str(),
-              std::string(11, '-').c_str(), std::string(13, '-').c_str());
+              std::string(11, '-').c_str(), std::string(13, '-').c_str(), std::string(12, '-').c_str(),
+              std::string(13, '-').c_str(), std::string(13, '-').c_str());
   run_case(server, cases[0], std::min(calls, 100));  // warm-up
   for (const auto& c : cases) {
     const Figures f = run_case(server, c, calls);
-    std::printf("| %-27s | %-6s | %8.0f | %8.2f | %9.2f | %9d | %11ld |\n", c.name, c.stream ? "yes" : "no",
-                f.calls / f.seconds, percentile(f.latencies_ms, 0.5), percentile(f.latencies_ms, 0.99), f.failed,
-                f.connections);
+    const double per_call = f.calls ? 1.0 / f.calls : 0;
+    std::printf("| %-27s | %-6s | %8.0f | %8.2f | %9.2f | %9d | %11ld | %11.0f | %11.0f | %11.1f |\n", c.name,
+                c.stream ? "yes" : "no", f.calls / f.seconds, percentile(f.latencies_ms, 0.5),
+                percentile(f.latencies_ms, 0.99), f.failed, f.connections, f.allocs * per_call, f.bytes * per_call,
+                f.completion_tokens ? static_cast<double>(f.bytes) / f.completion_tokens : 0.0);
   }
   return 0;
 }

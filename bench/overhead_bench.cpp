@@ -10,15 +10,12 @@
 // records (JSON + CRC), writing the files and making the commits (libgit2).
 // Usage: overhead-bench [--runs N]
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -28,6 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actions/action.hpp"
+#include "bench/support/measure.hpp"
 #include "actions/prompt_library.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
@@ -48,27 +46,11 @@ namespace {
 
 constexpr const char* kIdea = "write a cli snake game";
 
-double seconds(const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; }
-double cpu_of(const rusage& u) { return seconds(u.ru_utime) + seconds(u.ru_stime); }
-
-rusage usage(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return u;
-}
-
-double thread_cpu_now() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-fs::path fresh_dir(const std::string& what) {
-  std::random_device random;
-  fs::path dir = fs::temp_directory_path() / fmt::format("agentco_{}_{}_{}", what, ::getpid(), random());
-  fs::create_directories(dir);
-  return dir;
-}
+using bench::cpu_of;
+using bench::fresh_dir;
+using bench::median;
+using bench::seconds;
+using bench::usage;
 
 // One run in this process; prints one JSON line of figures.
 int child_run(bool no_exec) {
@@ -77,7 +59,7 @@ int child_run(bool no_exec) {
     ::setenv("PATH", empty.c_str(), 1);
   }
   spdlog::set_level(spdlog::level::err);
-  const double cpu_start = thread_cpu_now();
+  const double cpu_start = bench::process_cpu_now();
   const auto wall_start = std::chrono::steady_clock::now();
 
   Config config;
@@ -115,7 +97,7 @@ int child_run(bool no_exec) {
   RunOutcome outcome = run_team(io, run, *sop, registry, iso_timestamp_now());
 
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  const double own_cpu = thread_cpu_now() - cpu_start;
+  const double own_cpu = bench::process_cpu_now() - cpu_start;
   const rusage self = usage(RUSAGE_SELF);
   const rusage children = usage(RUSAGE_CHILDREN);
 
@@ -125,7 +107,7 @@ int child_run(bool no_exec) {
   long calls = ledger.total().calls;
 
   // The parts on their own.
-  double t0 = thread_cpu_now();
+  double t0 = bench::process_cpu_now();
   std::size_t trace_bytes = 0;
   if (contents) {
     for (const auto& r : contents->records) {
@@ -134,7 +116,7 @@ int child_run(bool no_exec) {
       trace_bytes += seal_trace_record(copy).size() + 1;
     }
   }
-  double seal_cpu = thread_cpu_now() - t0;
+  double seal_cpu = bench::process_cpu_now() - t0;
 
   // Same files, same commit pattern, into a fresh repository.
   std::vector<std::pair<std::string, std::string>> files;
@@ -153,14 +135,14 @@ int child_run(bool no_exec) {
     std::size_t per_commit = std::max<std::size_t>(1, (files.size() + groups - 1) / groups);
     std::vector<std::string> batch;
     for (std::size_t i = 0; i < files.size(); ++i) {
-      double a = thread_cpu_now();
+      double a = bench::process_cpu_now();
       auto w = (*replica)->write(files[i].first, files[i].second);
-      write_cpu += thread_cpu_now() - a;
+      write_cpu += bench::process_cpu_now() - a;
       if (w) batch.push_back(w->path);
       if (batch.size() >= per_commit || i + 1 == files.size()) {
-        double b = thread_cpu_now();
+        double b = bench::process_cpu_now();
         (void)(*replica)->commit(batch, "Bench", "bench commit");
-        commit_cpu += thread_cpu_now() - b;
+        commit_cpu += bench::process_cpu_now() - b;
         ++replica_commits;
         batch.clear();
       }
@@ -189,49 +171,19 @@ int child_run(bool no_exec) {
   return outcome.exit_code;
 }
 
+// The child's figures (its last stdout line, a JSON object) beside what wait4 measured.
 struct ChildResult {
   nlohmann::json figures;
-  double wall_s = 0;
-  double cpu_s = 0;  // the child and everything it waited for
-  long peak_rss_kb = 0;
-  int status = 0;
+  bench::ChildRun run;
 };
 
 ChildResult spawn(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (pipe(fds) != 0) std::exit(1);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  close(fds[0]);
   ChildResult r;
-  rusage u{};
-  wait4(pid, &r.status, 0, &u);
-  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.cpu_s = cpu_of(u);
-  r.peak_rss_kb = u.ru_maxrss;
-  auto last = out.find_last_of('{');
-  if (last != std::string::npos) r.figures = nlohmann::json::parse(out.substr(last), nullptr, false);
-  else r.figures = out;  // the binary prints the folder
+  r.run = bench::run_child(argv);
+  auto last = r.run.out.find_last_of('{');
+  if (last != std::string::npos) r.figures = nlohmann::json::parse(r.run.out.substr(last), nullptr, false);
+  if (!r.figures.is_object() && !r.run.err.empty()) std::fprintf(stderr, "%s", r.run.err.c_str());
   return r;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 }  // namespace
@@ -252,7 +204,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < runs; ++i) {
       ChildResult r = spawn({self, "--child", variant});
       if (!r.figures.is_object()) {
-        std::fprintf(stderr, "child run failed (status %d)\n", r.status);
+        std::fprintf(stderr, "child run failed (exit %d)\n", r.run.exit_code);
         return 1;
       }
       sample = r.figures;
@@ -284,9 +236,9 @@ int main(int argc, char** argv) {
   std::vector<double> wall, cpu, rss;
   for (int i = 0; i < runs; ++i) {
     ChildResult r = spawn({AGENTCO_BINARY, "run", "--llm", "mock", "-q", "--warehouse", warehouse.string(), kIdea});
-    wall.push_back(r.wall_s * 1000);
-    cpu.push_back(r.cpu_s * 1000);
-    rss.push_back(r.peak_rss_kb / 1024.0);
+    wall.push_back(r.run.wall_s * 1000);
+    cpu.push_back(r.run.cpu_s * 1000);
+    rss.push_back(r.run.peak_rss_kb / 1024.0);
   }
   std::error_code ec;
   fs::remove_all(warehouse, ec);

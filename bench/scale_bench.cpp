@@ -11,7 +11,6 @@
 // Usage: scale-bench [--actors 1000,10000,100000] [--latency-ms 10] [--rounds 2] [--bursts 5]
 #include <malloc.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -33,6 +32,7 @@
 
 #include "actions/action.hpp"
 #include "actions/prompt_library.hpp"
+#include "bench/support/measure.hpp"
 #include "config/config.hpp"
 #include "environment/message_bus.hpp"
 #include "environment/run_context.hpp"
@@ -51,22 +51,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double cpu_now() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
-
-std::size_t rss_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
+using bench::heap_in_use;
+using bench::rss_bytes;
+using bench::since;
 
 struct Population {
   asio::io_context& io;
@@ -79,13 +66,13 @@ struct Population {
   double drive(Work work) {
     bool finished = false;
     auto start = Clock::now();
-    double cpu_start = cpu_now();
+    double cpu_start = bench::process_cpu_now();
     asio::co_spawn(io, std::move(work), [&](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
       finished = true;
     });
     while (!(finished && bus.pending() == 0)) io.run_one();
-    last_cpu_s = cpu_now() - cpu_start;
+    last_cpu_s = bench::process_cpu_now() - cpu_start;
     return since(start);
   }
 };
@@ -252,30 +239,6 @@ int child(int actors, int latency_ms, int rounds, int bursts) {
   return 0;
 }
 
-std::string run_child(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (pipe(fds) != 0) std::exit(1);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -304,13 +267,15 @@ int main(int argc, char** argv) {
   std::printf("%8s %7s %8s %8s %10s %10s %10s %10s %8s %8s %8s %8s\n", "", "s", "heap/act", "B/actor", "traced",
               "untraced", "s traced", "s untrac.", "wall s", "cpu s", "RSS MB", "MB");
   for (int n : populations) {
-    std::string out = run_child({self, "--child", std::to_string(n), std::to_string(latency_ms), std::to_string(rounds),
-                                 std::to_string(bursts)});
+    const bench::ChildRun result = bench::run_child({self, "--child", std::to_string(n), std::to_string(latency_ms),
+                                                    std::to_string(rounds), std::to_string(bursts)});
+    std::string out = result.out;
     while (!out.empty() && out.back() == '\n') out.pop_back();
     std::string line = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
     auto f = nlohmann::json::parse(line, nullptr, false);
     if (!f.is_object()) {
-      std::fprintf(stderr, "the %d-actor child failed:\n%s\n", n, out.c_str());
+      std::fprintf(stderr, "the %d-actor child failed (exit %d):\n%s%s\n", n, result.exit_code, out.c_str(),
+                   result.err.c_str());
       return 1;
     }
     const auto& last = f["rounds"].empty() ? nlohmann::json::object() : f["rounds"].back();

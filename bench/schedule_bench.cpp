@@ -34,8 +34,10 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "bench/support/measure.hpp"
 #include "environment/process_runner.hpp"
 #include "tests/support/fake_llm_server.hpp"
+#include "tests/support/scripted_project.hpp"
 #include "trace/trace.hpp"
 
 namespace {
@@ -43,104 +45,8 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct File {
-  std::string stem;
-  std::vector<std::string> deps;  // stems
-};
-
-// The three projects: dependency graphs with a known depth.
-std::vector<File> project(int size) {
-  if (size <= 3) return {{"alpha", {}}, {"beta", {}}, {"main", {"alpha", "beta"}}};
-  if (size <= 6) {
-    return {{"utils", {}},
-            {"config", {}},
-            {"model", {"utils", "config"}},
-            {"view", {"utils"}},
-            {"controller", {"model", "view"}},
-            {"main", {"controller"}}};
-  }
-  return {{"leaf1", {}},           {"leaf2", {}},           {"leaf3", {}},           {"leaf4", {}},
-          {"mid1", {"leaf1", "leaf2"}}, {"mid2", {"leaf2", "leaf3"}}, {"mid3", {"leaf3", "leaf4"}},
-          {"mid4", {"leaf1", "leaf4"}}, {"upper1", {"mid1", "mid2"}}, {"upper2", {"mid3", "mid4"}},
-          {"app", {"upper1", "upper2"}}, {"main", {"app"}}};
-}
-
-std::string fenced(const std::string& code) { return "```python\n" + code + "```"; }
-std::string content(const json& j) { return "[CONTENT]\n" + j.dump(2) + "\n[/CONTENT]"; }
-json rule(const json& match, const std::string& reply) { return {{"match", match}, {"reply", reply}}; }
-
-std::string module_code(const File& f) {
-  std::string code = "\"\"\"" + f.stem + ": one module of the schedule bench project.\"\"\"\n";
-  for (const auto& d : f.deps) code += "from " + d + " import value_" + d + "\n";
-  code += "\n\ndef value_" + f.stem + "():\n    \"\"\"Return this module's value: one plus its imports' values.\"\"\"\n";
-  code += "    total = 1\n";
-  for (const auto& d : f.deps) code += "    total += value_" + d + "()\n";
-  code += "    return total\n";
-  if (f.stem == "main") code += "\n\nif __name__ == \"__main__\":\n    print(value_main())\n";
-  return code;
-}
-
-std::string test_code(const File& f) {
-  return "import unittest\n\nfrom " + f.stem + " import value_" + f.stem + "\n\n\nclass Test" + f.stem +
-         "(unittest.TestCase):\n    def test_value_is_positive(self):\n        self.assertGreater(value_" + f.stem +
-         "(), 0)\n\n\nif __name__ == \"__main__\":\n    unittest.main()\n";
-}
-
-json script(const std::vector<File>& files, double ttft_ms, double tps) {
-  std::vector<std::string> names;
-  json logic = json::array();
-  for (const auto& f : files) {
-    names.push_back(f.stem + ".py");
-    std::string text = "Defines value_" + f.stem + "() returning one plus the values it imports.";
-    if (f.deps.empty()) text += " Imports nothing of the project.";
-    for (const auto& d : f.deps) text += " Imports from " + d + ".py.";
-    logic.push_back(json::array({f.stem + ".py", text}));
-  }
-  json prd = {{"Language", "en_us"},
-              {"Programming Language", "Python"},
-              {"Original Requirements", "a bench project"},
-              {"Project Name", "bench_project"},
-              {"Product Goals", {"Compute a value from modules"}},
-              {"User Stories", {"As a user, I want the program to print a value"}},
-              {"Competitive Analysis", {"none: a bench"}},
-              {"Competitive Quadrant Chart",
-               "quadrantChart\n    title Bench\n    x-axis Low --> High\n    y-axis Low --> High\n    quadrant-1 A\n"
-               "    quadrant-2 B\n    quadrant-3 C\n    quadrant-4 D\n    Ours: [0.5, 0.6]"},
-              {"Requirement Analysis", "Modules add their imports' values."},
-              {"Requirement Pool", json::array({json::array({"P0", "main prints the value"})})},
-              {"UI Design draft", "Command line."},
-              {"Anything UNCLEAR", ""}};
-  json design = {{"Implementation approach", "Plain Python modules, one function each."},
-                 {"File list", names},
-                 {"Data structures and interfaces", "classDiagram\n    class Main {\n        +value_main() int\n    }"},
-                 {"Program call flow", "sequenceDiagram\n    participant M as main\n    M->>M: value_main()"},
-                 {"Anything UNCLEAR", ""}};
-  json tasks = {{"Required packages", json::array()},
-                {"Required Other language third-party packages", json::array()},
-                {"Logic Analysis", logic},
-                {"Task list", names},
-                {"Full API spec", ""},
-                {"Shared Knowledge", ""},
-                {"Anything UNCLEAR", ""}};
-  json rules = json::array();
-  rules.push_back(rule({{"action", "WritePRD"}}, content(prd)));
-  rules.push_back(rule({{"action", "WriteDesign"}}, content(design)));
-  rules.push_back(rule({{"action", "WriteTasks"}}, content(tasks)));
-  rules.push_back(rule({{"action", "WriteManual"}}, "# bench_project\n\nRun `python3 main.py`.\n"));
-  rules.push_back(rule({{"regex", "Summarize the project"}},
-                       content({{"Summary", "Each module adds its imports' values."}, {"TODOs", json::array()}})));
-  rules.push_back(rule({{"regex", "Decide what to do about the failures"}},
-                       content({{"Decision", "give_up"}, {"File", ""}, {"Reason", "unexpected in the bench"}})));
-  rules.push_back(rule({{"regex", "Review \\S+\\.py"}}, "## Code Review Result\nLGTM"));
-  for (const auto& f : files) {
-    rules.push_back(rule({{"regex", "Write tests/test_" + f.stem + "\\.py"}}, fenced(test_code(f))));
-    rules.push_back(
-        rule({{"regex", "(Write the complete code of|Rewrite) " + f.stem + "\\.py"}}, fenced(module_code(f))));
-  }
-  return {{"models", {"fake-model"}},
-          {"latency", {{"first_token_ms", ttft_ms}, {"tokens_per_second", tps}}},
-          {"rules", rules}};
-}
+using agentco::testing::scripted_project;
+using File = agentco::testing::ScriptedFile;
 
 struct Call {
   long long id = 0;
@@ -323,14 +229,17 @@ int main(int argc, char** argv) {
   std::random_device rd;
   fs::path root = fs::temp_directory_path() / fmt::format("agentco_schedule_bench_{}_{}", ::getpid(), rd() % 100000);
   fs::create_directories(root / "home");
-  fmt::print("schedule bench: fake server latency {:.0f} ms to first token, {:.0f} tokens/s; binary {}\n", ttft_ms, tps,
-             AGENTCO_BINARY);
+  fmt::print("schedule bench: fake server latency {:.0f} ms to first token, {:.0f} tokens/s; binary {}; load {}\n",
+             ttft_ms, tps, AGENTCO_BINARY, agentco::bench::load_average());
   fmt::print("{:>5} {:>4} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8}  {}\n", "files", "conc", "calls", "wall_s", "cp_s",
              "seq_s", "wall/cp", "wall/seq", "verdict");
   int status = 0;
   for (int size : sizes) {
-    std::vector<File> files = project(size);
-    agentco::testing::FakeLlmServer server(script(files, ttft_ms, tps).dump());
+    std::vector<File> files = scripted_project(size);
+    agentco::testing::ScriptOptions options;
+    options.ttft_ms = ttft_ms;
+    options.tokens_per_second = tps;
+    agentco::testing::FakeLlmServer server(agentco::testing::scripted_project_script(files, options).dump());
     for (int limit : limits) {
       fs::path warehouse = root / fmt::format("w{}_{}", size, limit);
       agentco::ProcessSpec spec;
@@ -378,6 +287,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  fmt::print("load average at the end: {}\n", agentco::bench::load_average());
   if (!keep) {
     std::error_code ec;
     fs::remove_all(root, ec);
