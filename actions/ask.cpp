@@ -7,6 +7,7 @@
 #include "core/text.hpp"
 #include "environment/run_context.hpp"
 #include "llm/gateway.hpp"
+#include "sop/model_choice.hpp"
 
 namespace agentco {
 
@@ -29,10 +30,8 @@ Result<std::string> render_action_prompt(const ActionContext& ctx, const Templat
 
 ChatRequest make_request(const ActionContext& ctx, std::string user_prompt, nlohmann::json hints) {
   ChatRequest request;
-  // The action's model, else the role's, else the run's.
-  request.model = !ctx.spec.model.empty() ? ctx.spec.model
-                  : !ctx.role.model.empty() ? ctx.role.model
-                                            : ctx.run.config.llm.model;
+  // The config's llm.models, else the SOP's action and role models, else the run's.
+  request.model = model_for(ctx.run.config.llm, ctx.role, ctx.spec);
   request.temperature = ctx.run.config.llm.temperature;
   request.max_tokens = ctx.run.config.llm.max_tokens;
   request.stream = ctx.run.config.llm.stream;

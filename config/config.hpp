@@ -4,7 +4,9 @@
 // ./config/agentco.yaml < ~/.config/agentco/config.yaml < --config FILE < environment
 // (OPENAI_API_KEY, OPENAI_BASE_URL, AGENTCO_<SECTION>_<KEY>) < command-line flags.
 // The `llm:` section also accepts MetaGPT's config2.yaml keys (api_type, model, base_url,
-// api_key, api_version), which are our own names too.
+// api_key, api_version), which are our own names too. `llm.models` is a map (role or
+// role/action -> model); in the environment it is AGENTCO_LLM_MODELS holding a YAML flow map,
+// e.g. '{Architect: gpt-4o, Engineer/WriteCode: deepseek-coder}'.
 // Unknown keys and values of the wrong type are errors naming file:line and the key.
 // Not thread-safe; built once at start-up, then read-only.
 #pragma once
@@ -45,6 +47,11 @@ struct LlmConfig {
   double retry_max_s = 30;
   int concurrency = 4;                 // model requests in flight at once, all roles together
   int requests_per_minute = 0;         // 0 = unlimited
+  // Models per role or per role and action, without editing the SOP: "Architect" (a role's
+  // name or profile) or "Engineer/WriteCode" -> model. They win over the SOP's own `model:`;
+  // see model_for() in sop/model_choice.hpp for the whole order. Each layer merges key by key
+  // (origin "llm.models.<key>"); the keys are checked against the SOP when a run starts.
+  std::map<std::string, std::string> models;
 };
 
 struct RunConfig {
@@ -68,14 +75,15 @@ struct Config {
   std::map<std::string, ModelPrice> pricing;  // model name -> price
 
   // Where each set value came from: dotted key -> "file:line", "env OPENAI_API_KEY",
-  // "flag --model" or "default".
+  // "flag --model" or "default". Entries of llm.models have one each: "llm.models.Architect".
   std::map<std::string, std::string> origin;
 
   // The whole config as JSON; secrets become "***" when redact is true.
   nlohmann::json to_json(bool redact_secrets = true) const;
 };
 
-// One layer given on the command line: dotted key -> value as text, e.g. {"llm.model","gpt-4o"}.
+// One layer given on the command line: dotted key -> value as text, e.g. {"llm.model","gpt-4o"},
+// {"pricing.gpt-4o.prompt","0.0025"} or {"llm.models.Engineer/WriteCode","deepseek-coder"}.
 using FlagOverrides = std::vector<std::pair<std::string, std::string>>;
 
 struct ConfigSources {

@@ -117,6 +117,11 @@ const KeyDescriptor kKeys[] = {
      .limits = one_of("trace|debug|info|warn|error|off")},
 };
 
+// Keys whose value is a map, outside the table: llm.models (role or role/action -> model).
+constexpr std::string_view kModelsKey = "llm.models";
+constexpr const char* kModelsVariable = "AGENTCO_LLM_MODELS";
+constexpr std::string_view kModelsExample = "{Architect: gpt-4o, Engineer/WriteCode: deepseek-coder}";
+
 // OPENAI_* are read before AGENTCO_*, so the AGENTCO_* names win.
 constexpr std::pair<std::string_view, std::string_view> kOpenAiVariables[] = {
     {"OPENAI_API_KEY", "llm.api_key"},
@@ -311,6 +316,10 @@ std::string unknown_key_message(std::string_view dotted) {
     names.emplace_back(key.name);
     leaves.emplace_back(key.key());
   }
+  if (section == kModelsKey.substr(0, kModelsKey.find('.'))) {
+    names.emplace_back(kModelsKey);
+    leaves.emplace_back(kModelsKey.substr(kModelsKey.find('.') + 1));
+  }
   if (names.empty()) {  // the section itself is unknown (only reachable from flags)
     std::vector<std::string> all;
     for (const auto& key : kKeys) all.emplace_back(key.name);
@@ -321,6 +330,26 @@ std::string unknown_key_message(std::string_view dotted) {
   for (const auto& key : kKeys)  // right key, wrong section: "run.model"
     if (key.key() == leaf) return head + " (did you mean '" + std::string(key.name) + "'?)";
   return head + " (known keys in " + std::string(section) + ": " + join(leaves) + ")";
+}
+
+// ---- llm.models entries ------------------------------------------------------------------
+
+// "Role" or "Role/Action": at most one slash, no empty part, no blanks at either end of a part.
+std::optional<std::string> check_override_key(const std::string& key) {
+  const auto slash = key.find('/');
+  const std::string role = key.substr(0, slash);
+  const std::string action = slash == std::string::npos ? "x" : key.substr(slash + 1);
+  const bool bad = role.empty() || trim(role) != role || action.empty() || trim(action) != action ||
+                   action.find('/') != std::string::npos;
+  if (!bad) return std::nullopt;
+  return "'" + key + "' must be ROLE or ROLE/ACTION (a role's name or profile, an action it runs), e.g. " +
+         "Architect or Engineer/WriteCode";
+}
+
+// The same rule as a SOP's `model:`: one name, no blanks.
+std::optional<std::string> check_override_model(const std::string& model) {
+  if (!model.empty() && model.find_first_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  return "must name one model, e.g. gpt-4o; got '" + model + "'";
 }
 
 // ---- YAML layers -------------------------------------------------------------------------
@@ -344,9 +373,11 @@ std::optional<std::string> parse_price(const std::string& text, const std::strin
 
 class YamlLayer {
  public:
-  // `fixed_origin` replaces "FILE:LINE" in Config::origin (the built-in file says "default").
-  YamlLayer(Config& config, const std::string& source, std::optional<std::string> fixed_origin)
-      : config_(config), source_(source), fixed_origin_(std::move(fixed_origin)) {}
+  // `fixed_origin` replaces "FILE:LINE" in Config::origin (the built-in file says "default");
+  // without `with_lines`, messages name the source alone (an environment variable).
+  YamlLayer(Config& config, const std::string& source, std::optional<std::string> fixed_origin,
+            bool with_lines = true)
+      : config_(config), source_(source), fixed_origin_(std::move(fixed_origin)), with_lines_(with_lines) {}
 
   Status apply(const YAML::Node& root) {
     if (!root || root.IsNull()) return ok_status();  // empty file: nothing to change
@@ -369,6 +400,31 @@ class YamlLayer {
     return ok_status();
   }
 
+  // llm.models: {ROLE or ROLE/ACTION: MODEL}, merged key by key over the lower layers.
+  Status apply_models(const YAML::Node& key, const YAML::Node& body) {
+    const std::string name(kModelsKey);
+    if (body.IsNull()) return ok_status();
+    if (!body.IsMap())
+      return fail(body.Mark().is_null() ? key.Mark() : body.Mark(),
+                  name + ": expected a map of role or role/action -> model, e.g. " + std::string(kModelsExample) +
+                      "; got " + describe(body));
+    for (const auto& entry : body) {
+      const std::optional<std::string> entry_key = key_name(entry.first);
+      if (!entry_key) return fail(entry.first.Mark(), name + ": keys must be plain names");
+      if (auto problem = check_override_key(*entry_key)) return fail(entry.first.Mark(), name + ": " + *problem);
+      const std::string dotted = name + "." + *entry_key;
+      if (!entry.second.IsScalar())
+        return fail(entry.second.Mark().is_null() ? entry.first.Mark() : entry.second.Mark(),
+                    dotted + ": expected a model name, got " + describe(entry.second));
+      if (auto problem = check_override_model(entry.second.Scalar()))
+        return fail(entry.second.Mark(), dotted + ": " + *problem);
+      config_.llm.models[*entry_key] = entry.second.Scalar();
+      config_.origin[dotted] = origin_at(entry.first.Mark());
+    }
+    config_.origin[name] = origin_at(key.Mark());
+    return ok_status();
+  }
+
  private:
   static std::optional<std::string> key_name(const YAML::Node& key) {
     if (!key.IsScalar()) return std::nullopt;
@@ -376,11 +432,12 @@ class YamlLayer {
   }
 
   Status fail(const YAML::Mark& mark, const std::string& message) const {
-    return config_error(location(source_, mark) + ": " + message);
+    return config_error((with_lines_ ? location(source_, mark) : source_) + ": " + message);
   }
 
   std::string origin_at(const YAML::Mark& mark) const {
-    return fixed_origin_ ? *fixed_origin_ : location(source_, mark);
+    if (fixed_origin_) return *fixed_origin_;
+    return with_lines_ ? location(source_, mark) : source_;
   }
 
   Status apply_section(const std::string& section, const YAML::Node& body) {
@@ -391,6 +448,10 @@ class YamlLayer {
       const std::optional<std::string> leaf = key_name(entry.first);
       if (!leaf) return fail(entry.first.Mark(), section + ": keys must be plain names");
       const std::string dotted = section + "." + *leaf;
+      if (dotted == kModelsKey) {
+        if (Status status = apply_models(entry.first, entry.second); !status) return status;
+        continue;
+      }
       const KeyDescriptor* key = find_key(dotted);
       if (!key) return fail(entry.first.Mark(), unknown_key_message(dotted));
       if (auto problem = set_from_node(*key, config_, entry.second))
@@ -440,6 +501,7 @@ class YamlLayer {
   Config& config_;
   const std::string& source_;
   std::optional<std::string> fixed_origin_;
+  bool with_lines_ = true;
 };
 
 Status apply_yaml_layer(Config& config, const std::string& yaml_text, const std::string& source,
@@ -492,11 +554,41 @@ Status apply_variable(Config& config, std::string_view variable, const KeyDescri
   return ok_status();
 }
 
+// AGENTCO_LLM_MODELS holds llm.models as a YAML flow map, read by the same code as a file's.
+Status apply_models_variable(Config& config) {
+  const char* value = std::getenv(kModelsVariable);
+  if (!value || !*value) return ok_status();
+  const std::string source = "env " + std::string(kModelsVariable);
+  try {
+    const YAML::Node node = YAML::Load(value);
+    Config candidate = config;
+    YamlLayer layer(candidate, source, source, /*with_lines=*/false);
+    if (Status status = layer.apply_models(node, node); !status) return status;
+    config = std::move(candidate);
+    return ok_status();
+  } catch (const YAML::Exception& e) {
+    return config_error(source + ": " + std::string(kModelsKey) + ": not a YAML map (" + e.msg + "); expected e.g. '" +
+                        std::string(kModelsExample) + "'");
+  }
+}
+
 Status apply_environment(Config& config) {
   for (const auto& [variable, name] : kOpenAiVariables)
     if (Status status = apply_variable(config, variable, *find_key(name)); !status) return status;
   for (const auto& key : kKeys)
     if (Status status = apply_variable(config, environment_name(key), key); !status) return status;
+  return apply_models_variable(config);
+}
+
+// "llm.models.ROLE" or "llm.models.ROLE/ACTION" (role names may hold dots: the rest is the key).
+Status apply_models_flag(Config& config, const std::string& name, const std::string& text) {
+  const std::string prefix = std::string(kModelsKey) + ".";
+  const std::string key = name.size() > prefix.size() ? name.substr(prefix.size()) : "";
+  if (auto problem = check_override_key(key)) return config_error("flag " + name + ": " + *problem);
+  if (auto problem = check_override_model(text)) return config_error("flag " + name + ": " + *problem);
+  config.llm.models[key] = text;
+  config.origin[name] = "flag";
+  config.origin[std::string(kModelsKey)] = "flag";
   return ok_status();
 }
 
@@ -524,6 +616,10 @@ Status apply_flags(Config& config, const FlagOverrides& flags) {
       if (Status status = apply_price_flag(config, name, text); !status) return status;
       continue;
     }
+    if (name.starts_with(std::string(kModelsKey) + ".") || name == kModelsKey) {
+      if (Status status = apply_models_flag(config, name, text); !status) return status;
+      continue;
+    }
     const KeyDescriptor* key = find_key(name);
     if (!key) return config_error("flag: " + unknown_key_message(name));
     if (auto problem = set_from_text(*key, config, text))
@@ -536,6 +632,7 @@ Status apply_flags(Config& config, const FlagOverrides& flags) {
 Result<Config> load_layers(const ConfigSources& sources) {
   Config config;
   for (const auto& key : kKeys) config.origin[std::string(key.name)] = "default";
+  config.origin[std::string(kModelsKey)] = "default";
 
   const std::optional<std::string> defaults = embedded_resource(kDefaultsResource);
   if (!defaults)
@@ -582,6 +679,7 @@ nlohmann::json Config::to_json(bool redact_secrets) const {
     if (key.secret && redact_secrets && !value.get<std::string>().empty()) value = "***";
     out[std::string(key.section())][std::string(key.key())] = std::move(value);
   }
+  out["llm"]["models"] = llm.models;
   nlohmann::json prices = nlohmann::json::object();
   for (const auto& [model, price] : pricing)
     prices[model] = {{"prompt", price.prompt_per_1k}, {"completion", price.completion_per_1k}};
