@@ -3,6 +3,7 @@
 // into one experiment folder, then results.csv/.json and summary.md (research/).
 // Exit: 0 every run finished, 1 some run did not, 2 usage (bad prompts file, SOP, config),
 // 3 the budget stopped launching, 130 interrupted.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,8 +11,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "actions/action.hpp"
 #include "actions/prompt_library.hpp"
@@ -55,8 +54,10 @@ ConfigSources config_sources(const BenchOptions& o) {
   s.read_default_files = !o.no_user_config;
   if (!o.config_file.empty()) s.config_file = o.config_file;
   if (!o.llm.empty()) s.flags.emplace_back("llm.api_type", o.llm);
-  if (!o.model.empty()) s.flags.emplace_back("llm.model", o.model);
-  else if (o.llm == "mock") s.flags.emplace_back("llm.model", "mock");
+  if (!o.model.empty())
+    s.flags.emplace_back("llm.model", o.model);
+  else if (o.llm == "mock")
+    s.flags.emplace_back("llm.model", "mock");
   if (!o.base_url.empty()) s.flags.emplace_back("llm.base_url", o.base_url);
   if (o.insecure) s.flags.emplace_back("llm.insecure", "true");
   if (o.max_rounds >= 0) s.flags.emplace_back("run.max_rounds", std::to_string(o.max_rounds));
@@ -128,10 +129,12 @@ int bench_command(const BenchOptions& o) {
   options.investment_usd = o.investment;
   options.tty = ::isatty(STDERR_FILENO);
 
-  std::fprintf(stderr, "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu run%s, %d at a time, into %s\n",
-               prompts->size(), prompts->size() == 1 ? "" : "s", options.info.variants.size(),
-               options.info.variants.size() == 1 ? "" : "s", o.repeat, o.repeat == 1 ? "" : "s", options.plan.size(),
-               options.plan.size() == 1 ? "" : "s", o.jobs, options.info.folder.string().c_str());
+  std::fprintf(
+      stderr,
+      "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu run%s, %d at a time, into %s\n",
+      prompts->size(), prompts->size() == 1 ? "" : "s", options.info.variants.size(),
+      options.info.variants.size() == 1 ? "" : "s", o.repeat, o.repeat == 1 ? "" : "s", options.plan.size(),
+      options.plan.size() == 1 ? "" : "s", o.jobs, options.info.folder.string().c_str());
   ExperimentResult result = run_experiment(options);
 
   int finished = 0;
@@ -152,25 +155,31 @@ int bench_command(const BenchOptions& o) {
 const bool bench_registered = register_command(60, [](CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "bench", "Experiments: every prompt of a .txt/.csv file × SOP variant × repeat as a run, N at a time; "
-               "results.csv/.json and summary.md");
+      "bench",
+      "Experiments: every prompt of a .txt/.csv file × SOP variant × repeat as a run, N at a time; "
+      "results.csv/.json and summary.md");
   cmd->add_option("prompts", o->prompts_file,
                   ".txt (one idea per line, # comments) or .csv with a header (Description column, "
                   "Name for the run's name; else the first column)")
       ->required();
-  cmd->add_option("--sop", o->sops, "A SOP variant (built-in name or YAML file); repeatable; default: the configured SOP");
+  cmd->add_option("--sop", o->sops,
+                  "A SOP variant (built-in name or YAML file); repeatable; default: the configured SOP");
   cmd->add_option("-j,--jobs", o->jobs, "Runs at once (default 1)")->check(CLI::PositiveNumber);
-  cmd->add_option("--repeat", o->repeat, "Runs per prompt and variant (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--repeat", o->repeat, "Runs per prompt and variant (default 1)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out, "Experiment folder (default: <warehouse>/bench-<stamp>)");
-  cmd->add_option("--budget", o->budget,
-                  "USD for the whole experiment: no run starts once the finished runs spent it; each run gets "
-                  "what is left as its --investment")
+  cmd->add_option(
+         "--budget", o->budget,
+         "USD for the whole experiment: no run starts once the finished runs spent it; each run gets "
+         "what is left as its --investment")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--config", o->config_file, "Extra config file (YAML), for every run");
-  cmd->add_option("--llm", o->llm, "Model provider: mock (offline) | openai | azure | ollama | lmstudio | llama.cpp | vllm");
+  cmd->add_option("--llm", o->llm,
+                  "Model provider: mock (offline) | openai | azure | ollama | lmstudio | llama.cpp | vllm");
   cmd->add_option("--model", o->model, "Model name");
   cmd->add_option("--llm-base-url", o->base_url, "OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1");
-  cmd->add_flag("--insecure", o->insecure, "Accept any TLS certificate (a self-signed local server you trust)");
+  cmd->add_flag("--insecure", o->insecure,
+                "Accept any TLS certificate (a self-signed local server you trust)");
   cmd->add_option("--investment", o->investment, "Budget in USD per run")->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-rounds", o->max_rounds, "Role turns before a run stops");
   cmd->add_flag("--no-user-config", o->no_user_config,

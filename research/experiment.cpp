@@ -1,8 +1,8 @@
 #include "research/experiment.hpp"
 
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 
 #include "core/text.hpp"
 
@@ -24,8 +24,8 @@ std::vector<Variant> make_variants(const std::vector<std::string>& sops, const s
   return variants;
 }
 
-std::vector<PlannedRun> plan_experiment(const std::vector<Prompt>& prompts, const std::vector<Variant>& variants,
-                                        int repeats) {
+std::vector<PlannedRun> plan_experiment(const std::vector<Prompt>& prompts,
+                                        const std::vector<Variant>& variants, int repeats) {
   std::vector<PlannedRun> plan;
   for (const auto& prompt : prompts)
     for (const auto& variant : variants)

@@ -29,14 +29,14 @@ struct PlannedRun {
 };
 
 // Prompt-major order: p1×v1×r1, p1×v1×r2, ..., p1×v2×r1, ..., p2×v1×r1, ...
-std::vector<PlannedRun> plan_experiment(const std::vector<Prompt>& prompts, const std::vector<Variant>& variants,
-                                        int repeats);
+std::vector<PlannedRun> plan_experiment(const std::vector<Prompt>& prompts,
+                                        const std::vector<Variant>& variants, int repeats);
 
 // One run's row of results.
 struct RunRow {
   PlannedRun run;
-  std::string status;     // "finished" (exit 0), "failed" (any other exit), "stopped" (bench was interrupted)
-  int exit_code = -1;     // the child's exit code, 128+N when killed by signal N
+  std::string status;  // "finished" (exit 0), "failed" (any other exit), "stopped" (bench was interrupted)
+  int exit_code = -1;  // the child's exit code, 128+N when killed by signal N
   std::filesystem::path folder;  // the run's project folder; empty when it made none
   bool has_figures = false;      // its trace was read
   std::string outcome;           // run_end's reason ("idle", "budget", "error", ...) or "unfinished"
@@ -44,10 +44,10 @@ struct RunRow {
   double cost_usd = 0;
   long prompt_tokens = 0, completion_tokens = 0;
   long calls = 0;
-  double wall_s = 0;             // the run's own wall time (its trace), else the process's
+  double wall_s = 0;  // the run's own wall time (its trace), else the process's
   long files = 0, lines = 0;
   long review_rounds = 0, test_rounds = 0;
-  std::string error;             // why the run failed: its last error line, or why no figures
+  std::string error;  // why the run failed: its last error line, or why no figures
 
   bool finished() const { return status == "finished"; }
   bool executable() const { return verdict == "passed"; }

@@ -1,13 +1,13 @@
 #include "research/experiment_runner.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "core/text.hpp"
 #include "research/progress.hpp"
@@ -44,8 +44,10 @@ std::string strip_ansi(const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> child_argv(const ExperimentOptions& options, const PlannedRun& run, double investment_usd) {
-  std::vector<std::string> argv = {"agentco", "run", "--warehouse", options.info.folder.string(), "--name", run.run_name};
+std::vector<std::string> child_argv(const ExperimentOptions& options, const PlannedRun& run,
+                                    double investment_usd) {
+  std::vector<std::string> argv = {"agentco", "run",       "--warehouse", options.info.folder.string(),
+                                   "--name",  run.run_name};
   if (!run.variant.sop.empty()) {
     argv.push_back("--sop");
     argv.push_back(run.variant.sop);
@@ -60,7 +62,8 @@ std::vector<std::string> child_argv(const ExperimentOptions& options, const Plan
   return argv;
 }
 
-fs::path find_run_folder(const fs::path& stdout_file, const fs::path& warehouse, const std::string& run_name) {
+fs::path find_run_folder(const fs::path& stdout_file, const fs::path& warehouse,
+                         const std::string& run_name) {
   std::error_code ec;
   const auto lines = lines_of(stdout_file);
   if (!lines.empty() && fs::is_directory(lines.back(), ec)) return fs::path(lines.back());
@@ -81,12 +84,17 @@ std::string failure_line(const fs::path& stderr_file) {
     if (lines[i].starts_with("run failed:") || lines[i].starts_with("run stopped")) {
       chosen = lines[i];
       // Its indented continuation lines ("  try 1: HTTP 502 ...") belong to it.
-      for (std::size_t k = i + 1; k < lines.size() && lines[k].starts_with(" "); ++k)
-        chosen += " " + lines[k].substr(lines[k].find_first_not_of(' '));
+      for (std::size_t k = i + 1; k < lines.size() && lines[k].starts_with(" "); ++k) {
+        chosen.push_back(' ');
+        chosen.append(lines[k], lines[k].find_first_not_of(' '));
+      }
     }
   if (chosen.empty() && !lines.empty()) chosen = lines.back();
   chosen = strip_ansi(chosen);
-  if (chosen.size() > 400) chosen = chosen.substr(0, 397) + "...";
+  if (chosen.size() > 400) {
+    chosen.resize(397);
+    chosen.append("...");
+  }
   return chosen;
 }
 
@@ -101,7 +109,7 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
   std::error_code ec;
   fs::create_directories(logs, ec);
 
-  std::map<int, RunRow> rows;  // by plan index
+  std::map<int, RunRow> rows;                                       // by plan index
   std::map<int, std::chrono::steady_clock::time_point> started_at;  // runs in flight
   std::size_t next_index = 0;
   int running = 0, done = 0, failed = 0;
@@ -135,11 +143,14 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
       const double mean = process_wall_sum / process_wall_count;
       const auto now = std::chrono::steady_clock::now();
       double work = static_cast<double>(options.plan.size() - next_index) * mean;
-      for (const auto& [tag, since] : started_at) work += std::max(0.0, mean - std::chrono::duration<double>(now - since).count());
+      for (const auto& [tag, since] : started_at)
+        work += std::max(0.0, mean - std::chrono::duration<double>(now - since).count());
       f.eta_s = work / std::max(1, std::min<int>(info.jobs, info.planned - done));
     }
-    if (stopping) f.note = "stopping: waiting for the runs in flight";
-    else if (result.budget_reached) f.note = "budget reached: launching no more runs";
+    if (stopping)
+      f.note = "stopping: waiting for the runs in flight";
+    else if (result.budget_reached)
+      f.note = "budget reached: launching no more runs";
     // Off a terminal, a line only when a count changes (not for the ETA ticking down).
     const std::string key = fmt::format("{} {} {} {}", f.done, f.failed, f.running, f.note);
     progress.update(render_progress(f), event && key != last_key);
@@ -156,8 +167,9 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
       if (left <= 0) {
         if (!result.budget_reached) {
           result.budget_reached = true;
-          progress.note(fmt::format("agentco bench: budget reached (${:.4f} spent of ${:.4f}): launching no more runs",
-                                    spent, info.budget_usd));
+          progress.note(
+              fmt::format("agentco bench: budget reached (${:.4f} spent of ${:.4f}): launching no more runs",
+                          spent, info.budget_usd));
         }
         return std::nullopt;
       }
@@ -186,18 +198,25 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     RunRow row;
     row.run = run;
     row.exit_code = exit.exit_code;
-    if (exit.exit_code == 0) row.status = "finished";
-    else if (exit.exit_code == 130 || (stopping && exit.exit_code > 128)) row.status = "stopped";
-    else row.status = "failed";
+    if (exit.exit_code == 0)
+      row.status = "finished";
+    else if (exit.exit_code == 130 || (stopping && exit.exit_code > 128))
+      row.status = "stopped";
+    else
+      row.status = "failed";
     row.wall_s = exit.wall_s;
     const fs::path out = logs / (run.run_name + ".out");
     const fs::path err = logs / (run.run_name + ".err");
     row.folder = find_run_folder(out, info.folder, run.run_name);
-    if (!exit.start_error.empty()) row.error = exit.start_error;
-    else if (!row.finished()) row.error = failure_line(err);
+    if (!exit.start_error.empty())
+      row.error = exit.start_error;
+    else if (!row.finished())
+      row.error = failure_line(err);
     if (!row.folder.empty()) {
-      if (auto stats = compute_run_stats(row.folder)) fill_from_stats(row, *stats);
-      else if (row.error.empty()) row.error = "no figures: " + stats.error().message;
+      if (auto stats = compute_run_stats(row.folder))
+        fill_from_stats(row, *stats);
+      else if (row.error.empty())
+        row.error = "no figures: " + stats.error().message;
     }
     spent += row.cost_usd;
     if (row.status != "stopped") {
@@ -208,15 +227,16 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     if (row.status == "failed") {
       ++failed;
       progress.note(fmt::format("agentco bench: {} failed (exit {}){}; log: {}", run.run_name, row.exit_code,
-                                  row.error.empty() ? "" : ": " + row.error, err.string()));
+                                row.error.empty() ? "" : ": " + row.error, err.string()));
     }
     // A run that stopped for its budget when that was what the experiment had left: the
     // budget cannot pay for another run's next call either.
     if (row.exit_code == 3 && budget_capped.count(run.index) && !result.budget_reached) {
       result.budget_reached = true;
-      progress.note(fmt::format("agentco bench: budget reached ({} stopped on what was left of ${:.4f}): "
-                                "launching no more runs",
-                                run.run_name, info.budget_usd));
+      progress.note(
+          fmt::format("agentco bench: budget reached ({} stopped on what was left of ${:.4f}): "
+                      "launching no more runs",
+                      run.run_name, info.budget_usd));
     }
     rows[run.index] = std::move(row);
     save();
@@ -234,8 +254,10 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
   result.stop_signal = supervise(supervisor, hooks);
   progress.finish();
 
-  if (result.stop_signal) info.stopped = "interrupted";
-  else if (result.budget_reached) info.stopped = "budget";
+  if (result.stop_signal)
+    info.stopped = "interrupted";
+  else if (result.budget_reached)
+    info.stopped = "budget";
   info.ended_at = iso_timestamp_now();
   result.rows = ordered_rows();
   save();

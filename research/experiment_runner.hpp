@@ -18,10 +18,11 @@ namespace agentco {
 
 struct ExperimentOptions {
   std::vector<PlannedRun> plan;
-  ExperimentInfo info;       // prompts_file, variants, prompts, repeats, jobs, budget_usd, folder
+  ExperimentInfo info;  // prompts_file, variants, prompts, repeats, jobs, budget_usd, folder
   std::string program = "/proc/self/exe";
-  std::vector<std::string> run_flags;  // after `run`: --config, --llm, ... (not --warehouse/--name/--sop/--investment)
-  double investment_usd = -1;          // the user's per-run --investment (< 0: config's)
+  std::vector<std::string>
+      run_flags;  // after `run`: --config, --llm, ... (not --warehouse/--name/--sop/--investment)
+  double investment_usd = -1;  // the user's per-run --investment (< 0: config's)
   std::FILE* progress = stderr;
   bool tty = false;
 };
@@ -34,14 +35,15 @@ struct ExperimentResult {
 };
 
 // The argv of one child (argv[0] = "agentco").
-std::vector<std::string> child_argv(const ExperimentOptions& options, const PlannedRun& run, double investment_usd);
+std::vector<std::string> child_argv(const ExperimentOptions& options, const PlannedRun& run,
+                                    double investment_usd);
 
 ExperimentResult run_experiment(const ExperimentOptions& options);
 
 // The folder a run reported (stdout's last line), else the one inside `warehouse` named after
 // it; empty when it made none.
-std::filesystem::path find_run_folder(const std::filesystem::path& stdout_file, const std::filesystem::path& warehouse,
-                                      const std::string& run_name);
+std::filesystem::path find_run_folder(const std::filesystem::path& stdout_file,
+                                      const std::filesystem::path& warehouse, const std::string& run_name);
 
 // Why a run did not finish, from its stderr: its "run failed: ..." / "run stopped ..." line,
 // else the last line.

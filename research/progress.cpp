@@ -1,8 +1,8 @@
 #include "research/progress.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace agentco {
 

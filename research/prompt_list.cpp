@@ -1,11 +1,11 @@
 #include "research/prompt_list.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace agentco {
 namespace {
@@ -22,7 +22,8 @@ std::string trim(std::string_view s) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -33,11 +34,16 @@ int invalid_utf8_line(std::string_view text) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n') ++line;
     int extra = 0;
-    if (c < 0x80) extra = 0;
-    else if ((c & 0xE0) == 0xC0 && c >= 0xC2) extra = 1;
-    else if ((c & 0xF0) == 0xE0) extra = 2;
-    else if ((c & 0xF8) == 0xF0 && c <= 0xF4) extra = 3;
-    else return line;
+    if (c < 0x80)
+      extra = 0;
+    else if ((c & 0xE0) == 0xC0 && c >= 0xC2)
+      extra = 1;
+    else if ((c & 0xF0) == 0xE0)
+      extra = 2;
+    else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
+      extra = 3;
+    else
+      return line;
     if (i + extra >= text.size()) return line;  // cut off at the end
     for (int k = 1; k <= extra; ++k)
       if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return line;
@@ -56,7 +62,9 @@ Result<std::vector<CsvRow>> parse_csv(std::string_view text, const std::string& 
   const std::size_t n = text.size();
   std::size_t i = 0;
   int line = 1;
-  auto at_field_end = [&](std::size_t k) { return k >= n || text[k] == ',' || text[k] == '\n' || text[k] == '\r'; };
+  auto at_field_end = [&](std::size_t k) {
+    return k >= n || text[k] == ',' || text[k] == '\n' || text[k] == '\r';
+  };
   while (i < n) {
     CsvRow row;
     row.line = line;
@@ -83,11 +91,14 @@ Result<std::vector<CsvRow>> parse_csv(std::string_view text, const std::string& 
           ++i;
         }
         if (!at_field_end(i))
-          return bad(label, line, "text after a closing quote (a quote inside a quoted field is written \"\")");
+          return bad(label, line,
+                     "text after a closing quote (a quote inside a quoted field is written \"\")");
       } else {
         while (!at_field_end(i)) {
           if (text[i] == '"')
-            return bad(label, line, "a quote inside an unquoted field (quote the whole field and write the quote as \"\")");
+            return bad(
+                label, line,
+                "a quote inside an unquoted field (quote the whole field and write the quote as \"\")");
           field.push_back(text[i++]);
         }
       }
@@ -110,7 +121,8 @@ Result<std::vector<CsvRow>> parse_csv(std::string_view text, const std::string& 
 }
 
 bool all_empty(const CsvRow& row) {
-  return std::all_of(row.fields.begin(), row.fields.end(), [](const std::string& f) { return trim(f).empty(); });
+  return std::all_of(row.fields.begin(), row.fields.end(),
+                     [](const std::string& f) { return trim(f).empty(); });
 }
 
 Result<std::vector<Prompt>> parse_csv_prompts(std::string_view text, const std::string& label) {
@@ -162,7 +174,8 @@ Result<std::vector<Prompt>> parse_text_prompts(std::string_view text, const std:
     p.idea = line;
     prompts.push_back(std::move(p));
   }
-  if (prompts.empty()) return make_error("prompts", label + ": no prompts (one idea per line; # starts a comment)");
+  if (prompts.empty())
+    return make_error("prompts", label + ": no prompts (one idea per line; # starts a comment)");
   return prompts;
 }
 
@@ -172,10 +185,12 @@ PromptFormat prompt_format_of(const std::filesystem::path& file) {
   return lower(file.extension().string()) == ".csv" ? PromptFormat::csv : PromptFormat::text;
 }
 
-Result<std::vector<Prompt>> parse_prompt_list(std::string_view text, PromptFormat format, const std::string& label) {
+Result<std::vector<Prompt>> parse_prompt_list(std::string_view text, PromptFormat format,
+                                              const std::string& label) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   if (const int line = invalid_utf8_line(text); line > 0) return bad(label, line, "not valid UTF-8 text");
-  if (text.find('\0') != std::string_view::npos) return make_error("prompts", label + ": a binary file, not text");
+  if (text.find('\0') != std::string_view::npos)
+    return make_error("prompts", label + ": a binary file, not text");
   return format == PromptFormat::csv ? parse_csv_prompts(text, label) : parse_text_prompts(text, label);
 }
 

@@ -29,7 +29,8 @@ enum class PromptFormat { text, csv };
 PromptFormat prompt_format_of(const std::filesystem::path& file);
 
 // Parses `text`; `label` (usually the file name) prefixes error messages ("label:line: ...").
-Result<std::vector<Prompt>> parse_prompt_list(std::string_view text, PromptFormat format, const std::string& label);
+Result<std::vector<Prompt>> parse_prompt_list(std::string_view text, PromptFormat format,
+                                              const std::string& label);
 
 // Reads and parses a file.
 Result<std::vector<Prompt>> read_prompt_list(const std::filesystem::path& file);

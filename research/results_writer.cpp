@@ -1,10 +1,10 @@
 #include "research/results_writer.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
-
-#include <fmt/format.h>
 
 namespace agentco {
 namespace fs = std::filesystem;
@@ -120,9 +120,12 @@ std::string percent(long part, long whole) {
 std::string md_cell(std::string text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out.push_back(c);
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -131,10 +134,12 @@ std::string md_cell(std::string text) {
 
 const std::vector<std::string>& results_columns() {
   static const std::vector<std::string> columns = {
-      "run",     "prompt_id",     "prompt_name",       "idea",  "variant", "sop",           "repeat",
-      "status",  "exit_code",     "finished",          "outcome", "verdict", "executable",  "cost_usd",
-      "prompt_tokens", "completion_tokens", "calls", "wall_s", "files",   "lines",         "review_rounds",
-      "test_rounds", "folder", "error"};
+      "run",           "prompt_id",   "prompt_name",   "idea",
+      "variant",       "sop",         "repeat",        "status",
+      "exit_code",     "finished",    "outcome",       "verdict",
+      "executable",    "cost_usd",    "prompt_tokens", "completion_tokens",
+      "calls",         "wall_s",      "files",         "lines",
+      "review_rounds", "test_rounds", "folder",        "error"};
   return columns;
 }
 
@@ -170,12 +175,18 @@ nlohmann::json row_to_json(const RunRow& row) {
 std::string render_results_csv(const std::vector<RunRow>& rows) {
   std::string out;
   const auto& columns = results_columns();
-  for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i];
-  out += "\n";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append(columns[i]);
+  }
+  out.push_back('\n');
   for (const auto& row : rows) {
     const auto values = cells(row, fs::path());
-    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + csv_cell(values[i]);
-    out += "\n";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i) out.push_back(',');
+      out.append(csv_cell(values[i]));
+    }
+    out.push_back('\n');
   }
   return out;
 }
@@ -203,20 +214,24 @@ nlohmann::json render_results_json(const std::vector<RunRow>& rows, const Experi
 
 std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentInfo& info) {
   std::string out = fmt::format("# Experiment {}\n\n", info.folder.filename().string());
-  out += fmt::format("Prompts: `{}` ({} prompts) × {} variant{} × {} repeat{} = {} runs; {} launched, {} at a time.\n",
-                     info.prompts_file, info.prompts, info.variants.size(), info.variants.size() == 1 ? "" : "s",
-                     info.repeats, info.repeats == 1 ? "" : "s", info.planned, info.launched, info.jobs);
+  out += fmt::format(
+      "Prompts: `{}` ({} prompts) × {} variant{} × {} repeat{} = {} runs; {} launched, {} at a time.\n",
+      info.prompts_file, info.prompts, info.variants.size(), info.variants.size() == 1 ? "" : "s",
+      info.repeats, info.repeats == 1 ? "" : "s", info.planned, info.launched, info.jobs);
   if (info.budget_usd >= 0) out += fmt::format("Budget: ${:.4f}.\n", info.budget_usd);
-  out += fmt::format("Started {}{}.\n", info.started_at, info.ended_at.empty() ? ", still running" : ", ended " + info.ended_at);
-  if (info.stopped == "interrupted") out += "**Interrupted**: runs in flight were stopped, the rest not launched.\n";
+  out += fmt::format("Started {}{}.\n", info.started_at,
+                     info.ended_at.empty() ? ", still running" : ", ended " + info.ended_at);
+  if (info.stopped == "interrupted")
+    out += "**Interrupted**: runs in flight were stopped, the rest not launched.\n";
   if (info.stopped == "budget") out += "**Budget reached**: the remaining runs were not launched.\n";
 
   double total_cost = 0;
   for (const auto& r : rows) total_cost += r.cost_usd;
   out += fmt::format("Spent ${:.4f} over {} runs.\n\n", total_cost, rows.size());
 
-  out += "| variant | SOP | runs | finished | failed | stopped | executable | mean cost (USD) | mean tokens | "
-         "mean wall (s) | mean files | mean lines | mean review rounds | mean test rounds |\n";
+  out +=
+      "| variant | SOP | runs | finished | failed | stopped | executable | mean cost (USD) | mean tokens | "
+      "mean wall (s) | mean files | mean lines | mean review rounds | mean test rounds |\n";
   out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::string details;
   for (const auto& variant : info.variants) {
@@ -239,15 +254,19 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
       spreads.push_back(spread(values));
     }
     const std::string sop = variant.sop.empty() ? "(default)" : variant.sop;
-    auto mean_of = [&](std::size_t i) { return fmt::format(fmt::runtime(figures()[i].format), spreads[i].mean); };
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(variant.name),
-                       md_cell(sop), mine.size(), finished, failed, stopped, executable, mean_of(0), mean_of(3),
-                       mean_of(5), mean_of(6), mean_of(7), mean_of(8), mean_of(9));
+    auto mean_of = [&](std::size_t i) {
+      return fmt::format(fmt::runtime(figures()[i].format), spreads[i].mean);
+    };
+    out +=
+        fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    md_cell(variant.name), md_cell(sop), mine.size(), finished, failed, stopped, executable,
+                    mean_of(0), mean_of(3), mean_of(5), mean_of(6), mean_of(7), mean_of(8), mean_of(9));
 
-    details += fmt::format("\n## {}\n\nSOP: {}. Runs: {}; finished {}{}; executable {}{}; failed {}; stopped {}.\n",
-                           md_cell(variant.name), md_cell(sop), mine.size(), finished,
-                           percent(finished, static_cast<long>(mine.size())), executable,
-                           percent(executable, static_cast<long>(mine.size())), failed, stopped);
+    details +=
+        fmt::format("\n## {}\n\nSOP: {}. Runs: {}; finished {}{}; executable {}{}; failed {}; stopped {}.\n",
+                    md_cell(variant.name), md_cell(sop), mine.size(), finished,
+                    percent(finished, static_cast<long>(mine.size())), executable,
+                    percent(executable, static_cast<long>(mine.size())), failed, stopped);
     if (with_figures.empty()) {
       details += "\nNo run of this variant left a trace to read figures from.\n";
     } else {
@@ -258,7 +277,8 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
         const auto& f = figures()[i];
         const auto& s = spreads[i];
         auto v = [&](double x) { return fmt::format(fmt::runtime(f.format), x); };
-        details += fmt::format("| {} | {} | {} | {} | {} |\n", f.label, v(s.mean), v(s.median), v(s.min), v(s.max));
+        details +=
+            fmt::format("| {} | {} | {} | {} | {} |\n", f.label, v(s.mean), v(s.median), v(s.min), v(s.max));
       }
     }
     std::string problems;
@@ -273,7 +293,8 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
 
 Status write_results(const std::vector<RunRow>& rows, const ExperimentInfo& info) {
   if (auto s = write_atomically(info.folder / "results.csv", render_results_csv(rows)); !s) return s;
-  if (auto s = write_atomically(info.folder / "results.json", render_results_json(rows, info).dump(2) + "\n"); !s)
+  if (auto s = write_atomically(info.folder / "results.json", render_results_json(rows, info).dump(2) + "\n");
+      !s)
     return s;
   return write_atomically(info.folder / "summary.md", render_summary_md(rows, info));
 }

@@ -6,10 +6,9 @@
 //   cost, tokens, wall time, files, lines, review and test rounds over the runs with figures.
 #pragma once
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 #include "research/experiment.hpp"
@@ -20,11 +19,11 @@ struct ExperimentInfo {
   std::string prompts_file;
   std::vector<Variant> variants;
   int prompts = 0, repeats = 1, jobs = 1;
-  int planned = 0;   // runs in the plan
-  int launched = 0;  // runs started so far
-  double budget_usd = -1;       // < 0: none
+  int planned = 0;                   // runs in the plan
+  int launched = 0;                  // runs started so far
+  double budget_usd = -1;            // < 0: none
   std::string started_at, ended_at;  // ISO 8601; ended_at empty while running
-  std::string stopped;          // "", "interrupted" or "budget": why runs were left out
+  std::string stopped;               // "", "interrupted" or "budget": why runs were left out
   std::filesystem::path folder;
 };
 

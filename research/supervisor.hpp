@@ -21,18 +21,18 @@
 namespace agentco {
 
 struct ChildSpec {
-  int tag = 0;  // the caller's id for the child, given back in ChildExit
-  std::string program;                 // path to execute (e.g. /proc/self/exe)
-  std::vector<std::string> argv;       // argv[0] included
-  std::filesystem::path stdout_file;   // created or truncated
+  int tag = 0;                        // the caller's id for the child, given back in ChildExit
+  std::string program;                // path to execute (e.g. /proc/self/exe)
+  std::vector<std::string> argv;      // argv[0] included
+  std::filesystem::path stdout_file;  // created or truncated
   std::filesystem::path stderr_file;
 };
 
 struct ChildExit {
   int tag = 0;
-  int exit_code = -1;      // exit status, or 128 + signal number when killed; -1: could not start
+  int exit_code = -1;  // exit status, or 128 + signal number when killed; -1: could not start
   double wall_s = 0;
-  std::string start_error; // why posix_spawn failed
+  std::string start_error;  // why posix_spawn failed
 };
 
 struct SupervisorHooks {
@@ -41,7 +41,8 @@ struct SupervisorHooks {
   std::function<std::optional<ChildSpec>()> next;
   std::function<void(const ChildSpec&)> on_start;
   std::function<void(const ChildExit&)> on_exit;
-  std::function<void(bool stopping)> on_tick;  // about every `tick`, after each exit and the launches it allowed
+  std::function<void(bool stopping)>
+      on_tick;  // about every `tick`, after each exit and the launches it allowed
 };
 
 struct SupervisorOptions {

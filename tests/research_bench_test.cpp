@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "research/experiment.hpp"
 #include "research/experiment_runner.hpp"
@@ -41,8 +40,8 @@ std::string parse_error(const std::string& text, PromptFormat format) {
 // ---- The prompt list ------------------------------------------------------------------------
 
 TEST(PromptList, TextTakesOneIdeaPerLineAndSkipsBlankLinesAndComments) {
-  const auto prompts = parse_ok("# ideas\n\nwrite a cli snake game\n   \n  # indented comment\n  a todo app  \r\n",
-                                PromptFormat::text);
+  const auto prompts = parse_ok(
+      "# ideas\n\nwrite a cli snake game\n   \n  # indented comment\n  a todo app  \r\n", PromptFormat::text);
   ASSERT_EQ(prompts.size(), 2u);
   EXPECT_EQ(prompts[0].idea, "write a cli snake game");
   EXPECT_EQ(prompts[0].line, 3);
@@ -83,9 +82,11 @@ TEST(PromptList, CsvWithoutADescriptionColumnTakesTheFirstColumn) {
 TEST(PromptList, MalformedFilesNameTheFileAndLine) {
   EXPECT_TRUE(has(parse_error("Name,Description\nA,\"never closed\nB,c\n", PromptFormat::csv), "p.csv:2:"));
   EXPECT_TRUE(has(parse_error("Name,Description\nA,b\nC,d,e\n", PromptFormat::csv), "p.csv:3: 3 fields"));
-  EXPECT_TRUE(has(parse_error("Name,Description\nA,say \"hi\"\n", PromptFormat::csv), "p.csv:2: a quote inside"));
+  EXPECT_TRUE(
+      has(parse_error("Name,Description\nA,say \"hi\"\n", PromptFormat::csv), "p.csv:2: a quote inside"));
   EXPECT_TRUE(has(parse_error("Name,Description\nA,\"x\"y\n", PromptFormat::csv), "p.csv:2: text after"));
-  EXPECT_TRUE(has(parse_error("Name,Description\nA,b\nB,\n", PromptFormat::csv), "p.csv:3: the Description column is empty"));
+  EXPECT_TRUE(has(parse_error("Name,Description\nA,b\nB,\n", PromptFormat::csv),
+                  "p.csv:3: the Description column is empty"));
   EXPECT_TRUE(has(parse_error("Name,Description\n", PromptFormat::csv), "no prompts"));
   EXPECT_TRUE(has(parse_error("", PromptFormat::csv), "p.csv: empty"));
   EXPECT_TRUE(has(parse_error("# only a comment\n\n", PromptFormat::text), "no prompts"));
@@ -158,8 +159,9 @@ RunRow row(const std::string& variant, int prompt, const std::string& status, do
 }
 
 TEST(ResultsWriter, WritesOneCsvRowPerRunAndASummaryPerVariant) {
-  const std::vector<RunRow> rows = {row("a", 1, "finished", 1.0, 100, "passed"), row("a", 2, "finished", 2.0, 200, "failed"),
-                                    row("a", 3, "failed", 10.0, 300, ""), row("b", 1, "finished", 0.5, 50, "passed")};
+  const std::vector<RunRow> rows = {
+      row("a", 1, "finished", 1.0, 100, "passed"), row("a", 2, "finished", 2.0, 200, "failed"),
+      row("a", 3, "failed", 10.0, 300, ""), row("b", 1, "finished", 0.5, 50, "passed")};
   ExperimentInfo info;
   info.prompts_file = "prompts.csv";
   info.variants = {{"a", "a.yaml"}, {"b", "b.yaml"}};
@@ -177,12 +179,15 @@ TEST(ResultsWriter, WritesOneCsvRowPerRunAndASummaryPerVariant) {
   auto parsed = parse_prompt_list(csv, PromptFormat::csv, "results.csv");  // first column: run
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->size(), 4u);
-  EXPECT_TRUE(csv.starts_with("run,prompt_id,prompt_name,idea,variant,sop,repeat,status,exit_code,finished,"));
+  EXPECT_TRUE(
+      csv.starts_with("run,prompt_id,prompt_name,idea,variant,sop,repeat,status,exit_code,finished,"));
   EXPECT_TRUE(has(csv, "\"an idea, with \"\"quotes\"\"\""));
   EXPECT_TRUE(has(csv, ",failed,1,false,failed,,false,10.000000,1000,500,"));
 
   const std::string md = render_summary_md(rows, info);
-  EXPECT_TRUE(has(md, "| a | a.yaml | 3 | 2 | 1 | 0 | 1 | 4.3333 | 1500 | 10.0 | 4.0 | 200.0 | 2.00 | 1.00 |")) << md;
+  EXPECT_TRUE(
+      has(md, "| a | a.yaml | 3 | 2 | 1 | 0 | 1 | 4.3333 | 1500 | 10.0 | 4.0 | 200.0 | 2.00 | 1.00 |"))
+      << md;
   EXPECT_TRUE(has(md, "| b | b.yaml | 1 | 1 | 0 | 0 | 1 | 0.5000 |")) << md;
   EXPECT_TRUE(has(md, "| cost (USD) | 4.3333 | 2.0000 | 1.0000 | 10.0000 |")) << md;
   EXPECT_TRUE(has(md, "**Interrupted**")) << md;
@@ -211,9 +216,12 @@ std::vector<std::vector<std::string>> csv_rows(const fs::path& file) {
     std::string field;
     bool quoted = false;
     for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) fields.push_back(std::exchange(field, {}));
-      else field.push_back(c);
+      if (c == '"')
+        quoted = !quoted;
+      else if (c == ',' && !quoted)
+        fields.push_back(std::exchange(field, {}));
+      else
+        field.push_back(c);
     }
     fields.push_back(field);
     rows.push_back(fields);
@@ -221,7 +229,8 @@ std::vector<std::vector<std::string>> csv_rows(const fs::path& file) {
   return rows;
 }
 
-std::map<std::string, std::string> as_map(const std::vector<std::string>& header, const std::vector<std::string>& row) {
+std::map<std::string, std::string> as_map(const std::vector<std::string>& header,
+                                          const std::vector<std::string>& row) {
   std::map<std::string, std::string> m;
   for (std::size_t i = 0; i < header.size() && i < row.size(); ++i) m[header[i]] = row[i];
   return m;
@@ -243,7 +252,8 @@ int run_folders(const fs::path& experiment) {
 
 TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
   RunSandbox sandbox("bench_mock");
-  spill(sandbox.work() / "prompts.txt", "# three ideas\nwrite a cli snake game\n\na todo list app\na calculator\n");
+  spill(sandbox.work() / "prompts.txt",
+        "# three ideas\nwrite a cli snake game\n\na todo list app\na calculator\n");
   spill(sandbox.work() / "alt.yaml", slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
   const fs::path out = sandbox.root() / "experiment";
   auto options = sandbox.options({"bench", "prompts.txt", "--llm", "mock", "--no-user-config", "--sop",
@@ -283,7 +293,8 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
 TEST(BenchCommand, AMalformedPromptsFileIsOneMessageNamingTheLineAndExit2) {
   RunSandbox sandbox("bench_bad");
   spill(sandbox.work() / "bad.csv", "Name,Description\nA,\"fine\"\nB,\"never closed\n");
-  const auto result = testing::run_process(sandbox.options({"bench", "bad.csv", "--llm", "mock", "--no-user-config"}, {}));
+  const auto result =
+      testing::run_process(sandbox.options({"bench", "bad.csv", "--llm", "mock", "--no-user-config"}, {}));
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_TRUE(has(result.err, "bad.csv:3: a quoted field is never closed")) << result.err;
   EXPECT_FALSE(fs::exists(sandbox.work() / "warehouse"));
@@ -316,37 +327,43 @@ json rule(const json& match, const std::string& reply) { return {{"match", match
 
 // A tiny two-file project for any idea (as in tests/fault_matrix_test.cpp), after `first`.
 std::string tiny_project_script(const json& first, const json& latency = nullptr) {
-  const json prd = {{"Language", "en_us"},
-                    {"Programming Language", "Python"},
-                    {"Original Requirements", "add two numbers"},
-                    {"Project Name", "tiny_calc"},
-                    {"Product Goals", {"Add two numbers"}},
-                    {"User Stories", {"As a user, I want to add two numbers"}},
-                    {"Competitive Analysis", {"bc: a shell calculator"}},
-                    {"Competitive Quadrant Chart",
-                     "quadrantChart\n    title Calculators\n    x-axis Low --> High\n    y-axis Low --> High\n"
-                     "    quadrant-1 A\n    quadrant-2 B\n    quadrant-3 C\n    quadrant-4 D\n    bc: [0.3, 0.6]"},
-                    {"Requirement Analysis", "One function."},
-                    {"Requirement Pool", json::array({json::array({"P0", "add(a, b)"})})},
-                    {"UI Design draft", "Command line."},
-                    {"Anything UNCLEAR", ""}};
-  const json design = {{"Implementation approach", "Plain Python."},
-                       {"File list", {"main.py", "calc.py"}},
-                       {"Data structures and interfaces", "classDiagram\n    class Calc {\n        +add(a: int, b: int) int\n    }"},
-                       {"Program call flow", "sequenceDiagram\n    participant M as Main\n    participant C as Calc\n    M->>C: add(2, 3)"},
-                       {"Anything UNCLEAR", ""}};
-  const json tasks = {{"Required packages", json::array()},
-                      {"Required Other language third-party packages", json::array()},
-                      {"Logic Analysis", json::array({json::array({"calc.py", "Contains add(a, b)."}),
-                                                      json::array({"main.py", "Imports add from calc.py."})})},
-                      {"Task list", {"calc.py", "main.py"}},
-                      {"Full API spec", ""},
-                      {"Shared Knowledge", ""},
-                      {"Anything UNCLEAR", ""}};
+  const json prd = {
+      {"Language", "en_us"},
+      {"Programming Language", "Python"},
+      {"Original Requirements", "add two numbers"},
+      {"Project Name", "tiny_calc"},
+      {"Product Goals", {"Add two numbers"}},
+      {"User Stories", {"As a user, I want to add two numbers"}},
+      {"Competitive Analysis", {"bc: a shell calculator"}},
+      {"Competitive Quadrant Chart",
+       "quadrantChart\n    title Calculators\n    x-axis Low --> High\n    y-axis Low --> High\n"
+       "    quadrant-1 A\n    quadrant-2 B\n    quadrant-3 C\n    quadrant-4 D\n    bc: [0.3, 0.6]"},
+      {"Requirement Analysis", "One function."},
+      {"Requirement Pool", json::array({json::array({"P0", "add(a, b)"})})},
+      {"UI Design draft", "Command line."},
+      {"Anything UNCLEAR", ""}};
+  const json design = {
+      {"Implementation approach", "Plain Python."},
+      {"File list", {"main.py", "calc.py"}},
+      {"Data structures and interfaces",
+       "classDiagram\n    class Calc {\n        +add(a: int, b: int) int\n    }"},
+      {"Program call flow",
+       "sequenceDiagram\n    participant M as Main\n    participant C as Calc\n    M->>C: add(2, 3)"},
+      {"Anything UNCLEAR", ""}};
+  const json tasks = {
+      {"Required packages", json::array()},
+      {"Required Other language third-party packages", json::array()},
+      {"Logic Analysis", json::array({json::array({"calc.py", "Contains add(a, b)."}),
+                                      json::array({"main.py", "Imports add from calc.py."})})},
+      {"Task list", {"calc.py", "main.py"}},
+      {"Full API spec", ""},
+      {"Shared Knowledge", ""},
+      {"Anything UNCLEAR", ""}};
   const std::string calc = "def add(a, b):\n    return a + b\n";
   const std::string main_py = "from calc import add\n\nif __name__ == \"__main__\":\n    print(add(2, 3))\n";
-  const std::string test = "import unittest\n\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
-                           "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n";
+  const std::string test =
+      "import unittest\n\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
+      "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n";
   json rules = json::array();
   if (!first.is_null()) rules.push_back(first);
   rules.push_back(rule({{"action", "WritePRD"}}, content(prd)));
@@ -366,11 +383,12 @@ std::string tiny_project_script(const json& first, const json& latency = nullptr
   return script.dump();
 }
 
-std::vector<std::string> bench_args(const RunSandbox& sandbox, const std::string& base_url, const fs::path& out,
-                                    const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"bench",    "prompts.txt", "--no-user-config", "--llm-base-url", base_url,
-                                   "--model",  "fake-model",  "--config",         sandbox.file("fast.yaml").string(),
-                                   "--out",    out.string()};
+std::vector<std::string> bench_args(const RunSandbox& sandbox, const std::string& base_url,
+                                    const fs::path& out, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"bench",          "prompts.txt", "--no-user-config",
+                                   "--llm-base-url", base_url,      "--model",
+                                   "fake-model",     "--config",    sandbox.file("fast.yaml").string(),
+                                   "--out",          out.string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -420,7 +438,8 @@ TEST(BenchCommand, CtrlCStopsLaunchingStopsTheRunInFlightAndKeepsTheFinishedRow)
   ASSERT_TRUE(server.ok());
   spill(sandbox.work() / "prompts.txt", "add two numbers\nadd three numbers\nadd four numbers\n");
   const fs::path out = sandbox.root() / "experiment";
-  testing::BackgroundProcess bench(sandbox.options(bench_args(sandbox, server.base_url(), out, {"-j", "1"}), {}));
+  testing::BackgroundProcess bench(
+      sandbox.options(bench_args(sandbox, server.base_url(), out, {"-j", "1"}), {}));
   ASSERT_TRUE(bench.started());
 
   // results.csv is rewritten after every run: wait for its first row, then press Ctrl-C.
@@ -453,7 +472,8 @@ TEST(BenchCommand, CtrlCStopsLaunchingStopsTheRunInFlightAndKeepsTheFinishedRow)
 TEST(BenchCommand, TheBudgetStopsLaunchingAndTheRunsGetWhatIsLeft) {
   RunSandbox sandbox("bench_budget");
   // Priced so that even the first call's worst case is beyond the experiment's budget.
-  spill(sandbox.file("fast.yaml"), std::string(kFastConfig) + "pricing:\n  fake-model: {prompt: 1.0, completion: 1.0}\n");
+  spill(sandbox.file("fast.yaml"),
+        std::string(kFastConfig) + "pricing:\n  fake-model: {prompt: 1.0, completion: 1.0}\n");
   testing::FakeServerProcess server(sandbox.root() / "server", {tiny_project_script(nullptr), "", false});
   ASSERT_TRUE(server.ok());
   spill(sandbox.work() / "prompts.txt", "add two numbers\nadd three numbers\nadd four numbers\n");
@@ -470,10 +490,11 @@ TEST(BenchCommand, TheBudgetStopsLaunchingAndTheRunsGetWhatIsLeft) {
   const auto j = json::parse(slurp(out / "results.json"));
   EXPECT_EQ(j["experiment"]["stopped"], "budget");
   EXPECT_EQ(j["experiment"]["launched"], 1);
-  EXPECT_TRUE(has(slurp(out / "logs" / (rows[0].at("run") + ".err")), "budget")) << "the run got the budget as its own";
+  EXPECT_TRUE(has(slurp(out / "logs" / (rows[0].at("run") + ".err")), "budget"))
+      << "the run got the budget as its own";
 
-  const auto none = testing::run_process(
-      sandbox.options(bench_args(sandbox, server.base_url(), sandbox.root() / "zero", {"--budget", "0"}), {}));
+  const auto none = testing::run_process(sandbox.options(
+      bench_args(sandbox, server.base_url(), sandbox.root() / "zero", {"--budget", "0"}), {}));
   EXPECT_EQ(none.exit_code, 3) << none.err;
   EXPECT_TRUE(results_of(sandbox.root() / "zero").empty());
 }
