@@ -163,7 +163,8 @@ const bool bench_registered = register_command(60, [](CLI::App& app) {
                   "Name for the run's name; else the first column)")
       ->required();
   cmd->add_option("--sop", o->sops,
-                  "A SOP variant (built-in name or YAML file); repeatable; default: the configured SOP");
+                  "A SOP variant (built-in name or YAML file); repeatable; default: the configured SOP")
+      ->allow_extra_args(false);  // one value per --sop: `--sop a.yaml prompts.txt` keeps the prompts file
   cmd->add_option("-j,--jobs", o->jobs, "Runs at once (default 1)")->check(CLI::PositiveNumber);
   cmd->add_option("--repeat", o->repeat, "Runs per prompt and variant (default 1)")
       ->check(CLI::PositiveNumber);

@@ -256,8 +256,9 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
         "# three ideas\nwrite a cli snake game\n\na todo list app\na calculator\n");
   spill(sandbox.work() / "alt.yaml", slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
   const fs::path out = sandbox.root() / "experiment";
-  auto options = sandbox.options({"bench", "prompts.txt", "--llm", "mock", "--no-user-config", "--sop",
-                                  "software_company", "--sop", "alt.yaml", "-j", "2", "--out", out.string()},
+  // `--sop X prompts.txt`: each --sop takes one value, the prompts file stays the prompts file.
+  auto options = sandbox.options({"bench", "--sop", "software_company", "prompts.txt", "--llm", "mock",
+                                  "--no-user-config", "--sop", "alt.yaml", "-j", "2", "--out", out.string()},
                                  {});
   options.timeout = std::chrono::milliseconds(240000);
   const auto result = testing::run_process(options);
