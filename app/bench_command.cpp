@@ -36,6 +36,7 @@ struct BenchOptions {
   int jobs = 1, repeat = 1;
   std::string out;
   double budget = -1;
+  double run_timeout = 0;
 };
 
 int usage_error(const std::string& message) {
@@ -127,6 +128,7 @@ int bench_command(const BenchOptions& o) {
   options.info.folder = fs::absolute(folder).lexically_normal();
   options.run_flags = run_flags(o);
   options.investment_usd = o.investment;
+  options.run_timeout_s = o.run_timeout;
   options.tty = ::isatty(STDERR_FILENO);
 
   std::fprintf(
@@ -174,6 +176,10 @@ const bool bench_registered = register_command(60, [](CLI::App& app) {
          "USD for the whole experiment: no run starts once the finished runs spent it; each run gets "
          "what is left as its --investment")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option(
+         "--run-timeout", o->run_timeout,
+         "Seconds a run may take; then it is stopped like Ctrl-C (status timed_out), killed 10 s later")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--config", o->config_file, "Extra config file (YAML), for every run");
   cmd->add_option("--llm", o->llm,
                   "Model provider: mock (offline) | openai | azure | ollama | lmstudio | llama.cpp | vllm");

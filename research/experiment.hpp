@@ -35,8 +35,10 @@ std::vector<PlannedRun> plan_experiment(const std::vector<Prompt>& prompts,
 // One run's row of results.
 struct RunRow {
   PlannedRun run;
-  std::string status;  // "finished" (exit 0), "failed" (any other exit), "stopped" (bench was interrupted)
-  int exit_code = -1;  // the child's exit code, 128+N when killed by signal N
+  // "finished" (exit 0), "failed" (any other exit), "stopped" (bench was interrupted),
+  // "timed_out" (stopped at --run-timeout)
+  std::string status;
+  int exit_code = -1;            // the child's exit code, 128+N when killed by signal N
   std::filesystem::path folder;  // the run's project folder; empty when it made none
   bool has_figures = false;      // its trace was read
   std::string outcome;           // run_end's reason ("idle", "budget", "error", ...) or "unfinished"

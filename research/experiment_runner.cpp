@@ -184,6 +184,7 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     spec.argv = child_argv(options, run, investment);
     spec.stdout_file = logs / (run.run_name + ".out");
     spec.stderr_file = logs / (run.run_name + ".err");
+    spec.deadline = std::chrono::milliseconds(static_cast<long>(options.run_timeout_s * 1000));
     return spec;
   };
   hooks.on_start = [&](const ChildSpec& spec) {
@@ -198,7 +199,9 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     RunRow row;
     row.run = run;
     row.exit_code = exit.exit_code;
-    if (exit.exit_code == 0)
+    if (exit.timed_out)
+      row.status = "timed_out";
+    else if (exit.exit_code == 0)
       row.status = "finished";
     else if (exit.exit_code == 130 || (stopping && exit.exit_code > 128))
       row.status = "stopped";
@@ -210,6 +213,8 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     row.folder = find_run_folder(out, info.folder, run.run_name);
     if (!exit.start_error.empty())
       row.error = exit.start_error;
+    else if (exit.timed_out)
+      row.error = fmt::format("timed out after {:g} s (--run-timeout)", options.run_timeout_s);
     else if (!row.finished())
       row.error = failure_line(err);
     if (!row.folder.empty()) {
@@ -224,10 +229,10 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
       ++process_wall_count;
     }
     ++done;
-    if (row.status == "failed") {
+    if (row.status == "failed" || row.status == "timed_out") {
       ++failed;
-      progress.note(fmt::format("agentco bench: {} failed (exit {}){}; log: {}", run.run_name, row.exit_code,
-                                row.error.empty() ? "" : ": " + row.error, err.string()));
+      progress.note(fmt::format("agentco bench: {} {} (exit {}){}; log: {}", run.run_name, row.status,
+                                row.exit_code, row.error.empty() ? "" : ": " + row.error, err.string()));
     }
     // A run that stopped for its budget when that was what the experiment had left: the
     // budget cannot pay for another run's next call either.

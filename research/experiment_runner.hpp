@@ -23,6 +23,7 @@ struct ExperimentOptions {
   std::vector<std::string>
       run_flags;  // after `run`: --config, --llm, ... (not --warehouse/--name/--sop/--investment)
   double investment_usd = -1;  // the user's per-run --investment (< 0: config's)
+  double run_timeout_s = 0;    // > 0: a run still going after this long is stopped (status "timed_out")
   std::FILE* progress = stderr;
   bool tty = false;
 };

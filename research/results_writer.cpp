@@ -242,7 +242,7 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
     std::vector<const RunRow*> with_figures;
     for (const auto* r : mine) {
       finished += r->finished();
-      failed += r->status == "failed";
+      failed += r->status == "failed" || r->status == "timed_out";
       stopped += r->status == "stopped";
       executable += r->executable();
       if (r->has_figures) with_figures.push_back(r);

@@ -21,6 +21,7 @@ using Clock = std::chrono::steady_clock;
 struct Running {
   ChildSpec spec;
   Clock::time_point started;
+  int deadline_signals = 0;  // 1: SIGINT at the deadline, 2: SIGKILL 10 s later
 };
 
 // Starts `spec`; the pid, or -1 with `error` set.
@@ -120,6 +121,17 @@ int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks) {
         escalation = 2;
       }
     }
+    for (auto& [pid, child] : running) {
+      if (child.spec.deadline.count() <= 0 || child.deadline_signals >= 2) continue;
+      const auto ran = Clock::now() - child.started;
+      if (child.deadline_signals == 0 && ran >= child.spec.deadline) {
+        ::kill(pid, SIGINT);
+        child.deadline_signals = 1;
+      } else if (child.deadline_signals == 1 && ran >= child.spec.deadline + std::chrono::seconds(10)) {
+        ::kill(pid, SIGKILL);
+        child.deadline_signals = 2;
+      }
+    }
     bool exited = false;
     while (true) {
       int status = 0;
@@ -131,6 +143,7 @@ int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks) {
       done.tag = it->second.spec.tag;
       done.exit_code = exit_code_of(status);
       done.wall_s = std::chrono::duration<double>(Clock::now() - it->second.started).count();
+      done.timed_out = it->second.deadline_signals > 0;
       running.erase(it);
       exited = true;
       if (hooks.on_exit) hooks.on_exit(done);

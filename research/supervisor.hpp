@@ -26,6 +26,7 @@ struct ChildSpec {
   std::vector<std::string> argv;      // argv[0] included
   std::filesystem::path stdout_file;  // created or truncated
   std::filesystem::path stderr_file;
+  std::chrono::milliseconds deadline{0};  // > 0: SIGINT once it ran this long, SIGKILL 10 s later
 };
 
 struct ChildExit {
@@ -33,6 +34,7 @@ struct ChildExit {
   int exit_code = -1;  // exit status, or 128 + signal number when killed; -1: could not start
   double wall_s = 0;
   std::string start_error;  // why posix_spawn failed
+  bool timed_out = false;   // it reached its deadline and was told to stop
 };
 
 struct SupervisorHooks {

@@ -291,6 +291,26 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
   EXPECT_EQ(j["experiment"]["planned"], 6);
 }
 
+TEST(BenchCommand, ARunPastItsTimeoutIsStoppedAndCounted) {
+  RunSandbox sandbox("bench_timeout");
+  spill(sandbox.work() / "prompts.txt", "write a cli snake game\n");
+  const fs::path out = sandbox.root() / "experiment";
+  // 17 mock calls at 400 ms each: far beyond one second.
+  auto options = sandbox.options({"bench", "prompts.txt", "--llm", "mock", "--no-user-config",
+                                  "--run-timeout", "1", "--out", out.string()},
+                                 {"AGENTCO_MOCK_LATENCY_MS=400"});
+  options.timeout = std::chrono::milliseconds(120000);
+  const auto result = testing::run_process(options);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_TRUE(has(result.err, "timed_out")) << result.err;
+  const auto rows = results_of(out);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("status"), "timed_out");
+  EXPECT_EQ(rows[0].at("exit_code"), "130");  // the run stopped as on Ctrl-C
+  EXPECT_TRUE(has(rows[0].at("error"), "timed out after 1 s")) << rows[0].at("error");
+  EXPECT_EQ(rows[0].at("outcome"), "interrupted");
+}
+
 TEST(BenchCommand, AMalformedPromptsFileIsOneMessageNamingTheLineAndExit2) {
   RunSandbox sandbox("bench_bad");
   spill(sandbox.work() / "bad.csv", "Name,Description\nA,\"fine\"\nB,\"never closed\n");
