@@ -1,5 +1,7 @@
-// Runs a child process for end-to-end tests: stdin from /dev/null, stdout and stderr
-// captured separately, an optional SIGINT after a delay, SIGKILL at a timeout.
+// Child processes for end-to-end tests: spawn_child() starts one (stdin from /dev/null,
+// stdout and stderr to pipes, clean signal state); run_process() runs one to its end with
+// the outputs captured separately, an optional SIGINT after a delay, SIGKILL at a timeout.
+// BackgroundProcess (fake_llm_server_runs.hpp) starts its children with spawn_child() too.
 #pragma once
 #include <fcntl.h>
 #include <poll.h>
@@ -8,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -34,13 +39,33 @@ struct ProcessOptions {
   std::chrono::milliseconds timeout{15000};                   // SIGKILL then
 };
 
-// Runs a process with stdin from /dev/null, stdout and stderr captured separately.
-inline ProcessResult run_process(const ProcessOptions& options) {
-  ProcessResult result;
+// A started child: its pid and the read ends of its stdout and stderr pipes (close-on-exec),
+// which the caller reads, closes, and whose child it reaps.
+struct SpawnedChild {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+};
+
+// Starts options.argv[0] (a path) with options.env as its whole environment, in options.cwd
+// when set, stdin from /dev/null, stdout and stderr to pipes. The child starts with no blocked
+// signals and default SIGINT/SIGTERM/SIGPIPE handling, whatever the test runner did with them.
+// Nothing (and a test failure naming the program) when it cannot be started.
+inline std::optional<SpawnedChild> spawn_child(const ProcessOptions& options) {
+  if (options.argv.empty()) {
+    ADD_FAILURE() << "spawn_child: no program given";
+    return std::nullopt;
+  }
   int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2 failed";
-    return result;
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2 failed: " << std::strerror(errno);
+    return std::nullopt;
+  }
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2 failed: " << std::strerror(errno);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return std::nullopt;
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -48,16 +73,12 @@ inline ProcessResult run_process(const ProcessOptions& options) {
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  // The child starts with no blocked signals and default SIGINT/SIGTERM handling, whatever
-  // the test runner did with them.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, defaults;
   sigemptyset(&none);
   sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
+  for (int number : {SIGINT, SIGTERM, SIGPIPE}) sigaddset(&defaults, number);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -68,8 +89,8 @@ inline ProcessResult run_process(const ProcessOptions& options) {
   for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  SpawnedChild child;
+  const int rc = posix_spawn(&child.pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(out_pipe[1]);
@@ -78,12 +99,23 @@ inline ProcessResult run_process(const ProcessOptions& options) {
     ADD_FAILURE() << "cannot start " << options.argv[0] << ": " << std::strerror(rc);
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
-    return result;
+    return std::nullopt;
   }
+  child.out_fd = out_pipe[0];
+  child.err_fd = err_pipe[0];
+  return child;
+}
+
+// Runs a process with stdin from /dev/null, stdout and stderr captured separately.
+inline ProcessResult run_process(const ProcessOptions& options) {
+  ProcessResult result;
+  const std::optional<SpawnedChild> child = spawn_child(options);
+  if (!child) return result;
+  const pid_t pid = child->pid;
 
   const auto start = Clock::now();
   bool interrupted = false;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  pollfd fds[2] = {{child->out_fd, POLLIN, 0}, {child->err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_fds = 2;
   while (open_fds > 0) {

@@ -13,7 +13,6 @@
 #include <git2.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,45 +60,11 @@ inline void spill(const runs_fs::path& file, const std::string& text) {
 class BackgroundProcess {
  public:
   explicit BackgroundProcess(const ProcessOptions& options) {
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-      ADD_FAILURE() << "pipe2 failed";
-      return;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    for (int s : {SIGINT, SIGTERM, SIGPIPE}) sigaddset(&defaults, s);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    std::vector<char*> argv, envp;
-    for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << options.argv[0] << ": " << std::strerror(rc);
-      pid_ = -1;
-      ::close(out_pipe[0]);
-      ::close(err_pipe[0]);
-      return;
-    }
-    readers_.emplace_back([this, fd = out_pipe[0]] { pump(fd, out_); });
-    readers_.emplace_back([this, fd = err_pipe[0]] { pump(fd, err_); });
+    const std::optional<SpawnedChild> child = spawn_child(options);
+    if (!child) return;
+    pid_ = child->pid;
+    readers_.emplace_back([this, fd = child->out_fd] { pump(fd, out_); });
+    readers_.emplace_back([this, fd = child->err_fd] { pump(fd, err_); });
   }
 
   ~BackgroundProcess() {
