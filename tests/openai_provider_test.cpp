@@ -415,27 +415,6 @@ TEST(OpenAiProvider, ThinkTagsInsideTheContentAreKeptApartFromTheAnswer) {
   }
 }
 
-TEST(OpenAiProvider, AnEmptyReplyIsAskedForAgainAndIsAnErrorWhenItStaysEmpty) {
-  FakeLlmServer server("rules:\n  - reply: \"x\"\n    fault: empty_reply\n");
-  OpenAiOptions options = options_for(server);
-  options.max_retries = 1;
-  OpenAiProvider provider(options);
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().code, "llm");
-  EXPECT_TRUE(contains(result.error().message, "empty reply")) << result.error().message;
-  EXPECT_TRUE(contains(result.error().message, "try 2:")) << result.error().message;
-  EXPECT_EQ(server.chat_requests(), 2u);
-}
-
-TEST(OpenAiProvider, AnEmptyReplyFollowedByARealOneIsNotAnError) {
-  FakeLlmServer server(one_rule("  - reply: \"x\"\n    fault: empty_reply\n    times: 1\n"));
-  OpenAiProvider provider(options_for(server));
-  auto result = chat(provider, ask());
-  ASSERT_TRUE(result.ok()) << error_of(result);
-  EXPECT_EQ(result->text, kReply);
-}
-
 TEST(OpenAiProvider, AServerThatRejectsStreamOptionsIsAskedAgainWithoutThemAndUsageIsEstimated) {
   const std::string rejected = http_reply(
       400, "application/json",
@@ -473,55 +452,145 @@ TEST(OpenAiProvider, AJsonReplyToAStreamedRequestIsReadWhole) {
   EXPECT_TRUE(result->usage.estimated);
 }
 
-// ---- Retries -------------------------------------------------------------------------------
+// ---- Faults: one case each -----------------------------------------------------------------
 
-TEST(OpenAiProvider, A429IsRetriedAfterTheWaitTheServerAsksFor) {
-  FakeLlmServer server(one_rule("  - fault: http_429\n    retry_after: 1\n    times: 1\n"));
-  OpenAiProvider provider(options_for(server));
+// One call against a fake server scripted with a fault: either it is cured by retrying (the call
+// returns kReply) or it stays and the error says what happened.
+struct FaultCase {
+  std::string name;                                         // the case, as a test name
+  std::string script;                                       // the fake server's script
+  std::function<void(OpenAiOptions&)> tune = [](OpenAiOptions&) {};
+  std::vector<std::string> error_parts;                     // empty: the call succeeds with kReply;
+                                                            // "{port}" is the server's port
+  std::string error_code;                                   // when set: the error's code
+  std::optional<std::size_t> chat_requests;                 // chat requests the server answered
+  std::optional<std::size_t> logged_requests;               // every request the server saw
+  double min_s = 0, max_s = 0;                              // when set: bounds on the call's duration
+};
+
+void PrintTo(const FaultCase& c, std::ostream* out) { *out << c.name; }
+
+std::vector<FaultCase> fault_cases() {
+  auto retries = [](int n) { return [n](OpenAiOptions& o) { o.max_retries = n; }; };
+  return {
+      // Cured by retrying.
+      {.name = "AnEmptyReplyFollowedByARealOneIsNotAnError",
+       .script = one_rule("  - reply: \"x\"\n    fault: empty_reply\n    times: 1\n"),
+       .chat_requests = 2},
+      {.name = "A429IsRetriedAfterTheWaitTheServerAsksFor",
+       .script = one_rule("  - fault: http_429\n    retry_after: 1\n    times: 1\n"),
+       .chat_requests = 2,
+       .min_s = 0.95},
+      {.name = "ServerErrorsAreRetriedUntilTheServerRecovers",
+       .script = one_rule("  - fault: http_500\n    times: 1\n  - fault: http_502\n    times: 1\n"),
+       .chat_requests = 3},
+      {.name = "AResetInTheMiddleOfTheStreamIsRetried",
+       .script = one_rule("  - fault: reset_mid_stream\n    times: 1\n"),
+       .chat_requests = 2},
+      {.name = "TimeoutsAreRetried",
+       .script = one_rule("  - fault: stall_before_first_byte\n    stall_ms: 2000\n    times: 1\n"),
+       .tune = [](OpenAiOptions& o) { o.transport.deadlines.first_byte = 300ms; },
+       .chat_requests = 2},
+      // Errors.
+      {.name = "AnEmptyReplyIsAskedForAgainAndIsAnErrorWhenItStaysEmpty",
+       .script = "rules:\n  - reply: \"x\"\n    fault: empty_reply\n",
+       .tune = retries(1),
+       .error_parts = {"empty reply", "try 2:"},
+       .error_code = "llm",
+       .chat_requests = 2},
+      {.name = "WhenEveryTryFailsTheErrorListsEachTry",
+       .script = "rules:\n  - fault: http_500\n",
+       .tune = retries(2),
+       .error_parts = {"after 3 tries", "try 1: HTTP 500", "try 3: HTTP 500", "The server had an error"},
+       .error_code = "llm",
+       .chat_requests = 3},
+      {.name = "ARejectedKeyIsNotRetriedAndSaysWhichKeyToCheck",
+       .script = "require_key: sk-right\n" + one_rule(""),
+       .tune = [](OpenAiOptions& o) { o.api_key = "sk-wrong"; },
+       .error_parts = {"key rejected by 127.0.0.1 — check OPENAI_API_KEY"},
+       .logged_requests = 1},
+      {.name = "AMalformedStreamIsAnErrorNamingTheEventAndIsNotRetried",
+       .script = one_rule("  - fault: malformed_sse\n    reply: \"one two three four five six\"\n"),
+       .error_parts = {"malformed event #", "{not json"},
+       .chat_requests = 1},
+      {.name = "AReplyCutOffTwiceIsAnErrorSayingItWasCutOff",
+       .script = "rules:\n  - reply: \"a long reply that will not fit\"\n    fault: finish_length\n",
+       .error_parts = {"cut off at max_tokens=400"},
+       .chat_requests = 2},
+      // Deadlines (no retries, so that the error is the deadline's own).
+      {.name = "AServerSilentBeforeTheFirstByteHitsTheFirstByteDeadline",
+       .script = one_rule("  - fault: stall_before_first_byte\n    stall_ms: 3000\n"),
+       .tune =
+           [](OpenAiOptions& o) {
+             o.max_retries = 0;
+             o.transport.deadlines.first_byte = 300ms;
+           },
+       .error_parts = {"first-byte deadline", "127.0.0.1:{port}", "llm.timeout_first_byte_s"},
+       .max_s = 2.0},
+      {.name = "AStallInTheMiddleOfTheStreamHitsTheIdleDeadline",
+       .script = one_rule("  - fault: stall_mid_stream\n    stall_ms: 3000\n"),
+       .tune =
+           [](OpenAiOptions& o) {
+             o.max_retries = 0;
+             o.transport.deadlines.idle = 300ms;
+           },
+       .error_parts = {"idle deadline"},
+       .max_s = 2.0},
+      {.name = "TheTotalDeadlineBoundsAReplyThatKeepsTrickling",
+       .script = "latency: {first_token_ms: 0, tokens_per_second: 20}\nrules:\n  - reply: \"" + std::string(400, 'x') +
+                 " " + std::string(400, 'y') + "\"\n",
+       .tune =
+           [](OpenAiOptions& o) {
+             o.max_retries = 0;
+             o.transport.deadlines.total = 400ms;
+           },
+       .error_parts = {"total deadline"}},
+  };
+}
+
+class OpenAiFault : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(OpenAiFault, EndsAsScripted) {
+  const FaultCase& c = GetParam();
+  FakeLlmServer server(c.script);
+  OpenAiOptions options = options_for(server);
+  c.tune(options);
+  OpenAiProvider provider(options);
   const auto start = Clock::now();
   auto result = chat(provider, ask());
-  ASSERT_TRUE(result.ok()) << error_of(result);
-  EXPECT_EQ(result->text, kReply);
-  EXPECT_GE(seconds_since(start), 0.95);
-  EXPECT_EQ(server.chat_requests(), 2u);
+  const double took = seconds_since(start);
+  if (c.error_parts.empty()) {
+    ASSERT_TRUE(result.ok()) << error_of(result);
+    EXPECT_EQ(result->text, kReply);
+  } else {
+    ASSERT_FALSE(result.ok());
+    const std::string& message = result.error().message;
+    for (std::string part : c.error_parts) {
+      if (auto at = part.find("{port}"); at != std::string::npos) part.replace(at, 6, std::to_string(server.port()));
+      EXPECT_TRUE(contains(message, part)) << "missing '" << part << "' in: " << message;
+    }
+    if (!c.error_code.empty()) {
+      EXPECT_EQ(result.error().code, c.error_code) << message;
+    }
+  }
+  if (c.chat_requests) {
+    EXPECT_EQ(server.chat_requests(), *c.chat_requests);
+  }
+  if (c.logged_requests) {
+    EXPECT_EQ(server.requests().size(), *c.logged_requests);
+  }
+  if (c.min_s > 0) {
+    EXPECT_GE(took, c.min_s);
+  }
+  if (c.max_s > 0) {
+    EXPECT_LT(took, c.max_s);
+  }
 }
 
-TEST(OpenAiProvider, ServerErrorsAreRetriedUntilTheServerRecovers) {
-  FakeLlmServer server(one_rule("  - fault: http_500\n    times: 1\n  - fault: http_502\n    times: 1\n"));
-  OpenAiProvider provider(options_for(server));
-  auto result = chat(provider, ask());
-  ASSERT_TRUE(result.ok()) << error_of(result);
-  EXPECT_EQ(result->text, kReply);
-  EXPECT_EQ(server.chat_requests(), 3u);
-}
+INSTANTIATE_TEST_SUITE_P(OpenAiProvider, OpenAiFault, ::testing::ValuesIn(fault_cases()),
+                         [](const ::testing::TestParamInfo<FaultCase>& info) { return info.param.name; });
 
-TEST(OpenAiProvider, WhenEveryTryFailsTheErrorListsEachTry) {
-  FakeLlmServer server("rules:\n  - fault: http_500\n");
-  OpenAiOptions options = options_for(server);
-  options.max_retries = 2;
-  OpenAiProvider provider(options);
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  const std::string& message = result.error().message;
-  EXPECT_EQ(result.error().code, "llm");
-  EXPECT_TRUE(contains(message, "after 3 tries")) << message;
-  EXPECT_TRUE(contains(message, "try 1: HTTP 500")) << message;
-  EXPECT_TRUE(contains(message, "try 3: HTTP 500")) << message;
-  EXPECT_TRUE(contains(message, "The server had an error")) << message;
-  EXPECT_EQ(server.chat_requests(), 3u);
-}
-
-TEST(OpenAiProvider, ARejectedKeyIsNotRetriedAndSaysWhichKeyToCheck) {
-  FakeLlmServer server("require_key: sk-right\n" + one_rule(""));
-  OpenAiOptions options = options_for(server);
-  options.api_key = "sk-wrong";
-  OpenAiProvider provider(options);
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_TRUE(contains(result.error().message, "key rejected by 127.0.0.1 — check OPENAI_API_KEY"))
-      << result.error().message;
-  EXPECT_EQ(server.requests().size(), 1u);
-}
+// ---- Unknown models, cut-off replies -------------------------------------------------------
 
 TEST(OpenAiProvider, AnUnknownModelIsReportedWithTheModelsTheServerHas) {
   FakeLlmServer server("models: [alpha, beta]\n" + one_rule(""));
@@ -530,25 +599,6 @@ TEST(OpenAiProvider, AnUnknownModelIsReportedWithTheModelsTheServerHas) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message,
             "model gamma not found at " + server.base_url() + "; available: alpha, beta");
-  EXPECT_EQ(server.chat_requests(), 1u);
-}
-
-TEST(OpenAiProvider, AResetInTheMiddleOfTheStreamIsRetried) {
-  FakeLlmServer server(one_rule("  - fault: reset_mid_stream\n    times: 1\n"));
-  OpenAiProvider provider(options_for(server));
-  auto result = chat(provider, ask());
-  ASSERT_TRUE(result.ok()) << error_of(result);
-  EXPECT_EQ(result->text, kReply);
-  EXPECT_EQ(server.chat_requests(), 2u);
-}
-
-TEST(OpenAiProvider, AMalformedStreamIsAnErrorNamingTheEventAndIsNotRetried) {
-  FakeLlmServer server(one_rule("  - fault: malformed_sse\n    reply: \"one two three four five six\"\n"));
-  OpenAiProvider provider(options_for(server));
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_TRUE(contains(result.error().message, "malformed event #")) << result.error().message;
-  EXPECT_TRUE(contains(result.error().message, "{not json")) << result.error().message;
   EXPECT_EQ(server.chat_requests(), 1u);
 }
 
@@ -562,15 +612,6 @@ TEST(OpenAiProvider, ACutOffReplyIsAskedForAgainWithTwiceTheMaxTokens) {
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log[0].body["max_tokens"], 200);
   EXPECT_EQ(log[1].body["max_tokens"], 400);
-}
-
-TEST(OpenAiProvider, AReplyCutOffTwiceIsAnErrorSayingItWasCutOff) {
-  FakeLlmServer server("rules:\n  - reply: \"a long reply that will not fit\"\n    fault: finish_length\n");
-  OpenAiProvider provider(options_for(server));
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_TRUE(contains(result.error().message, "cut off at max_tokens=400")) << result.error().message;
-  EXPECT_EQ(server.chat_requests(), 2u);
 }
 
 TEST(OpenAiProvider, TheDoubledMaxTokensIsCapped) {
@@ -654,60 +695,7 @@ TEST(OpenAiProvider, CancelCallsInterruptsTheBackoffBetweenTries) {
   EXPECT_EQ(server.chat_requests(), 1u);
 }
 
-// ---- Deadlines -----------------------------------------------------------------------------
-
-TEST(OpenAiProvider, AServerSilentBeforeTheFirstByteHitsTheFirstByteDeadline) {
-  FakeLlmServer server(one_rule("  - fault: stall_before_first_byte\n    stall_ms: 3000\n"));
-  OpenAiOptions options = options_for(server);
-  options.max_retries = 0;
-  options.transport.deadlines.first_byte = 300ms;
-  OpenAiProvider provider(options);
-  const auto start = Clock::now();
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_LT(seconds_since(start), 2.0);
-  const std::string& message = result.error().message;
-  EXPECT_TRUE(contains(message, "first-byte deadline")) << message;
-  EXPECT_TRUE(contains(message, "127.0.0.1:" + std::to_string(server.port()))) << message;
-  EXPECT_TRUE(contains(message, "llm.timeout_first_byte_s")) << message;
-}
-
-TEST(OpenAiProvider, AStallInTheMiddleOfTheStreamHitsTheIdleDeadline) {
-  FakeLlmServer server(one_rule("  - fault: stall_mid_stream\n    stall_ms: 3000\n"));
-  OpenAiOptions options = options_for(server);
-  options.max_retries = 0;
-  options.transport.deadlines.idle = 300ms;
-  OpenAiProvider provider(options);
-  const auto start = Clock::now();
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_LT(seconds_since(start), 2.0);
-  EXPECT_TRUE(contains(result.error().message, "idle deadline")) << result.error().message;
-}
-
-TEST(OpenAiProvider, TheTotalDeadlineBoundsAReplyThatKeepsTrickling) {
-  FakeLlmServer server(
-      "latency: {first_token_ms: 0, tokens_per_second: 20}\n"
-      "rules:\n  - reply: \"" +
-      std::string(400, 'x') + " " + std::string(400, 'y') + "\"\n");
-  OpenAiOptions options = options_for(server);
-  options.max_retries = 0;
-  options.transport.deadlines.total = 400ms;
-  OpenAiProvider provider(options);
-  auto result = chat(provider, ask());
-  ASSERT_FALSE(result.ok());
-  EXPECT_TRUE(contains(result.error().message, "total deadline")) << result.error().message;
-}
-
-TEST(OpenAiProvider, TimeoutsAreRetried) {
-  FakeLlmServer server(one_rule("  - fault: stall_before_first_byte\n    stall_ms: 2000\n    times: 1\n"));
-  OpenAiOptions options = options_for(server);
-  options.transport.deadlines.first_byte = 300ms;
-  OpenAiProvider provider(options);
-  auto result = chat(provider, ask());
-  ASSERT_TRUE(result.ok()) << error_of(result);
-  EXPECT_EQ(server.chat_requests(), 2u);
-}
+// ---- Refused connections -------------------------------------------------------------------
 
 TEST(OpenAiProvider, ARefusedConnectionNamesHostAndPortAndIsNotRetried) {
   std::uint16_t port;
