@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sop/model_choice.hpp"
+
 namespace agentco {
 namespace fs = std::filesystem;
 
@@ -66,11 +68,17 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
   const nlohmann::json& sop_record = record_member(start, "sop");
   const bool user_sop = options.layer_user_config && options.user_sop;
   plan.sop_text = user_sop ? sop_text(config) : sop_record.value("text", "");
+  // A run rebuilt from a rebuilt run keeps one "recorded SOP" prefix, not one per generation.
+  std::string source = sop_record.value("source", "");
+  if (!source.starts_with("recorded SOP ")) source = "recorded SOP " + source;
   Result<Sop> sop = user_sop ? load_sop(config.run.sop, registry, plan.prompts)
-                             : parse_sop(plan.sop_text, "recorded SOP " + sop_record.value("source", ""), registry,
-                                         plan.prompts);
+                             : parse_sop(plan.sop_text, source, registry, plan.prompts);
   if (!sop) return sop.error();
   plan.sop = std::move(*sop);
+  // Per-role models the user adds for a fork or resume must name roles of the SOP that runs.
+  if (options.layer_user_config) {
+    if (auto models = check_model_overrides(plan.config, plan.sop); !models) return models.error();
+  }
   plan.started_at = start.value("started_at", "");
   plan.stamp = start.value("folder_stamp", "");
   return ok_status();
