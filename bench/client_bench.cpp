@@ -147,17 +147,17 @@ int main(int argc, char** argv) {
   };
   std::printf("client-bench: %d calls per case, %zu-byte replies, fake server in process on 127.0.0.1; load %s\n\n",
               calls, reply_bytes, bench::load_average().c_str());
-  std::printf("| %-27s | %-6s | %8s | %8s | %9s | %9s | %11s | %10s | %11s | %11s |\n", "connections", "stream",
+  std::printf("| %-27s | %-6s | %8s | %8s | %9s | %9s | %11s | %11s | %12s | %13s |\n", "connections", "stream",
               "calls/s", "p50 ms", "p99 ms", "failed", "TCP opened", "allocs/call", "alloc B/call", "alloc B/token");
   std::printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(29, '-').c_str(), std::string(8, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str(), std::string(11, '-').c_str(),
-              std::string(11, '-').c_str(), std::string(13, '-').c_str(), std::string(12, '-').c_str(),
-              std::string(13, '-').c_str(), std::string(13, '-').c_str());
+              std::string(11, '-').c_str(), std::string(13, '-').c_str(), std::string(13, '-').c_str(),
+              std::string(14, '-').c_str(), std::string(15, '-').c_str());
   run_case(server, cases[0], std::min(calls, 100));  // warm-up
   for (const auto& c : cases) {
     const Figures f = run_case(server, c, calls);
     const double per_call = f.calls ? 1.0 / f.calls : 0;
-    std::printf("| %-27s | %-6s | %8.0f | %8.2f | %9.2f | %9d | %11ld | %11.0f | %11.0f | %11.1f |\n", c.name,
+    std::printf("| %-27s | %-6s | %8.0f | %8.2f | %9.2f | %9d | %11ld | %11.0f | %12.0f | %13.1f |\n", c.name,
                 c.stream ? "yes" : "no", f.calls / f.seconds, percentile(f.latencies_ms, 0.5),
                 percentile(f.latencies_ms, 0.99), f.failed, f.connections, f.allocs * per_call, f.bytes * per_call,
                 f.completion_tokens ? static_cast<double>(f.bytes) / f.completion_tokens : 0.0);
