@@ -124,7 +124,7 @@ boost::asio::awaitable<StaticCheck> static_check(std::filesystem::path root, std
   spec.deadline = std::chrono::milliseconds(10000);
   if (language == "python" && program_available("python3")) {
     check.tool = "python3 ast";
-    spec.argv = {python_interpreter(), "-c",
+    spec.argv = {"python3", "-c",
                  "import ast,sys\nsrc=open(sys.argv[1],encoding='utf-8').read()\nast.parse(src, sys.argv[1])", path};
   } else if (language == "javascript" && program_available("node")) {
     check.tool = "node --check";

@@ -248,7 +248,7 @@ class RunTestsAction : public Action {
       }
       // The test files and the program's smoke run are independent: they run at once
       // (a few at a time), so a game waiting for input at its deadline costs no extra time.
-      const std::string interpreter = python ? python_interpreter() : "node";
+      const std::string interpreter = python ? "python3" : "node";
       std::vector<Execution> jobs;
       std::vector<ProcessSpec> specs;
       for (const auto& t : tests) {

@@ -833,7 +833,12 @@ ProcessResult run_process(const ProcessSpec& spec, std::stop_token stop) {
   env["LANG"] = "C.UTF-8";
   for (const auto& [name, value] : spec.env) env[name] = value;
 
-  auto program = resolve_program(spec.argv[0], env["PATH"], cwd);
+  // Sandboxed "python3" runs the interpreter python3 finally runs (python_interpreter()),
+  // resolved here at the spawn rather than where commands are built: recorded commands then
+  // read "python3" on every machine, and a replay answering them from its trace resolves nothing.
+  const bool python = spec.sandbox && spec.argv[0] == "python3";
+  const std::string wanted = python ? python_interpreter() : spec.argv[0];
+  auto program = resolve_program(wanted, env["PATH"], cwd);
   if (!program) {
     refused.error = "program not found: " + spec.argv[0];
     return refused;
@@ -877,6 +882,7 @@ ProcessResult run_process(const ProcessSpec& spec, std::stop_token stop) {
   } else {
     launch.exec_path = *program;
     launch.argv = spec.argv;
+    if (python) launch.argv[0] = program->string();
     launch.unshare_net = spec.sandbox;
     if (spec.sandbox) sandbox = "rlimits";
   }

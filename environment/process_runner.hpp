@@ -85,7 +85,8 @@ bool program_available(const std::string& program);
 
 // The Python interpreter `python3` in PATH finally runs (sys.executable, asked once): a
 // version manager's shim (pyenv) costs ~0.3 s per start, which every static check and test
-// run would pay. "python3" when it cannot be asked.
+// run would pay. "python3" when it cannot be asked. A sandboxed ProcessSpec whose argv[0] is
+// "python3" runs it (resolved at the first such spawn).
 std::string python_interpreter();
 
 }  // namespace agentco
