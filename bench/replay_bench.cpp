@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
   std::vector<double> resolve;
   for (int i = 0; i < 3; ++i)
     resolve.push_back(bench::run_child({"/usr/bin/env", "python3", "-c", "import sys; print(sys.executable)"}).wall_s);
-  fmt::print("python3 -c 'import sys; print(sys.executable)' (run once by every run and replay): {:.3f} s\n",
+  fmt::print("python3 -c 'import sys; print(sys.executable)' (once by every run that starts a Python process; a replay starts none): {:.3f} s\n",
              bench::median(resolve));
   fmt::print("{:<16} {:>8} {:>9} {:>8} {:>7} {:>8} {:>10} {:>10} {:>4} {:>4}  {}\n", "run", "orig_s", "replay_s",
              "ratio", "cpu_s", "peak_MB", "calls", "procs", "live", "net", "verify");
