@@ -131,13 +131,6 @@ void print_row(const Recording& rec, const ReplayFigures& f, long network) {
   std::fflush(stdout);
 }
 
-std::vector<int> int_list(const std::string& text) {
-  std::vector<int> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoi(item));
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,7 +147,7 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--sizes") sizes = int_list(next());
+    if (a == "--sizes") sizes = bench::int_list(next());
     else if (a == "--replays") replays = std::max(1, std::stoi(next()));
     else if (a == "--ttft-ms") ttft_ms = std::stod(next());
     else if (a == "--tokens-per-second") tps = std::stod(next());

@@ -191,13 +191,6 @@ Figures analyse(const fs::path& trace_path) {
   return fig;
 }
 
-std::vector<int> int_list(const std::string& text) {
-  std::vector<int> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoi(item));
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,8 +206,8 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--sizes") sizes = int_list(next());
-    else if (a == "--concurrency") limits = int_list(next());
+    if (a == "--sizes") sizes = agentco::bench::int_list(next());
+    else if (a == "--concurrency") limits = agentco::bench::int_list(next());
     else if (a == "--ttft-ms") ttft_ms = std::stod(next());
     else if (a == "--tokens-per-second") tps = std::stod(next());
     else if (a == "--keep") keep = true;

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -148,6 +149,14 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::vecto
 }
 
 // The system's load averages (1, 5, 15 min), to print beside figures from a shared machine.
+// "3,6,12" -> {3, 6, 12}: the list flags of the benches.
+inline std::vector<int> int_list(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoi(item));
+  return out;
+}
+
 inline std::string load_average() {
   double load[3] = {0, 0, 0};
   if (::getloadavg(load, 3) != 3) return "unknown";
