@@ -76,6 +76,12 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
       RecordedProcess process;
       process.seq = seq;
       nlohmann::json argv = record.contains("argv") ? record["argv"] : nlohmann::json::array();
+      // Traces written before commands named "python3" hold the interpreter's resolved path
+      // (e.g. /usr/bin/python3.11): such a trace still replays on a machine whose Python lives elsewhere.
+      if (!argv.empty() && argv[0].is_string()) {
+        const fs::path program = argv[0].get<std::string>();
+        if (program.is_absolute() && program.filename().string().starts_with("python3")) argv[0] = "python3";
+      }
       process.key = {{"argv", std::move(argv)}, {"cwd", record.value("cwd", "")}, {"stdin", record.value("stdin", "")}};
       nlohmann::json result = record.contains("result") ? record["result"] : nlohmann::json::object();
       process.result = process_result_from_json(result);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "replay/recorded_run.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco {
@@ -93,6 +94,28 @@ TEST_F(ReplayTest, AMissingTraceNamesThePath) {
   auto r = agentco({"replay", (root_ / "nothing-here").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nothing-here"), std::string::npos) << r.err;
+}
+
+// Older traces hold the interpreter's resolved path in argv; they are read as "python3", the
+// name commands use now, so they replay on machines whose Python lives elsewhere.
+TEST_F(ReplayTest, AnOlderTracesResolvedPythonPathIsReadAsPython3) {
+  fs::create_directories(root_ / "old");
+  {
+    auto writer = TraceWriter::open(root_ / "old" / "run.jsonl");
+    ASSERT_TRUE(writer);
+    (*writer)->append("run_start", {{"schema_version", kTraceSchemaVersion}});
+    (*writer)->append("process", {{"argv", {"/opt/pyenv/versions/3.11.7/bin/python3.11", "-m", "unittest"}},
+                                  {"cwd", "$PROJECT"},
+                                  {"stdin", ""},
+                                  {"result", {{"exit_code", 0}}}});
+    (*writer)->append("process", {{"argv", {"/usr/bin/node", "--test"}}, {"cwd", "$PROJECT"}, {"stdin", ""},
+                                  {"result", {{"exit_code", 0}}}});
+  }
+  auto run = read_recorded_run(root_ / "old");
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->processes.size(), 2u);
+  EXPECT_EQ(run->processes[0].key["argv"], nlohmann::json({"python3", "-m", "unittest"}));
+  EXPECT_EQ(run->processes[1].key["argv"][0], "/usr/bin/node");
 }
 
 }  // namespace
