@@ -1,5 +1,7 @@
 #include "llm/sse_parser.hpp"
 
+#include "llm/chunk_reader.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -211,6 +213,9 @@ Result<ChunkDelta> interpret_chunk(const SseEvent& event) {
   if (data == "[DONE]") {
     delta.done = true;
     return delta;
+  }
+  if (event.type != "error") {
+    if (auto common = read_common_chunk(data)) return std::move(*common);
   }
   nlohmann::json root;
   try {
