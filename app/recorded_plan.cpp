@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "replay/replay_provider.hpp"
 #include "sop/model_choice.hpp"
 
 namespace agentco {
@@ -82,6 +83,13 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
   plan.started_at = start.value("started_at", "");
   plan.stamp = start.value("folder_stamp", "");
   return ok_status();
+}
+
+void answer_from_recording(RunPlan& plan, ReplayScript& script, std::shared_ptr<Provider> live) {
+  plan.provider = std::make_shared<ReplayProvider>(script, std::move(live));
+  plan.journal = [&script](TraceWriter& trace, std::function<std::string()> root) {
+    return std::make_unique<ReplayProcessJournal>(script, trace, std::move(root));
+  };
 }
 
 }  // namespace agentco

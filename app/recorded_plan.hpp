@@ -10,6 +10,8 @@
 
 namespace agentco {
 
+class ReplayScript;
+
 struct RecordedPlanOptions {
   // The user's config files, environment and flags go on top of the recorded config (fork,
   // resume: the model, budget or round limit may change from here on). Otherwise the recorded
@@ -23,6 +25,10 @@ struct RecordedPlanOptions {
 // (`registry` must outlive the plan). Errors name the trace or the config layer at fault.
 Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const ActionRegistry& registry,
                            const CommonFlags& common, const LlmFlags& llm, const RecordedPlanOptions& options);
+
+// The run's model calls and processes are answered by `script` (which must outlive the run);
+// what it cannot answer goes to `live`, or fails when `live` is null (a pure replay).
+void answer_from_recording(RunPlan& plan, ReplayScript& script, std::shared_ptr<Provider> live);
 
 // The member `key` of a trace record, or an empty object.
 const nlohmann::json& record_member(const nlohmann::json& record, const char* key);

@@ -19,7 +19,7 @@
 #include "environment/project_summary.hpp"
 #include "llm/providers.hpp"
 #include "replay/recorded_run.hpp"
-#include "replay/replay_provider.hpp"
+#include "replay/replay_script.hpp"
 #include "replay/verify.hpp"
 
 namespace agentco {
@@ -87,10 +87,7 @@ int replay_command(ReplayArgs& args) {
     options.reuse_failures = false;
   }
   ReplayScript script(*recorded, options);
-  plan.provider = std::make_shared<ReplayProvider>(script, live);
-  plan.journal = [&script](TraceWriter& trace, std::function<std::string()> root) {
-    return std::make_unique<ReplayProcessJournal>(script, trace, std::move(root));
-  };
+  answer_from_recording(plan, script, live);
   plan.folder = args.out.empty() ? sibling_folder(recorded->folder, fork ? "-fork" : "-replay") : fs::absolute(args.out);
   if (fs::exists(plan.folder) && !fs::is_empty(plan.folder))
     return fail(plan.folder.string() + ": the folder exists and is not empty; choose another with --out");

@@ -23,7 +23,7 @@
 #include "core/text.hpp"
 #include "llm/providers.hpp"
 #include "replay/recorded_run.hpp"
-#include "replay/replay_provider.hpp"
+#include "replay/replay_script.hpp"
 
 namespace agentco {
 namespace fs = std::filesystem;
@@ -122,10 +122,7 @@ int resume_command(ResumeArgs& args) {
   options.reuse_failures = false;
   options.match_by_order = false;
   ReplayScript script(*recorded, options);
-  plan.provider = std::make_shared<ReplayProvider>(script, *live);
-  plan.journal = [&script](TraceWriter& trace, std::function<std::string()> root) {
-    return std::make_unique<ReplayProcessJournal>(script, trace, std::move(root));
-  };
+  answer_from_recording(plan, script, *live);
 
   // Move the interrupted folder aside and rebuild the run where it was.
   fs::rename(folder, backup, ec);

@@ -69,7 +69,7 @@ class ChunkSax {
     const Key key = frames_[depth_ - 1].key;
     if (role == Role::root) {
       if (key == Key::model) out_.model = value;
-      else if (key == Key::error || key == Key::choices) return give_up();
+      else if (key == Key::choices) return give_up();  // an error member gave up at its key
     } else if (role == Role::choice) {
       if (key == Key::finish_reason) out_.finish_reason = value;
       else if (key == Key::delta) return give_up();

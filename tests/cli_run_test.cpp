@@ -33,6 +33,7 @@
 #include "environment/git_repo.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/git_inspect.hpp"
 #include "trace/trace.hpp"
 
 extern char** environ;
@@ -114,26 +115,6 @@ std::optional<fs::path> find_on_path(const std::string& name) {
     if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return std::nullopt;
-}
-
-// The text of `path` in the folder's HEAD commit, or nullopt when HEAD does not hold it.
-std::optional<std::string> committed_text(const fs::path& folder, const std::string& path) {
-  git_libgit2_init();
-  std::optional<std::string> text;
-  git_repository* repo = nullptr;
-  if (git_repository_open(&repo, folder.c_str()) == 0) {
-    git_object* object = nullptr;
-    if (git_revparse_single(&object, repo, ("HEAD:" + path).c_str()) == 0) {
-      if (git_object_type(object) == GIT_OBJECT_BLOB) {
-        auto* blob = reinterpret_cast<git_blob*>(object);
-        text.emplace(static_cast<const char*>(git_blob_rawcontent(blob)), git_blob_rawsize(blob));
-      }
-      git_object_free(object);
-    }
-    git_repository_free(repo);
-  }
-  git_libgit2_shutdown();
-  return text;
 }
 
 // Paths that differ between the working tree (untracked files included, ignored ones not)
@@ -379,7 +360,7 @@ TEST_F(CliRunTest, TheGitHistoryHasAtLeastSixCommitsByTheRoles) {
   ASSERT_FALSE(log.empty());
   EXPECT_EQ(log.back().author, "User");  // the first commit holds the requirement
   EXPECT_EQ(uncommitted_paths(folder_), std::vector<std::string>{});
-  EXPECT_EQ(committed_text(folder_, "docs/prd.json"), read_text(folder_ / "docs/prd.json"));
+  EXPECT_EQ(testing::head_text(folder_, "docs/prd.json"), read_text(folder_ / "docs/prd.json"));
 }
 
 TEST_F(CliRunTest, MetaJsonSaysFinishedWithFiguresForEveryRole) {
@@ -435,7 +416,7 @@ TEST(CliRun, ASpentBudgetStopsWithExitThreeAndKeepsTheRequirement) {
 
   fs::path folder = sandbox.folder_of(result);
   ASSERT_FALSE(folder.empty());
-  EXPECT_EQ(committed_text(folder, "docs/requirement.txt"), std::string(kIdea) + "\n");
+  EXPECT_EQ(testing::head_text(folder, "docs/requirement.txt"), std::string(kIdea) + "\n");
   EXPECT_EQ(uncommitted_paths(folder), std::vector<std::string>{});
   json meta = read_json(folder / "meta.json");
   EXPECT_EQ(meta["outcome"].value("status", ""), "stopped") << meta.dump(2);
@@ -456,7 +437,7 @@ TEST(CliRun, MaxRoundsStopsWithExitFourAndKeepsThePrdAndDesign) {
   for (const char* doc : {"docs/prd.json", "docs/system_design.json"}) {
     ASSERT_TRUE(fs::is_regular_file(folder / doc)) << doc;
     EXPECT_TRUE(read_json(folder / doc).is_object()) << doc;
-    EXPECT_EQ(committed_text(folder, doc), read_text(folder / doc)) << doc;
+    EXPECT_EQ(testing::head_text(folder, doc), read_text(folder / doc)) << doc;
   }
   EXPECT_FALSE(fs::exists(folder / "docs/tasks.json"));
   EXPECT_EQ(uncommitted_paths(folder), std::vector<std::string>{});
@@ -476,7 +457,7 @@ TEST(CliRun, CtrlCStopsWithExit130AndKeepsTheFinishedDocumentsCommitted) {
   fs::path folder = sandbox.folder_of(result);
   ASSERT_FALSE(folder.empty());
 
-  EXPECT_EQ(committed_text(folder, "docs/requirement.txt"), std::string(kIdea) + "\n");
+  EXPECT_EQ(testing::head_text(folder, "docs/requirement.txt"), std::string(kIdea) + "\n");
   ASSERT_TRUE(fs::is_regular_file(folder / "docs/prd.json"));
   for (const auto& entry : fs::directory_iterator(folder / "docs")) {
     if (entry.path().extension() != ".json") continue;
@@ -484,7 +465,7 @@ TEST(CliRun, CtrlCStopsWithExit130AndKeepsTheFinishedDocumentsCommitted) {
   }
   // Whatever is on disk is committed, the PRD among it.
   EXPECT_EQ(uncommitted_paths(folder), std::vector<std::string>{});
-  EXPECT_EQ(committed_text(folder, "docs/prd.json"), read_text(folder / "docs/prd.json"));
+  EXPECT_EQ(testing::head_text(folder, "docs/prd.json"), read_text(folder / "docs/prd.json"));
 
   std::vector<json> records = trace_records(folder);
   ASSERT_FALSE(records.empty());

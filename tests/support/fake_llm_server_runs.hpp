@@ -39,6 +39,7 @@
 
 #include "llm/http_transport.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/git_inspect.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco::testing {
@@ -375,44 +376,6 @@ class RunSandbox {
 };
 
 // ---- What a run must never lose ----------------------------------------------------------
-
-// The text of `path` in HEAD, or nothing.
-inline std::optional<std::string> head_text(const runs_fs::path& folder, const std::string& path) {
-  git_libgit2_init();
-  std::optional<std::string> text;
-  git_repository* repo = nullptr;
-  if (git_repository_open(&repo, folder.c_str()) == 0) {
-    git_object* object = nullptr;
-    if (git_revparse_single(&object, repo, ("HEAD:" + path).c_str()) == 0) {
-      if (git_object_type(object) == GIT_OBJECT_BLOB) {
-        auto* blob = reinterpret_cast<git_blob*>(object);
-        text.emplace(static_cast<const char*>(git_blob_rawcontent(blob)), git_blob_rawsize(blob));
-      }
-      git_object_free(object);
-    }
-    git_repository_free(repo);
-  }
-  git_libgit2_shutdown();
-  return text;
-}
-
-// The ids of every commit reachable from HEAD.
-inline std::set<std::string> head_commits(const runs_fs::path& folder) {
-  git_libgit2_init();
-  std::set<std::string> ids;
-  git_repository* repo = nullptr;
-  if (git_repository_open(&repo, folder.c_str()) == 0) {
-    git_revwalk* walk = nullptr;
-    if (git_revwalk_new(&walk, repo) == 0 && git_revwalk_push_head(walk) == 0) {
-      git_oid oid;
-      while (git_revwalk_next(&oid, walk) == 0) ids.insert(git_oid_tostr_s(&oid));
-    }
-    git_revwalk_free(walk);
-    git_repository_free(repo);
-  }
-  git_libgit2_shutdown();
-  return ids;
-}
 
 // Checks what the brief promises after every kind of ending; `reason` is run_end's reason.
 inline void expect_work_kept(const AgentcoRun& run, const std::string& reason) {
