@@ -138,8 +138,11 @@ RunReport execute_run(RunPlan& plan) {
   run.on_project_name = [&](const std::string& project_name) {
     if (renamed) return;
     renamed = true;
-    fs::path target = fresh_folder(warehouse, slugify(project_name), plan.stamp);
-    if (target.filename() == ws.root().filename()) return;
+    // Already so named (an idea that slugs to the project's name, a resumed run): keep it.
+    // fresh_folder would pass over the folder itself as taken and pick "-2".
+    const std::string base = slugify(project_name);
+    if (ws.root().filename() == base + "_" + plan.stamp) return;
+    fs::path target = fresh_folder(warehouse, base, plan.stamp);
     fs::path from = ws.root();
     if (auto status = ws.rename_root(target); !status) {
       run.warn("Team", "could not rename the project folder: " + status.error().message);

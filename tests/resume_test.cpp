@@ -226,8 +226,15 @@ TEST(Resume, ARunStoppedByItsRoundLimitGoesOnWithAHigherOne) {
   EXPECT_EQ(stopped.of_type("run_end").back().value("reason", ""), "max_rounds");
   const int answered = count_records(stopped.folder / "run.jsonl", "llm_response");
   const int before = chat_requests(*s.server);
+  // Resumed under the same limit, it stops at the same point, in the same folder, asking nothing.
+  AgentcoRun again = s.resume(stopped.folder);
+  ASSERT_NE(again.process.exit_code, 0) << again.describe();
+  EXPECT_EQ(again.folder, stopped.folder) << again.describe();
+  EXPECT_EQ(chat_requests(*s.server), before);
+  // The rebuilt trace no longer says the folder was renamed; it keeps its name all the same.
   AgentcoRun resumed = s.resume(stopped.folder, {}, {"--max-rounds", "100"});
   expect_resumed_like_reference(resumed, s, before, ref.chat_requests - answered);
+  EXPECT_EQ(resumed.folder, stopped.folder);
 }
 
 TEST(Resume, CtrlCDuringACallThenResumeAsksThatCallAgainAndNothingElse) {
