@@ -14,6 +14,7 @@
 
 #include "core/result.hpp"
 #include "environment/message.hpp"
+#include "sop/action_catalog.hpp"
 #include "sop/sop.hpp"
 
 namespace agentco {
@@ -44,21 +45,20 @@ class Action {
   virtual boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) = 0;
 };
 
+// A registered action type: what a SOP may say about it (sop/action_catalog.hpp) and how
+// to make one.
 struct ActionType {
-  std::string name;
-  std::string summary;
-  bool needs_prompt = true;                 // SOP must give `prompt:`
-  bool needs_schema = false;                // SOP must give `schema:`
-  std::set<std::string> param_keys;         // the type's own SOP keys
+  ActionTypeInfo info;
   std::function<std::unique_ptr<Action>(const ActionSpec&)> make;
 };
 
 // The action types a SOP may name, registered in one visible place.
-class ActionRegistry {
+class ActionRegistry : public ActionCatalog {
  public:
   void add(ActionType type);
   const ActionType* find(const std::string& name) const;
-  std::vector<std::string> names() const;
+  const ActionTypeInfo* find_type(const std::string& name) const override;
+  std::vector<std::string> names() const override;
 
  private:
   std::map<std::string, ActionType> types_;

@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "actions/prompt_library.hpp"
 #include "core/text.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 #include "llm/gateway.hpp"
 #include "sop/model_choice.hpp"
 
@@ -16,16 +15,6 @@ std::string system_prompt(const RoleSpec& role) {
   if (!role.goal.empty()) text += " Your goal is: " + role.goal;
   if (!role.constraints.empty()) text += "\nConstraints: " + role.constraints;
   return text;
-}
-
-Result<std::string> render_action_prompt(const ActionContext& ctx, const TemplateVars& vars,
-                                         const std::string& template_name) {
-  const std::string& name = template_name.empty() ? ctx.spec.prompt : template_name;
-  auto text = ctx.run.prompts.find(name);
-  if (!text) {
-    return make_error("sop", fmt::format("action {}: prompt template '{}' not found", ctx.spec.name, name));
-  }
-  return render_template(*text, vars);
 }
 
 ChatRequest make_request(const ActionContext& ctx, std::string user_prompt, nlohmann::json hints) {

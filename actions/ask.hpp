@@ -14,19 +14,12 @@
 
 namespace agentco {
 
-using TemplateVars = std::vector<std::pair<std::string, std::string>>;
-
 // "You are Alice, a Product Manager. Your goal is ... Constraints: ..."
 std::string system_prompt(const RoleSpec& role);
 
-// Renders the action's template (or `template_name` when given). Error "sop" when the
-// template cannot be found (the SOP loader normally catches that first).
-Result<std::string> render_action_prompt(const ActionContext& ctx, const TemplateVars& vars,
-                                         const std::string& template_name = {});
-
-// A request with the role's system prompt, the user prompt, the action's model (else the
-// role's, else the run's)
-// and hints {role, action, ...extra}.
+// A request with the role's system prompt, a user prompt that is no template (e.g. choosing
+// the next action), the call's model and hints {role, action, ...extra}. Templated steps use
+// build_request() (actions/prompt.hpp).
 ChatRequest make_request(const ActionContext& ctx, std::string user_prompt, nlohmann::json hints);
 
 boost::asio::awaitable<Result<ChatResult>> ask_text(ActionContext& ctx, ChatRequest request);

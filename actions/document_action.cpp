@@ -8,36 +8,50 @@
 #include "actions/ask.hpp"
 #include "actions/markdown.hpp"
 #include "actions/mermaid.hpp"
-#include "environment/run_context.hpp"
+#include "actions/prompt.hpp"
+#include "actions/run_context.hpp"
 
 namespace agentco {
 namespace {
+
+const TemplateSlot kWriteSlot{"prompt", "", "the document, written", {Input::kIdea, Input::kFormat}, true};
+const TemplateSlot kRefineSlot{
+    "refine_prompt", "", "the document, refined for a new requirement", {Input::kIdea, Input::kFormat}, true};
+
+std::vector<std::string> string_param(const nlohmann::json& params, const char* key) {
+  std::vector<std::string> out;
+  if (params.contains(key) && params[key].is_array()) {
+    for (const auto& item : params[key]) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
 
 class DocumentAction : public Action {
  public:
   explicit DocumentAction(const ActionSpec& spec) : spec_(spec) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
-    const std::string document = spec_.params.value("document", spec_.name);
+    const std::string document = spec_.writes.empty() ? spec_.name : spec_.writes;
     const std::string title = spec_.params.value("title", document);
 
-    TemplateVars vars;
-    add_document_vars(ctx, vars);
-    vars.emplace_back("format", format_instructions(spec_.schema));
     // Incremental development: the document exists already, so it is refined, not written anew.
-    std::string template_name;
-    if (ctx.run.documents.count(document) && spec_.params.contains("refine_prompt")) {
-      template_name = spec_.params["refine_prompt"].get<std::string>();
-    }
-    auto prompt = render_action_prompt(ctx, vars, template_name);
-    if (!prompt) co_return prompt.error();
-
-    ChatRequest request = make_request(ctx, std::move(*prompt),
-                                       {{"kind", "document"}, {"document", document}, {"refine", !template_name.empty()}});
-    Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(request), spec_.schema);
+    const bool refine = ctx.run.documents.count(document) && spec_.templates.count("refine_prompt");
+    PromptValues values(refine ? kRefineSlot : kWriteSlot);
+    values.set(Input::kIdea, ctx.run.idea);
+    values.set(Input::kFormat, format_instructions(spec_.schema));
+    Result<ChatRequest> request =
+        build_request(ctx, values, {{"kind", "document"}, {"document", document}, {"refine", refine}});
+    if (!request) co_return request.error();
+    Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(*request), spec_.schema);
     if (!reply) co_return reply.error();
     const nlohmann::json& value = reply->value;
 
+    DocumentLayout layout;
+    for (const auto& field : spec_.schema.fields) layout.fields.push_back(field.name);
+    layout.brief = string_param(spec_.params, "brief");
+    ctx.run.document_layouts[document] = std::move(layout);
     ctx.run.documents[document] = value;
     const std::string author = ctx.role.name + " (" + ctx.role.profile + ")";
     std::vector<std::string> paths;
@@ -80,15 +94,15 @@ class DocumentAction : public Action {
 
 }  // namespace
 
-void add_document_vars(const ActionContext& ctx, TemplateVars& vars) {
-  vars.emplace_back("idea", ctx.run.idea);
-  for (const auto& [name, value] : ctx.run.documents) {
-    vars.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump(2));
-  }
-}
-
-std::unique_ptr<Action> make_document_action(const ActionSpec& spec) {
-  return std::make_unique<DocumentAction>(spec);
+ActionType document_action_type() {
+  return {{.name = "document",
+           .summary = "asks for a structured document and writes docs/<document>.json/.md",
+           .needs_prompt = true,
+           .needs_schema = true,
+           .param_keys = {"document", "title", "mermaid", "refine_prompt", "brief"},
+           .writes_document = true,
+           .slots = {kWriteSlot, kRefineSlot}},
+          [](const ActionSpec& spec) { return std::make_unique<DocumentAction>(spec); }};
 }
 
 }  // namespace agentco

@@ -1,22 +1,18 @@
-// The "document" action type: renders its template with the documents it takes as inputs,
-// asks for a structured reply with its schema, and writes docs/<document>.json and .md and
-// one resources/<name>.mmd per mermaid field, all in one commit by the role.
+// The "document" action type: renders its template with the documents it reads, asks for a
+// structured reply with its schema, and writes docs/<document>.json and .md and one
+// resources/<name>.mmd per mermaid field, all in one commit by the role.
 //
-// The template sees {{idea}}, {{format}} and every document written so far as {{name}}.
+// Its templates see {{idea}}, {{format}} and the documents the action reads ({{prd}}, ...).
 // SOP keys: document (name, e.g. "prd"), title, mermaid (field -> resource file stem),
 // refine_prompt (the template used instead when the document exists already: incremental
-// development on an existing project).
+// development on an existing project), brief (the fields kept when a prompt showing the
+// document must be shortened to fit a model's context window).
 #pragma once
-#include <memory>
 
 #include "actions/action.hpp"
 
 namespace agentco {
 
-std::unique_ptr<Action> make_document_action(const ActionSpec& spec);
-
-// Template variables every action gets: {{idea}} and each document of the run by name,
-// pretty-printed (strings as they are).
-void add_document_vars(const ActionContext& ctx, std::vector<std::pair<std::string, std::string>>& vars);
+ActionType document_action_type();
 
 }  // namespace agentco

@@ -6,30 +6,45 @@
 
 #include "actions/ask.hpp"
 #include "actions/code_plan.hpp"
-#include "actions/document_action.hpp"
+#include "actions/project_facts.hpp"
+#include "actions/prompt.hpp"
 #include "core/text.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 
 namespace agentco {
 namespace {
 
-bool looks_like_package(const std::string& p) {
-  // "No third-party dependencies required" and other prose are not packages.
-  static const std::regex kPackage(R"(^[A-Za-z0-9_.\-\[\]@/]+\s*((==|>=|<=|~=|!=|>|<|@|\^|~)\s*[A-Za-z0-9_.*\-]+)?\s*$)");
-  return std::regex_match(p, kPackage);
-}
+const TemplateSlot kManualSlot{"prompt", "write_manual", "the project's README.md",
+                               {Input::kIdea, Input::kLanguage, Input::kCodeListing, Input::kPackages,
+                                Input::kRunInstructions}};
 
 class ManualAction : public Action {
  public:
   explicit ManualAction(const ActionSpec& spec) : spec_(spec) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
-    TemplateVars vars;
-    add_document_vars(ctx, vars);
-    auto prompt = render_action_prompt(ctx, vars);
-    if (!prompt) co_return prompt.error();
-    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "manual"}});
-    Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+    nlohmann::json prd;
+    if (auto it = ctx.run.documents.find("prd"); it != ctx.run.documents.end()) prd = it->second;
+    std::string language = "Python";
+    std::string name = "project";
+    if (prd.is_object()) {
+      if (prd.contains("Programming Language") && prd["Programming Language"].is_string()) {
+        language = prd["Programming Language"].get<std::string>();
+      }
+      if (prd.contains("Project Name") && prd["Project Name"].is_string()) name = prd["Project Name"].get<std::string>();
+    }
+    // The README describes the code as written: the engineer writes it after the code.
+    std::vector<std::pair<std::string, std::string>> files(ctx.run.project.sources.begin(),
+                                                           ctx.run.project.sources.end());
+    PromptValues values(kManualSlot);
+    values.set(Input::kIdea, ctx.run.idea);
+    values.set(Input::kLanguage, language);
+    values.set_sizes(Input::kCodeListing, files_in_sizes(files, "(no source file was written)"));
+    values.set(Input::kPackages, packages_text(ctx.run));
+    values.set(Input::kRunInstructions, run_instructions(ctx.run, language));
+    Result<ChatRequest> request = build_request(ctx, values, {{"kind", "manual"}});
+    if (!request) co_return request.error();
+    Result<ChatResult> reply = co_await ask_text(ctx, std::move(*request));
     if (!reply) co_return reply.error();
     std::string readme = strip_think(reply->text);
     // A reply wrapped whole in a ```markdown fence: unwrap it.
@@ -39,23 +54,8 @@ class ManualAction : public Action {
     std::vector<std::string> paths;
     if (auto w = ctx.run.write_file(ctx.role.name, "README.md", readme)) paths.push_back(w->path);
 
-    nlohmann::json prd, tasks;
-    if (auto it = ctx.run.documents.find("prd"); it != ctx.run.documents.end()) prd = it->second;
-    if (auto it = ctx.run.documents.find("tasks"); it != ctx.run.documents.end()) tasks = it->second;
-    std::string language = "Python";
-    std::string name = "project";
-    if (prd.is_object()) {
-      language = prd.value("Programming Language", language);
-      name = prd.value("Project Name", name);
-    }
-    std::vector<std::string> packages;
-    if (tasks.is_object() && tasks.contains("Required packages") && tasks["Required packages"].is_array()) {
-      for (const auto& p : tasks["Required packages"]) {
-        if (p.is_string() && looks_like_package(p.get<std::string>())) packages.push_back(p.get<std::string>());
-      }
-    }
     std::string manifest_path;
-    std::string manifest = dependency_manifest(language, name, packages, manifest_path);
+    std::string manifest = dependency_manifest(language, name, required_packages(ctx.run), manifest_path);
     if (!manifest_path.empty() && !ctx.run.workspace.exists(manifest_path)) {
       if (auto w = ctx.run.write_file(ctx.role.name, manifest_path, manifest)) paths.push_back(w->path);
     }
@@ -151,8 +151,12 @@ std::string cmake_program_name(const std::string& cmake_lists) {
   return "";
 }
 
-std::unique_ptr<Action> make_manual_action(const ActionSpec& spec) {
-  return std::make_unique<ManualAction>(spec);
+ActionType manual_action_type() {
+  return {{.name = "manual",
+           .summary = "writes README.md from the code as written, and the dependency manifest",
+           .needs_prompt = true,
+           .slots = {kManualSlot}},
+          [](const ActionSpec& spec) { return std::make_unique<ManualAction>(spec); }};
 }
 
 }  // namespace agentco

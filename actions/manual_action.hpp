@@ -1,5 +1,5 @@
-// The "manual" action type: the project's README.md (written by the model from the PRD,
-// design and tasks) and its dependency manifest from the task list's required packages
+// The "manual" action type: the project's README.md (written by the model from the code as
+// written, how QA runs it, and the documents the action reads) and its dependency manifest from the task list's required packages
 // (requirements.txt for Python, package.json for JavaScript, CMakeLists.txt for C++ when
 // the engineer wrote none), in one commit.
 #pragma once
@@ -11,7 +11,7 @@
 
 namespace agentco {
 
-std::unique_ptr<Action> make_manual_action(const ActionSpec& spec);
+ActionType manual_action_type();
 
 // requirements.txt / package.json text for the packages, a generic CMakeLists.txt for C++
 // (every .cpp but main.cpp in a library, the program from main.cpp, each tests/*.cpp a CTest

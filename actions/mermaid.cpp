@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "environment/process_runner.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 
 namespace agentco {
 namespace fs = std::filesystem;

@@ -12,12 +12,12 @@
 
 #include "actions/ask.hpp"
 #include "actions/code_plan.hpp"
-#include "actions/document_action.hpp"
+#include "actions/project_facts.hpp"
+#include "actions/prompt.hpp"
 #include "actions/manual_action.hpp"
-#include "actions/write_code.hpp"
 #include "core/dag_scheduler.hpp"
 #include "environment/process_runner.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 
 namespace agentco {
 namespace {
@@ -64,10 +64,7 @@ std::string entry_point(const ActionContext& ctx, const std::string& language) {
   std::vector<std::string> candidates;
   if (language == "python") candidates = {"main.py", "app.py", "run.py"};
   else if (language == "javascript") candidates = {"main.js", "index.js", "app.js"};
-  std::string prefix;
-  if (auto root = ctx.run.documents.find("source_root"); root != ctx.run.documents.end() && root->second.is_string()) {
-    prefix = root->second.get<std::string>() + "/";
-  }
+  const std::string prefix = ctx.run.project.source_root.empty() ? "" : ctx.run.project.source_root + "/";
   for (const auto& c : candidates) {
     if (ctx.run.workspace.exists(c)) return c;
     if (!prefix.empty() && ctx.run.workspace.exists(prefix + c)) return prefix + c;
@@ -92,6 +89,91 @@ std::string describe(const Execution& e) {
                      r.output_truncated ? "; output truncated" : "", r.stdout_text, r.stderr_text);
 }
 
+const TemplateSlot kTriageSlot{
+    "triage_prompt", "triage_tests", "QA's decision about failing tests",
+    {Input::kLanguage, Input::kRound, Input::kMaxRounds, Input::kTestOutput, Input::kTestFile, Input::kTestCode,
+     Input::kFile, Input::kCode, Input::kSourceFiles, Input::kTestFiles, Input::kRunInstructions, Input::kFormat}};
+const TemplateSlot kFixTestSlot{
+    "test_prompt", "fix_test", "a test file fixed after triage found it wrong",
+    {Input::kLanguage, Input::kFile, Input::kCode, Input::kTestFile, Input::kTestCode, Input::kTestOutput,
+     Input::kFeedback, Input::kPackages, Input::kRunInstructions, Input::kFormat}};
+
+// One run that failed (a test file, the program, the build) and what it printed.
+struct Failure {
+  std::string name;
+  std::string text;
+};
+
+std::string all_failures(const std::vector<Failure>& failures) {
+  std::string out;
+  for (const auto& f : failures) out += f.text + "\n";
+  constexpr std::size_t kCap = 12000;
+  if (out.size() > kCap) out = out.substr(0, kCap) + "\n[the rest of the output was cut]";
+  return out;
+}
+
+// The test file that failed and the source file its traceback points to.
+struct Diagnosis {
+  std::string test_file;
+  std::string source_file;
+};
+
+// The source file a test file tests ("tests/test_game.py" -> "game.py"), or "".
+std::string subject_of(const ActionContext& ctx, const std::string& test_file) {
+  for (const auto& [path, _] : ctx.run.project.sources) {
+    if (test_path_for(path) == test_file) return path;
+  }
+  return "";
+}
+
+// The innermost frame of a traceback in `output` that is a source file of the project (not a
+// test): Python's `File "path", line N` and JavaScript's `path:line:column` frames.
+std::string traceback_source(const ActionContext& ctx, const std::string& output) {
+  static const std::regex kPython(R"re(File "([^"]+)", line \d+)re");
+  static const std::regex kJavaScript(R"(([^\s()]+\.(?:js|mjs|cjs)):\d+:\d+)");
+  const std::string root = ctx.run.workspace.root().string() + "/";
+  std::string found;
+  for (const std::regex* frames : {&kPython, &kJavaScript}) {
+    for (std::sregex_iterator it(output.begin(), output.end(), *frames), end; it != end; ++it) {
+      std::string path = (*it)[1];
+      if (path.starts_with(root)) path = path.substr(root.size());
+      if (path.starts_with("./")) path = path.substr(2);
+      if (path.starts_with("tests/") || path.starts_with("/")) continue;
+      if (ctx.run.project.sources.count(path)) found = path;
+    }
+    if (!found.empty()) return found;
+  }
+  return found;
+}
+
+Diagnosis diagnose(const ActionContext& ctx, const std::vector<Failure>& failures) {
+  Diagnosis d;
+  for (const auto& f : failures) {
+    if (f.name.starts_with("tests/") && d.test_file.empty()) d.test_file = f.name;
+  }
+  for (const auto& f : failures) {
+    if (!d.test_file.empty() && f.name != d.test_file) continue;
+    d.source_file = traceback_source(ctx, f.text);
+    if (!d.source_file.empty()) break;
+  }
+  if (d.source_file.empty()) {
+    for (const auto& f : failures) {
+      d.source_file = traceback_source(ctx, f.text);
+      if (!d.source_file.empty()) break;
+    }
+  }
+  if (d.source_file.empty() && !d.test_file.empty()) d.source_file = subject_of(ctx, d.test_file);
+  return d;
+}
+
+// A project file as a prompt shows it, fenced; a line saying so when there is none.
+std::string shown_file(const ActionContext& ctx, const std::string& path) {
+  if (path.empty()) return "(none)";
+  auto text = ctx.run.workspace.read(path);
+  if (!text) return "(" + path + " cannot be read)";
+  return fenced(path, *text);
+}
+
 class RunTestsAction : public Action {
  public:
   explicit RunTestsAction(const ActionSpec& spec) : spec_(spec) {}
@@ -100,8 +182,7 @@ class RunTestsAction : public Action {
     const std::string language = language_key(language_of(ctx));
     const int max_rounds = std::max(1, ctx.run.config.run.test_rounds);
     for (;;) {
-      int round = ctx.run.documents.count("qa_round") ? ctx.run.documents["qa_round"].get<int>() + 1 : 1;
-      ctx.run.documents["qa_round"] = round;
+      const int round = ++ctx.run.project.qa_round;
       std::vector<Execution> runs;
       std::vector<std::string> notes;
       co_await execute(ctx, language, runs, notes);
@@ -109,7 +190,7 @@ class RunTestsAction : public Action {
       int passed = 0, failed = 0;
       std::string program = "not_run";
       std::vector<std::string> paths;
-      std::string outputs;
+      std::vector<Failure> failures;
       for (const auto& e : runs) {
         passed += e.counts.passed;
         failed += e.counts.failed;
@@ -139,7 +220,7 @@ class RunTestsAction : public Action {
                                            {"failed", e.counts.failed},
                                            {"stdout", e.result.stdout_text},
                                            {"stderr", e.result.stderr_text}});
-        if (!ok || e.counts.failed > 0) outputs += text + "\n";
+        if (!ok || e.counts.failed > 0) failures.push_back({e.name, text});
       }
       (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")",
                            fmt::format("{}: test_outputs (round {})", spec_.name, round), paths);
@@ -147,7 +228,7 @@ class RunTestsAction : public Action {
       bool good = failed == 0 && program != "crashed";
       nlohmann::json verdict = {{"tests_passed", passed}, {"tests_failed", failed}, {"program", program},
                                 {"rounds", round},        {"notes", notes},       {"language", language}};
-      ctx.run.documents["qa_verdict"] = verdict;
+      ctx.run.project.qa_verdict = verdict;
       ActionOutput out;
       // The final verdict, as one plain line on the terminal.
       auto announce = [&](const nlohmann::json& v) {
@@ -159,7 +240,7 @@ class RunTestsAction : public Action {
       };
       if (good || runs.empty()) {
         verdict["decision"] = good && !runs.empty() ? "passed" : "not_run";
-        ctx.run.documents["qa_verdict"] = verdict;
+        ctx.run.project.qa_verdict = verdict;
         out.content = fmt::format("QA round {}: {} tests passed, {} failed; program {}", round, passed, failed, program);
         out.payload = {{"verdict", verdict}};
         announce(verdict);
@@ -167,37 +248,50 @@ class RunTestsAction : public Action {
       }
       if (round >= max_rounds) {
         verdict["decision"] = "rounds_exhausted";
-        ctx.run.documents["qa_verdict"] = verdict;
+        ctx.run.project.qa_verdict = verdict;
         out.content = fmt::format("QA gave up after {} rounds: {} tests passed, {} failed; program {}", round, passed,
                                   failed, program);
         out.payload = {{"verdict", verdict}};
         announce(verdict);
         co_return out;
       }
-      auto decision = co_await triage(ctx, round, max_rounds, outputs);
+      Diagnosis diagnosis = diagnose(ctx, failures);
+      auto decision = co_await triage(ctx, round, max_rounds, failures, diagnosis);
       if (!decision) co_return decision.error();
       std::string choice = decision->value("Decision", "give_up");
       std::string file = decision->value("File", "");
       verdict["decision"] = choice;
-      ctx.run.documents["qa_verdict"] = verdict;
+      ctx.run.project.qa_verdict = verdict;
+      const std::string reason = decision->value("Reason", std::string());
       if (choice == "fix_test" && file.starts_with("tests/") && ctx.run.workspace.exists(file)) {
-        std::string evidence = outputs + "\n" + decision->value("Reason", std::string());
-        auto fixed = co_await fix_test(ctx, file, evidence);
+        auto fixed = co_await fix_test(ctx, file, failures, reason);
         if (!fixed) co_return fixed.error();
         continue;  // run again
       }
       if (choice == "fix_code" && !file.starts_with("tests/") && ctx.run.workspace.exists(file)) {
         std::string fixer = spec_.params.value("fixer", std::string());
         out.content = fmt::format("QA round {}: {} tests failed; {} must fix {}", round, failed, fixer, file);
-        out.payload = {{"decision", "fix_code"}, {"file", file},   {"round", round},
-                       {"evidence", decision->value("Reason", "") + "\n\n" + outputs},
-                       {"language", language_of(ctx)}, {"verdict", verdict}};
+        // The test that shows the failure: the one triage looked at, else the one named after the file.
+        std::string test_file = diagnosis.test_file;
+        if (test_file.empty() || diagnosis.source_file != file) {
+          const std::string named = test_path_for(file);
+          if (ctx.run.workspace.exists(named)) test_file = named;
+        }
+        out.payload = {{"decision", "fix_code"},
+                       {"file", file},
+                       {"round", round},
+                       {"test_file", test_file},
+                       {"evidence", all_failures(failures)},
+                       {"first_failure", failures.empty() ? std::string() : failures.front().text},
+                       {"reason", reason},
+                       {"language", language_of(ctx)},
+                       {"verdict", verdict}};
         if (!fixer.empty()) out.send_to = {fixer};
         co_return out;
       }
       verdict["decision"] = "give_up";
-      ctx.run.documents["qa_verdict"] = verdict;
-      out.content = fmt::format("QA gave up in round {}: {}", round, decision->value("Reason", std::string("no reason given")));
+      ctx.run.project.qa_verdict = verdict;
+      out.content = fmt::format("QA gave up in round {}: {}", round, reason.empty() ? "no reason given" : reason);
       out.payload = {{"verdict", verdict}};
       announce(verdict);
       co_return out;
@@ -208,9 +302,7 @@ class RunTestsAction : public Action {
   boost::asio::awaitable<void> execute(ActionContext& ctx, const std::string& language, std::vector<Execution>& runs,
                                        std::vector<std::string>& notes) {
     const std::string root = ctx.run.workspace.root().string();
-    std::vector<std::string> tests;
-    auto it = ctx.run.documents.find("tests");
-    if (it != ctx.run.documents.end()) tests = string_list(it->second);
+    const std::vector<std::string> tests = ctx.run.project.tests;
     auto base = [&](std::vector<std::string> argv, std::chrono::milliseconds deadline) {
       ProcessSpec spec;
       spec.argv = std::move(argv);
@@ -224,7 +316,7 @@ class RunTestsAction : public Action {
     // A missing toolchain is said plainly: in the verdict's notes and, once, as a warning.
     auto missing = [&](const std::string& text) {
       notes.push_back(text);
-      if (ctx.run.documents.count("qa_round") && ctx.run.documents["qa_round"].get<int>() == 1) {
+      if (ctx.run.project.qa_round == 1) {
         ctx.run.warn(ctx.role.name, text);
       }
     };
@@ -320,27 +412,36 @@ class RunTestsAction : public Action {
   }
 
   boost::asio::awaitable<Result<nlohmann::json>> triage(ActionContext& ctx, int round, int max_rounds,
-                                                        const std::string& outputs) {
-    OutputSchema schema{{{"Decision", "str", "fix_code, fix_test or give_up", true},
-                         {"File", "str", "the file to change (a source file for fix_code, a test file for fix_test)", true},
-                         {"Reason", "str", "what is wrong, with the evidence", true}}};
-    std::vector<std::string> code_files, test_files;
-    if (auto it = ctx.run.documents.find("code"); it != ctx.run.documents.end() && it->second.is_object()) {
-      for (const auto& [path, _] : it->second.items()) code_files.push_back(path);
-    }
-    if (auto it = ctx.run.documents.find("tests"); it != ctx.run.documents.end()) test_files = string_list(it->second);
-    TemplateVars vars;
-    add_document_vars(ctx, vars);
-    vars.emplace_back("code_files", fmt::format("{}", fmt::join(code_files, "\n")));
-    vars.emplace_back("test_files", fmt::format("{}", fmt::join(test_files, "\n")));
-    vars.emplace_back("outputs", outputs.size() > 12000 ? outputs.substr(0, 12000) + "\n[cut]" : outputs);
-    vars.emplace_back("round", std::to_string(round));
-    vars.emplace_back("max_rounds", std::to_string(max_rounds));
-    vars.emplace_back("format", format_instructions(schema));
-    auto prompt = render_action_prompt(ctx, vars, spec_.params.value("triage_prompt", std::string("triage_tests")));
-    if (!prompt) co_return prompt.error();
-    ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "triage"}, {"round", round}});
-    Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(request), schema);
+                                                        const std::vector<Failure>& failures,
+                                                        const Diagnosis& diagnosis) {
+    OutputSchema schema{
+        {{"Decision", "str", "fix_code, fix_test or give_up", true, "fix_code"},
+         {"File", "str", "the file to change: a source file for fix_code, a test file for fix_test; empty for give_up",
+          true, "board.py"},
+         {"Reason", "str", "what is wrong and the line of the output that shows it", true,
+          "Board.place raises IndexError for (0, 0): the traceback's last frame is board.py line 12, which indexes "
+          "self.cells[y][x] before checking the bounds"}}};
+    PromptValues values(kTriageSlot);
+    const std::string language = language_of(ctx);
+    values.set(Input::kLanguage, language);
+    values.set(Input::kRound, std::to_string(round));
+    values.set(Input::kMaxRounds, std::to_string(max_rounds));
+    values.set_sizes(Input::kTestOutput, {{"every failure", all_failures(failures)},
+                                          {"the first failure", failures.empty() ? "" : failures.front().text}});
+    values.set(Input::kTestFile, diagnosis.test_file.empty() ? "(no test failed: see the program's run)" : diagnosis.test_file);
+    values.set(Input::kTestCode, shown_file(ctx, diagnosis.test_file));
+    values.set(Input::kFile, diagnosis.source_file.empty() ? "(the output names no source file)" : diagnosis.source_file);
+    values.set(Input::kCode, shown_file(ctx, diagnosis.source_file));
+    std::string sources, tests;
+    for (const auto& [path, _] : ctx.run.project.sources) sources += "- " + path + "\n";
+    for (const auto& path : ctx.run.project.tests) tests += "- " + path + "\n";
+    values.set(Input::kSourceFiles, sources.empty() ? "(none)" : sources.substr(0, sources.size() - 1));
+    values.set(Input::kTestFiles, tests.empty() ? "(none)" : tests.substr(0, tests.size() - 1));
+    values.set(Input::kRunInstructions, run_instructions(ctx.run, language));
+    values.set(Input::kFormat, format_instructions(schema));
+    Result<ChatRequest> request = build_request(ctx, values, {{"kind", "triage"}, {"round", round}});
+    if (!request) co_return request.error();
+    Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(*request), schema);
     if (!reply) {
       if (reply.error().code == "parse") co_return nlohmann::json{{"Decision", "give_up"}, {"Reason", reply.error().message}};
       co_return reply.error();
@@ -348,15 +449,42 @@ class RunTestsAction : public Action {
     co_return reply->value;
   }
 
-  boost::asio::awaitable<Result<std::string>> fix_test(ActionContext& ctx, const std::string& file,
-                                                       const std::string& evidence) {
-    std::string template_name = spec_.params.value("test_prompt", std::string("rewrite_code"));
-    std::string feedback = "The test is wrong; make it test what the design promises.\n\n" + evidence;
-    std::string kind = "test";
-    std::string message = fmt::format("FixTest: {}", file);
-    Result<std::string> fixed = co_await rewrite_existing_file(ctx, file, std::move(template_name), language_of(ctx),
-                                                               std::move(feedback), std::move(kind), std::move(message));
-    co_return fixed;
+  // QA rewrites a test file that triage found wrong, shown the test, the source it tests and
+  // what running it printed.
+  boost::asio::awaitable<Result<std::string>> fix_test(ActionContext& ctx, const std::string& test_file,
+                                                       const std::vector<Failure>& failures, const std::string& reason) {
+    auto test_code = ctx.run.workspace.read(test_file);
+    if (!test_code) co_return test_code.error();
+    std::string source = subject_of(ctx, test_file);
+    const std::string language = language_of(ctx);
+    PromptValues values(kFixTestSlot);
+    values.set(Input::kLanguage, language);
+    values.set(Input::kFile, source.empty() ? "(no source file matches this test)" : source);
+    values.set(Input::kCode, shown_file(ctx, source));
+    values.set(Input::kTestFile, test_file);
+    values.set(Input::kTestCode, fenced(test_file, *test_code));
+    values.set_sizes(Input::kTestOutput, {{"every failure", all_failures(failures)},
+                                          {"the first failure", failures.empty() ? "" : failures.front().text}});
+    values.set(Input::kFeedback, reason.empty() ? "(triage gave no reason)" : reason);
+    values.set(Input::kPackages, packages_text(ctx.run));
+    values.set(Input::kRunInstructions, run_instructions(ctx.run, language));
+    values.set(Input::kFormat, code_format(language, test_file));
+    nlohmann::json hints = {{"kind", "test"}, {"step", "fix_test"}, {"file", source}, {"test_file", test_file},
+                            {"language", language_key(test_file)}};
+    Result<ChatRequest> request = build_request(ctx, values, std::move(hints));
+    if (!request) co_return request.error();
+    Result<ChatResult> reply = co_await ask_text(ctx, std::move(*request));
+    if (!reply) co_return reply.error();
+    std::string code = extract_code(reply->text);
+    if (code.find_first_not_of(" \t\r\n") == std::string::npos) {
+      co_return make_error("parse", fmt::format("the model's reply for {} holds no code", test_file));
+    }
+    if (code.back() != '\n') code += '\n';
+    auto written = ctx.run.write_file(ctx.role.name, test_file, code);
+    if (!written) co_return written.error();
+    (void)ctx.run.commit(ctx.role.name + " (" + ctx.role.profile + ")", fmt::format("FixTest: {}", test_file),
+                         {written->path});
+    co_return written->path;
   }
 
   ActionSpec spec_;
@@ -407,8 +535,13 @@ TestCounts parse_test_output(const std::string& language, const std::string& out
   return counts;
 }
 
-std::unique_ptr<Action> make_run_tests_action(const ActionSpec& spec) {
-  return std::make_unique<RunTestsAction>(spec);
+ActionType run_tests_action_type() {
+  return {{.name = "run_tests",
+           .summary = "runs the tests and the program in a sandbox; triages failures",
+           .needs_prompt = false,
+           .param_keys = {"fixer", "triage_prompt", "test_prompt"},
+           .slots = {kTriageSlot, kFixTestSlot}},
+          [](const ActionSpec& spec) { return std::make_unique<RunTestsAction>(spec); }};
 }
 
 }  // namespace agentco

@@ -1,17 +1,33 @@
 #include "actions/speak_action.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "actions/ask.hpp"
+#include "actions/prompt.hpp"
 #include "core/text.hpp"
 
 namespace agentco {
 namespace {
 
+const TemplateSlot kSpeakSlot{"prompt", "", "one thing a simulated agent says", {Input::kMessages, Input::kTopic}, false};
+
+// The SOP's max_context (messages shown), 8 when absent or not a whole number.
+std::size_t max_context_of(const ActionSpec& spec) {
+  std::size_t value = 8;
+  if (spec.params.contains("max_context") && spec.params["max_context"].is_string()) {
+    const std::string& text = spec.params["max_context"].get_ref<const std::string&>();
+    std::size_t parsed = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec == std::errc() && end == text.data() + text.size() && parsed > 0) value = parsed;
+  }
+  return value;
+}
+
 class SpeakAction : public Action {
  public:
-  explicit SpeakAction(const ActionSpec& spec)
-      : max_context_(spec.params.contains("max_context") ? std::stoul(spec.params["max_context"].get<std::string>()) : 8) {}
+  explicit SpeakAction(const ActionSpec& spec) : max_context_(max_context_of(spec)) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
     std::string messages;
@@ -22,12 +38,12 @@ class SpeakAction : public Action {
       messages += ctx.news[i]->content;
       messages += '\n';
     }
-    TemplateVars vars{{"messages", std::move(messages)}, {"topic", ctx.role.publish_topic}};
-    auto prompt = render_action_prompt(ctx, vars);
-    if (!prompt) co_return prompt.error();
-    nlohmann::json hints = {{"kind", "speak"}};
-    ChatRequest request = make_request(ctx, std::move(*prompt), std::move(hints));
-    Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+    PromptValues values(kSpeakSlot);
+    values.set(Input::kMessages, std::move(messages));
+    values.set(Input::kTopic, ctx.role.publish_topic);
+    Result<ChatRequest> request = build_request(ctx, values, {{"kind", "speak"}});
+    if (!request) co_return request.error();
+    Result<ChatResult> reply = co_await ask_text(ctx, std::move(*request));
     if (!reply) co_return reply.error();
     ActionOutput out;
     out.content = strip_think(reply->text);
@@ -40,6 +56,13 @@ class SpeakAction : public Action {
 
 }  // namespace
 
-std::unique_ptr<Action> make_speak_action(const ActionSpec& spec) { return std::make_unique<SpeakAction>(spec); }
+ActionType speak_action_type() {
+  return {{.name = "speak",
+           .summary = "one plain model call on the turn's messages, published to the role's topic (simulations)",
+           .needs_prompt = true,
+           .param_keys = {"max_context"},
+           .slots = {kSpeakSlot}},
+          [](const ActionSpec& spec) { return std::make_unique<SpeakAction>(spec); }};
+}
 
 }  // namespace agentco

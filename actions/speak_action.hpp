@@ -9,6 +9,6 @@
 
 namespace agentco {
 
-std::unique_ptr<Action> make_speak_action(const ActionSpec& spec);
+ActionType speak_action_type();
 
 }  // namespace agentco

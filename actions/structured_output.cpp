@@ -585,25 +585,29 @@ std::optional<std::string> type_problem(const json& value, std::string_view type
   return std::nullopt;
 }
 
-nlohmann::ordered_json placeholder(std::string_view type) {
+// A value of the type for the format example when the schema gives none: plain words that
+// say what kind of thing goes there, never "...", which models copy.
+nlohmann::ordered_json placeholder(const FieldSpec& field) {
   using ojson = nlohmann::ordered_json;
-  if (type == "str") return "...";
-  if (type == "int") return 0;
-  if (type == "float") return 0.0;
-  if (type == "bool") return false;
-  if (type == "list[str]") return ojson::array({"...", "..."});
-  if (type == "list[list[str]]") return ojson::array({ojson::array({"...", "..."})});
+  const std::string& type = field.type;
+  if (field.example.is_string() && (type == "int" || type == "float" || type == "bool")) {
+    // From YAML every scalar is text; "3" is an int here.
+    ojson parsed = ojson::parse(field.example.get<std::string>(), nullptr, false);
+    if (!parsed.is_discarded()) return parsed;
+  }
+  if (!field.example.is_null()) return ojson::parse(field.example.dump());
+  if (type == "str") return "a short text: " + field.name;
+  if (type == "int") return 1;
+  if (type == "float") return 0.5;
+  if (type == "bool") return true;
+  if (type == "list[str]") return ojson::array({"first " + field.name + " item", "second " + field.name + " item"});
+  if (type == "list[list[str]]") return ojson::array({ojson::array({"main.py", "what it holds"})});
   if (type == "list") return ojson::array();
   if (type == "object") return ojson::object();
   return nullptr;
 }
 
 }  // namespace
-
-bool is_known_field_type(std::string_view type) {
-  return type == "str" || type == "int" || type == "float" || type == "bool" || type == "list[str]" ||
-         type == "list[list[str]]" || type == "list" || type == "object";
-}
 
 std::string strip_think(std::string_view reply) {
   std::string out;
@@ -691,7 +695,7 @@ std::string format_instructions(const OutputSchema& schema) {
     out += "- " + field.name + ": " + field.type;
     if (!instruction.empty()) out += "  # " + instruction;
     out += "\n";
-    example[field.name] = placeholder(field.type);
+    example[field.name] = placeholder(field);
   }
   out += "\n## Format example\n[CONTENT]\n";
   out += example.dump(4, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -13,23 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
+#include "sop/output_schema.hpp"
 
 namespace agentco {
-
-// One key of the JSON object the model must produce.
-struct FieldSpec {
-  std::string name;         // the JSON key, e.g. "Project Name"
-  std::string type;         // str | int | float | bool | list[str] | list[list[str]] | list | object
-  std::string instruction;  // what to put there, shown to the model
-  bool required = true;
-};
-
-struct OutputSchema {
-  std::vector<FieldSpec> fields;
-};
-
-// True when `type` is one of the names above.
-bool is_known_field_type(std::string_view type);
 
 struct StructuredReply {
   nlohmann::json value;               // a JSON object holding every required field

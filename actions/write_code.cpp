@@ -6,16 +6,40 @@
 #include "actions/ask.hpp"
 #include "actions/code_checks.hpp"
 #include "actions/code_plan.hpp"
-#include "actions/document_action.hpp"
+#include "actions/project_facts.hpp"
+#include "actions/prompt.hpp"
+#include "actions/run_context.hpp"
 #include "core/dag_scheduler.hpp"
-#include "environment/run_context.hpp"
 
 namespace agentco {
 namespace {
 
-std::string author_of(const ActionContext& ctx) {
-  return ctx.role.name + " (" + ctx.role.profile + ")";
+// What every template about one source file is given; the stable, run-wide inputs
+// (packages, how QA runs the code, shared knowledge) come first in the templates.
+std::vector<Input> file_inputs(std::initializer_list<Input> more) {
+  std::vector<Input> inputs = {Input::kLanguage,     Input::kFile,     Input::kTask,
+                               Input::kDependencies, Input::kPackages, Input::kRunInstructions,
+                               Input::kSharedKnowledge, Input::kFormat};
+  inputs.insert(inputs.end(), more);
+  return inputs;
 }
+
+const TemplateSlot kWriteSlot{"prompt", "write_code", "the first version of one file", file_inputs({})};
+const TemplateSlot kReviewSlot{"review_prompt", "review_code", "the review of one file",
+                               file_inputs({Input::kCode, Input::kStaticCheck})};
+const TemplateSlot kRewriteSlot{"rewrite_prompt", "rewrite_code", "one file rewritten after its review",
+                                file_inputs({Input::kCode, Input::kFeedback})};
+const TemplateSlot kSummarySlot{"summary_prompt", "summarize_code", "the summary of the whole project",
+                                {Input::kLanguage, Input::kCodeListing, Input::kPackages, Input::kRunInstructions,
+                                 Input::kSharedKnowledge, Input::kFormat}};
+const TemplateSlot kTestSlot{"prompt", "write_test", "the test file of one source file",
+                             {Input::kLanguage, Input::kFile, Input::kCode, Input::kTestFile, Input::kPackages,
+                              Input::kRunInstructions, Input::kFormat}};
+const TemplateSlot kFixSlot{"prompt", "fix_code", "a source file fixed after QA's test run",
+                            file_inputs({Input::kCode, Input::kTestFile, Input::kTestCode, Input::kTestOutput,
+                                         Input::kFeedback})};
+
+std::string author_of(const ActionContext& ctx) { return ctx.role.name + " (" + ctx.role.profile + ")"; }
 
 const nlohmann::json& document_or_null(const ActionContext& ctx, const std::string& name) {
   static const nlohmann::json kNull;
@@ -25,32 +49,11 @@ const nlohmann::json& document_or_null(const ActionContext& ctx, const std::stri
 
 std::string shared_knowledge(const ActionContext& ctx) {
   const nlohmann::json& tasks = document_or_null(ctx, "tasks");
-  if (tasks.is_object() && tasks.contains("Shared Knowledge") && tasks["Shared Knowledge"].is_string()) {
+  if (tasks.is_object() && tasks.contains("Shared Knowledge") && tasks["Shared Knowledge"].is_string() &&
+      !tasks["Shared Knowledge"].get<std::string>().empty()) {
     return tasks["Shared Knowledge"].get<std::string>();
   }
   return "(none)";
-}
-
-std::string param(const ActionSpec& spec, const char* key, const char* fallback) {
-  return spec.params.is_object() ? spec.params.value(key, std::string(fallback)) : std::string(fallback);
-}
-
-// Every source file of the project written so far (the "code" document).
-std::map<std::string, std::string> project_sources(const ActionContext& ctx) {
-  std::map<std::string, std::string> out;
-  const nlohmann::json& code = document_or_null(ctx, "code");
-  if (code.is_object()) {
-    for (const auto& [path, text] : code.items()) {
-      if (text.is_string()) out[path] = text.get<std::string>();
-    }
-  }
-  return out;
-}
-
-void remember_source(ActionContext& ctx, const std::string& path, const std::string& code) {
-  nlohmann::json& doc = ctx.run.documents["code"];
-  if (!doc.is_object()) doc = nlohmann::json::object();
-  doc[path] = code;
 }
 
 std::string format_check(const StaticCheck& check) {
@@ -58,19 +61,31 @@ std::string format_check(const StaticCheck& check) {
   return fmt::format("{}", fmt::join(check.problems, "\n"));
 }
 
+// The inputs every file template shares: the run-wide facts, then the file's own.
+void set_file_inputs(const ActionContext& ctx, PromptValues& values, const std::string& language,
+                     const std::string& path, std::vector<SizedText> dependencies) {
+  values.set(Input::kLanguage, language);
+  values.set(Input::kFile, path);
+  values.set(Input::kTask, file_task(ctx.run, path));
+  values.set_sizes(Input::kDependencies, std::move(dependencies));
+  values.set(Input::kPackages, packages_text(ctx.run));
+  values.set(Input::kRunInstructions, run_instructions(ctx.run, language));
+  values.set(Input::kSharedKnowledge, shared_knowledge(ctx));
+  values.set(Input::kFormat, code_format(language, path));
+}
+
 struct WrittenCode {
   std::string path;  // normalized
   std::string code;
 };
 
-// Asks for a file (fresh, or rewritten with feedback), writes and commits it.
+// Asks for a file (fresh, or rewritten), writes and commits it.
 boost::asio::awaitable<Result<WrittenCode>> produce_file(ActionContext& ctx, const std::string& path,
-                                                         TemplateVars vars, const std::string& template_name,
-                                                         nlohmann::json hints, const std::string& commit_message) {
-  auto prompt = render_action_prompt(ctx, vars, template_name);
-  if (!prompt) co_return prompt.error();
-  ChatRequest request = make_request(ctx, std::move(*prompt), std::move(hints));
-  Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+                                                         const PromptValues& values, nlohmann::json hints,
+                                                         const std::string& commit_message) {
+  Result<ChatRequest> request = build_request(ctx, values, std::move(hints));
+  if (!request) co_return request.error();
+  Result<ChatResult> reply = co_await ask_text(ctx, std::move(*request));
   if (!reply) co_return reply.error();
   std::string code = extract_code(reply->text);
   if (code.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -80,7 +95,7 @@ boost::asio::awaitable<Result<WrittenCode>> produce_file(ActionContext& ctx, con
   auto written = ctx.run.write_file(ctx.role.name, path, code);
   if (!written) co_return written.error();
   (void)ctx.run.commit(author_of(ctx), commit_message, {written->path});
-  if (!written->path.starts_with("tests/")) remember_source(ctx, written->path, code);
+  if (!written->path.starts_with("tests/")) ctx.run.project.sources[written->path] = code;
   co_return WrittenCode{written->path, code};
 }
 
@@ -99,31 +114,28 @@ struct CodeTurn {
   }
 };
 
-TemplateVars file_vars(const CodeTurn& turn, std::size_t index) {
-  const ActionContext& ctx = turn.ctx;
+// The files this one imports: those of the plan it depends on, as written so far, and files
+// that exist already (incremental development) that its task names.
+std::vector<SizedText> plan_dependencies(const CodeTurn& turn, std::size_t index) {
   const PlannedFile& file = turn.plan.files[index];
-  std::string interfaces;
+  std::vector<std::pair<std::string, std::string>> files;
   for (std::size_t d : file.deps) {
-    if (turn.written[d].empty()) continue;
-    interfaces += fmt::format("### {}\n```\n{}```\n\n", turn.written[d],
-                              source_interface(turn.written[d], turn.sources[d]));
+    if (!turn.written[d].empty()) files.emplace_back(turn.written[d], turn.sources[d]);
   }
-  // Files that exist already (incremental development) and that this file's task names.
-  for (const auto& [path, source] : project_sources(ctx)) {
+  for (const auto& [path, source] : turn.ctx.run.project.sources) {
     bool planned = std::any_of(turn.plan.files.begin(), turn.plan.files.end(),
                                [&](const PlannedFile& f) { return f.path == path; });
-    if (!planned && mentions_file(file.analysis, path)) {
-      interfaces += fmt::format("### {}\n```\n{}```\n\n", path, source_interface(path, source));
-    }
+    if (!planned && mentions_file(file.analysis, path)) files.emplace_back(path, source);
   }
-  TemplateVars vars;
-  add_document_vars(ctx, vars);
-  vars.emplace_back("file", file.path);
-  vars.emplace_back("task", file.analysis.empty() ? "(no analysis given)" : file.analysis);
-  vars.emplace_back("language", turn.plan.language);
-  vars.emplace_back("dependencies", interfaces.empty() ? "(none)" : interfaces);
-  vars.emplace_back("shared_knowledge", shared_knowledge(ctx));
-  return vars;
+  return files_in_sizes(files, "(none: this file imports no other file of the project)");
+}
+
+PromptValues file_values(const CodeTurn& turn, std::size_t index, const TemplateSlot& slot) {
+  PromptValues values(slot);
+  set_file_inputs(turn.ctx, values, turn.plan.language, turn.written[index].empty() ? turn.plan.files[index].path
+                                                                                   : turn.written[index],
+                  plan_dependencies(turn, index));
+  return values;
 }
 
 nlohmann::json file_hints(const CodeTurn& turn, std::size_t index, const char* kind) {
@@ -143,16 +155,16 @@ boost::asio::awaitable<void> review_loop(std::shared_ptr<CodeTurn> turn, std::si
   const std::string path = turn->written[index];
   const int rounds = std::max(0, ctx.run.config.run.code_review_rounds);
   for (int round = 1; round <= rounds && !turn->stopping(); ++round) {
-    StaticCheck check = co_await static_check(ctx.run.workspace.root(), path, turn->sources[index], project_sources(ctx));
-    TemplateVars vars = file_vars(*turn, index);
-    vars.emplace_back("code", turn->sources[index]);
-    vars.emplace_back("static_check", format_check(check));
-    auto prompt = render_action_prompt(ctx, vars, param(ctx.spec, "review_prompt", "review_code"));
-    if (!prompt) co_return turn->fail(prompt.error());
+    StaticCheck check =
+        co_await static_check(ctx.run.workspace.root(), path, turn->sources[index], ctx.run.project.sources);
+    PromptValues review = file_values(*turn, index, kReviewSlot);
+    review.set(Input::kCode, fenced(path, turn->sources[index]));
+    review.set(Input::kStaticCheck, format_check(check));
     nlohmann::json hints = file_hints(*turn, index, "review");
     hints["round"] = round;
-    ChatRequest request = make_request(ctx, std::move(*prompt), std::move(hints));
-    Result<ChatResult> reply = co_await ask_text(ctx, std::move(request));
+    Result<ChatRequest> request = build_request(ctx, review, std::move(hints));
+    if (!request) co_return turn->fail(request.error());
+    Result<ChatResult> reply = co_await ask_text(ctx, std::move(*request));
     if (!reply) co_return turn->fail(reply.error());
     std::string verdict = review_verdict(reply->text);
     if (verdict.empty()) verdict = check.ok ? "LGTM" : "LBTM";
@@ -169,13 +181,12 @@ boost::asio::awaitable<void> review_loop(std::shared_ptr<CodeTurn> turn, std::si
       ctx.run.warn(ctx.role.name, fmt::format("{} still has review findings after {} rounds; keeping it", path, rounds));
       co_return;
     }
-    TemplateVars rewrite = file_vars(*turn, index);
-    rewrite.emplace_back("code", turn->sources[index]);
-    rewrite.emplace_back("feedback", strip_think(reply->text) + (check.ok ? "" : "\n\nStatic check:\n" + format_check(check)));
-    Result<WrittenCode> code =
-        co_await produce_file(ctx, path, std::move(rewrite), param(ctx.spec, "rewrite_prompt", "rewrite_code"),
-                              file_hints(*turn, index, "rewrite"),
-                              fmt::format("RewriteCode: {} (review round {})", path, round));
+    PromptValues rewrite = file_values(*turn, index, kRewriteSlot);
+    rewrite.set(Input::kCode, fenced(path, turn->sources[index]));
+    rewrite.set(Input::kFeedback,
+                strip_think(reply->text) + (check.ok ? "" : "\n\nThe static check found:\n" + format_check(check)));
+    Result<WrittenCode> code = co_await produce_file(ctx, path, rewrite, file_hints(*turn, index, "rewrite"),
+                                                     fmt::format("RewriteCode: {} (review round {})", path, round));
     if (!code) co_return turn->fail(code.error());
     turn->sources[index] = code->code;
   }
@@ -185,7 +196,7 @@ boost::asio::awaitable<void> write_one(std::shared_ptr<CodeTurn> turn, std::size
   ActionContext& ctx = turn->ctx;
   if (turn->stopping()) co_return;
   const PlannedFile& file = turn->plan.files[index];
-  Result<WrittenCode> code = co_await produce_file(ctx, file.path, file_vars(*turn, index), ctx.spec.prompt,
+  Result<WrittenCode> code = co_await produce_file(ctx, file.path, file_values(*turn, index, kWriteSlot),
                                                    file_hints(*turn, index, "code"),
                                                    fmt::format("{}: {}", ctx.spec.name, file.path));
   if (!code) {
@@ -204,20 +215,27 @@ boost::asio::awaitable<void> write_one(std::shared_ptr<CodeTurn> turn, std::size
 // The whole-project summary; files with TODOs get one more rewrite each.
 boost::asio::awaitable<void> summarize(std::shared_ptr<CodeTurn> turn) {
   ActionContext& ctx = turn->ctx;
-  OutputSchema schema{{{"Summary", "str", "What each file does and how they fit together.", true},
-                       {"TODOs", "list[list[str]]", "[file, the concrete change it still needs]; empty when complete.", true}}};
-  std::string listing;
+  OutputSchema schema{{{"Summary", "str", "What each file does and how they fit together.", true,
+                        "board.py holds Board and its rules; game.py runs a Game on a Board; main.py reads the "
+                        "player's moves and prints the board after each one."},
+                       {"TODOs", "list[list[str]]", "[file, the concrete change it still needs]; empty when complete.",
+                        true,
+                        nlohmann::json::array({nlohmann::json::array(
+                            {"game.py", "Game.is_over() is missing: return True when no empty cell is left"})})}}};
+  std::vector<std::pair<std::string, std::string>> files;
   for (std::size_t i = 0; i < turn->written.size(); ++i) {
-    if (!turn->written[i].empty()) listing += fmt::format("### {}\n```\n{}```\n\n", turn->written[i], turn->sources[i]);
+    if (!turn->written[i].empty()) files.emplace_back(turn->written[i], turn->sources[i]);
   }
-  TemplateVars vars;
-  add_document_vars(ctx, vars);
-  vars.emplace_back("code_listing", listing);
-  vars.emplace_back("format", format_instructions(schema));
-  auto prompt = render_action_prompt(ctx, vars, param(ctx.spec, "summary_prompt", "summarize_code"));
-  if (!prompt) co_return turn->fail(prompt.error());
-  ChatRequest request = make_request(ctx, std::move(*prompt), {{"kind", "summary"}});
-  Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(request), schema);
+  PromptValues values(kSummarySlot);
+  values.set(Input::kLanguage, turn->plan.language);
+  values.set_sizes(Input::kCodeListing, files_in_sizes(files, "(no file was written)"));
+  values.set(Input::kPackages, packages_text(ctx.run));
+  values.set(Input::kRunInstructions, run_instructions(ctx.run, turn->plan.language));
+  values.set(Input::kSharedKnowledge, shared_knowledge(ctx));
+  values.set(Input::kFormat, format_instructions(schema));
+  Result<ChatRequest> request = build_request(ctx, values, {{"kind", "summary"}});
+  if (!request) co_return turn->fail(request.error());
+  Result<StructuredReply> reply = co_await ask_structured(ctx, std::move(*request), schema);
   if (!reply) {
     if (reply.error().code == "parse") ctx.run.warn(ctx.role.name, "code summary skipped: " + reply.error().message);
     else turn->fail(reply.error());
@@ -237,16 +255,15 @@ boost::asio::awaitable<void> summarize(std::shared_ptr<CodeTurn> turn) {
   if (auto w = ctx.run.write_file(ctx.role.name, "docs/code_summary.md", md)) {
     (void)ctx.run.commit(author_of(ctx), "SummarizeCode: docs/code_summary.md", {w->path});
   }
-  ctx.run.documents["code_summary"] = value;
+  ctx.run.project.code_summary = value;
   for (const auto& [index, todo] : todos) {
     if (turn->stopping()) co_return;
-    TemplateVars rewrite = file_vars(*turn, index);
-    rewrite.emplace_back("code", turn->sources[index]);
-    rewrite.emplace_back("feedback", "TODO from the project summary: " + todo);
-    Result<WrittenCode> code = co_await produce_file(ctx, turn->written[index], std::move(rewrite),
-                                                     param(ctx.spec, "rewrite_prompt", "rewrite_code"),
-                                                     file_hints(*turn, index, "rewrite"),
-                                                     fmt::format("RewriteCode: {} (summary TODO)", turn->written[index]));
+    PromptValues rewrite = file_values(*turn, index, kRewriteSlot);
+    rewrite.set(Input::kCode, fenced(turn->written[index], turn->sources[index]));
+    rewrite.set(Input::kFeedback, "TODO from the project summary: " + todo);
+    Result<WrittenCode> code =
+        co_await produce_file(ctx, turn->written[index], rewrite, file_hints(*turn, index, "rewrite"),
+                              fmt::format("RewriteCode: {} (summary TODO)", turn->written[index]));
     if (!code) co_return turn->fail(code.error());
     turn->sources[index] = code->code;
   }
@@ -266,9 +283,8 @@ class WriteCodeAction : public Action {
       co_return make_error("plan", spec_.name + ": the task list names no files to write");
     }
     // A MetaGPT project keeps its sources in a sub-folder; task lists name them without it.
-    if (auto root = ctx.run.documents.find("source_root");
-        root != ctx.run.documents.end() && root->second.is_string() && !root->second.get<std::string>().empty()) {
-      const std::string prefix = root->second.get<std::string>() + "/";
+    if (!ctx.run.project.source_root.empty()) {
+      const std::string prefix = ctx.run.project.source_root + "/";
       for (auto& f : turn->plan.files) {
         if (!f.path.starts_with(prefix)) f.path = prefix + f.path;
       }
@@ -296,7 +312,7 @@ class WriteCodeAction : public Action {
       files.push_back(turn->written[i]);
       review_rounds += turn->reviews[i];
     }
-    ctx.run.documents["review_rounds"] = review_rounds;
+    ctx.run.project.review_rounds = review_rounds;
     ActionOutput out;
     out.content = fmt::format("Wrote {} files: {}", files.size(), fmt::join(files, ", "));
     out.payload = {{"files", files}, {"language", turn->plan.language}, {"review_rounds", review_rounds}};
@@ -322,19 +338,20 @@ boost::asio::awaitable<void> write_one_test(std::shared_ptr<TestTurn> turn, std:
   auto source = ctx.run.workspace.read(source_path);
   if (!source) co_return;
   std::string test_path = test_path_for(source_path);
-  TemplateVars vars;
-  add_document_vars(ctx, vars);
-  vars.emplace_back("file", source_path);
-  vars.emplace_back("test_file", test_path);
-  vars.emplace_back("language", turn->language);
-  vars.emplace_back("source", *source);
+  PromptValues values(kTestSlot);
+  values.set(Input::kLanguage, turn->language);
+  values.set(Input::kFile, source_path);
+  values.set(Input::kCode, fenced(source_path, *source));
+  values.set(Input::kTestFile, test_path);
+  values.set(Input::kPackages, packages_text(ctx.run));
+  values.set(Input::kRunInstructions, run_instructions(ctx.run, turn->language));
+  values.set(Input::kFormat, code_format(turn->language, test_path));
   nlohmann::json hints = {{"kind", "test"},
                           {"file", source_path},
                           {"test_file", test_path},
                           {"language", language_key(source_path)}};
   std::string message = fmt::format("{}: {}", ctx.spec.name, test_path);
-  Result<WrittenCode> code =
-      co_await produce_file(ctx, test_path, std::move(vars), ctx.spec.prompt, std::move(hints), message);
+  Result<WrittenCode> code = co_await produce_file(ctx, test_path, values, std::move(hints), message);
   if (!code) {
     if (code.error().code == "path" || code.error().code == "parse" || code.error().code == "io") {
       ctx.run.warn(ctx.role.name, code.error().message);
@@ -362,7 +379,7 @@ class WriteTestsAction : public Action {
     }
     if (turn->sources.empty()) {
       // e.g. a C++ program that is all main(): QA still builds and runs it.
-      ctx.run.documents["tests"] = nlohmann::json::array();
+      ctx.run.project.tests.clear();
       ActionOutput out;
       out.content = "No source file that a test file could test: the program is run without tests";
       out.payload = {{"tests", nlohmann::json::array()}, {"language", turn->language}};
@@ -378,7 +395,7 @@ class WriteTestsAction : public Action {
     for (const auto& w : turn->written) {
       if (!w.empty()) tests.push_back(w);
     }
-    ctx.run.documents["tests"] = tests;
+    ctx.run.project.tests = tests;
     ActionOutput out;
     out.content = fmt::format("Wrote {} test files: {}", tests.size(), fmt::join(tests, ", "));
     out.payload = {{"tests", tests}, {"language", turn->language}};
@@ -388,32 +405,6 @@ class WriteTestsAction : public Action {
  private:
   ActionSpec spec_;
 };
-
-}  // namespace
-
-boost::asio::awaitable<Result<std::string>> rewrite_existing_file(ActionContext& ctx, std::string path,
-                                                                  std::string template_name, std::string language,
-                                                                  std::string feedback, std::string kind,
-                                                                  std::string message) {
-  auto current = ctx.run.workspace.read(path);
-  if (!current) co_return current.error();
-  TemplateVars vars;
-  add_document_vars(ctx, vars);
-  vars.emplace_back("file", path);
-  vars.emplace_back("task", "Change the file as the feedback says.");
-  vars.emplace_back("language", language);
-  vars.emplace_back("dependencies", "(see the design)");
-  vars.emplace_back("shared_knowledge", shared_knowledge(ctx));
-  vars.emplace_back("code", *current);
-  vars.emplace_back("feedback", std::move(feedback));
-  nlohmann::json hints = {{"kind", kind}, {"file", path}, {"test_file", path}, {"language", language_key(path)},
-                          {"depends_on", nlohmann::json::array()}};
-  Result<WrittenCode> code = co_await produce_file(ctx, path, std::move(vars), template_name, std::move(hints), message);
-  if (!code) co_return code.error();
-  co_return code->path;
-}
-
-namespace {
 
 class FixCodeAction : public Action {
  public:
@@ -435,16 +426,36 @@ class FixCodeAction : public Action {
       out.publish = false;
       co_return out;
     }
-    std::string language = request->payload.value("language", std::string("Python"));
-    std::string feedback = "QA ran the tests and the program; fix the code so that they pass.\n\n" +
-                           request->payload.value("evidence", std::string());
-    std::string message = fmt::format("{}: {} (QA round {})", spec_.name, file, request->payload.value("round", 0));
-    std::string kind = "rewrite";
-    Result<std::string> fixed = co_await rewrite_existing_file(ctx, file, ctx.spec.prompt, std::move(language),
-                                                               std::move(feedback), std::move(kind), std::move(message));
+    auto current = ctx.run.workspace.read(file);
+    if (!current) co_return current.error();
+    const std::string language = request->payload.value("language", std::string("Python"));
+    const std::string test_file = request->payload.value("test_file", std::string());
+    const int round = request->payload.value("round", 0);
+    std::string test_code = "(QA named no test file)";
+    if (!test_file.empty()) {
+      if (auto text = ctx.run.workspace.read(test_file)) test_code = fenced(test_file, *text);
+    }
+    // The files it imports, as written now.
+    std::vector<std::pair<std::string, std::string>> deps;
+    for (const auto& [path, source] : ctx.run.project.sources) {
+      if (path != file && mentions_file(file_task(ctx.run, file) + "\n" + *current, path)) deps.emplace_back(path, source);
+    }
+    PromptValues values(kFixSlot);
+    set_file_inputs(ctx, values, language, file, files_in_sizes(deps, "(none: this file imports no other file of the project)"));
+    values.set(Input::kCode, fenced(file, *current));
+    values.set(Input::kTestFile, test_file.empty() ? "(none)" : test_file);
+    values.set(Input::kTestCode, test_code);
+    values.set_sizes(Input::kTestOutput,
+                     {{"every failure", request->payload.value("evidence", std::string())},
+                      {"the first failure", request->payload.value("first_failure", std::string())}});
+    values.set(Input::kFeedback, request->payload.value("reason", std::string("(QA gave no reason)")));
+    nlohmann::json hints = {{"kind", "fix"}, {"file", file}, {"test_file", test_file},
+                            {"language", language_key(file)}, {"round", round}};
+    Result<WrittenCode> fixed = co_await produce_file(ctx, file, values, std::move(hints),
+                                                      fmt::format("{}: {} (QA round {})", spec_.name, file, round));
     if (!fixed) co_return fixed.error();
-    out.content = fmt::format("Fixed {} after QA round {}", file, request->payload.value("round", 0));
-    out.payload = {{"file", file}, {"round", request->payload.value("round", 0)}};
+    out.content = fmt::format("Fixed {} after QA round {}", file, round);
+    out.payload = {{"file", file}, {"round", round}};
     co_return out;
   }
 
@@ -454,16 +465,31 @@ class FixCodeAction : public Action {
 
 }  // namespace
 
-std::unique_ptr<Action> make_write_code_action(const ActionSpec& spec) {
-  return std::make_unique<WriteCodeAction>(spec);
+ActionType write_code_action_type() {
+  return {{.name = "write_code",
+           .summary = "writes each source file of the task list, dependencies first, with static checks, reviews "
+                      "and a summary",
+           .needs_prompt = true,
+           .needs_schema = false,
+           .param_keys = {"review_prompt", "rewrite_prompt", "summary_prompt"},
+           .slots = {kWriteSlot, kReviewSlot, kRewriteSlot, kSummarySlot}},
+          [](const ActionSpec& spec) { return std::make_unique<WriteCodeAction>(spec); }};
 }
 
-std::unique_ptr<Action> make_write_tests_action(const ActionSpec& spec) {
-  return std::make_unique<WriteTestsAction>(spec);
+ActionType write_tests_action_type() {
+  return {{.name = "write_tests",
+           .summary = "writes one test file per source file",
+           .needs_prompt = true,
+           .slots = {kTestSlot}},
+          [](const ActionSpec& spec) { return std::make_unique<WriteTestsAction>(spec); }};
 }
 
-std::unique_ptr<Action> make_fix_code_action(const ActionSpec& spec) {
-  return std::make_unique<FixCodeAction>(spec);
+ActionType fix_code_action_type() {
+  return {{.name = "fix_code",
+           .summary = "rewrites the source file QA names, shown the failing test and its output",
+           .needs_prompt = true,
+           .slots = {kFixSlot}},
+          [](const ActionSpec& spec) { return std::make_unique<FixCodeAction>(spec); }};
 }
 
 }  // namespace agentco

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "app/command_registry.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"

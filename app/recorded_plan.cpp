@@ -80,6 +80,11 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
   if (options.layer_user_config) {
     if (auto models = check_model_overrides(plan.config, plan.sop); !models) return models.error();
   }
+  if (start.contains("context_windows") && start["context_windows"].is_object()) {
+    for (const auto& [model, tokens] : start["context_windows"].items()) {
+      if (tokens.is_number_integer()) plan.context_windows[model] = tokens.get<long>();
+    }
+  }
   plan.started_at = start.value("started_at", "");
   plan.stamp = start.value("folder_stamp", "");
   return ok_status();

@@ -8,12 +8,13 @@
 #include <spdlog/spdlog.h>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
 #include "app/commands.hpp"
 #include "app/run_pipeline.hpp"
 #include "environment/existing_project.hpp"
+#include "app/context_probe.hpp"
 #include "llm/human_provider.hpp"
 #include "llm/providers.hpp"
 #include "sop/model_choice.hpp"
@@ -86,6 +87,7 @@ int run_command(const RunOptions& options) {
         plan.provider, std::set<std::string>(options.human_roles.begin(), options.human_roles.end()),
         options.review_by_human);
   }
+  plan.context_windows = probe_context_windows(plan.config, plan.sop);
   if (!options.project_path.empty()) {
     auto project = read_existing_project(options.project_path);
     if (!project) return fail(project.error().message);

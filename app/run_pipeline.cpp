@@ -11,7 +11,7 @@
 #include "core/text.hpp"
 #include "environment/message_bus.hpp"
 #include "environment/project_summary.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 #include "environment/workspace.hpp"
 #include "llm/gateway.hpp"
 #include "llm/ledger.hpp"
@@ -54,9 +54,8 @@ void adopt_existing_project(RunContext& run, Workspace& ws, const ExistingProjec
                                   {"tasks", &existing.tasks}}) {
     if (doc->is_object()) run.documents[name] = *doc;
   }
-  run.documents["code"] = existing.code;
-  if (!existing.source_root.empty()) run.documents["source_root"] = existing.source_root;
-  if (!existing.requirement.empty()) run.documents["original_requirement"] = existing.requirement;
+  run.project.sources = existing.code;
+  run.project.source_root = existing.source_root;
   spdlog::info("developing the {} project in {} further ({} source files)", existing.layout, ws.root().string(),
                existing.code.size());
 }
@@ -65,9 +64,13 @@ void adopt_existing_project(RunContext& run, Workspace& ws, const ExistingProjec
 
 nlohmann::json used_prompts(const Sop& sop, const PromptLibrary& prompts) {
   nlohmann::json out = nlohmann::json::object();
+  // Every template the SOP's actions use, their types' defaults included, so that a replay
+  // renders the very same prompts.
   for (const auto& [name, action] : sop.actions) {
-    if (action.prompt.empty()) continue;
-    out[action.prompt] = {{"origin", prompts.origin(action.prompt)}, {"text", prompts.find(action.prompt).value_or("")}};
+    for (const auto& [slot, template_name] : action.templates) {
+      out[template_name] = {{"origin", prompts.origin(template_name)},
+                            {"text", prompts.find(template_name).value_or("")}};
+    }
   }
   return out;
 }
@@ -107,6 +110,7 @@ RunReport execute_run(RunPlan& plan) {
                                                                          {"source_root", plan.existing->source_root},
                                                                          {"files", plan.existing->code.size()}}
                                                         : nlohmann::json(nullptr)}};
+  if (!plan.context_windows.empty()) start["context_windows"] = plan.context_windows;
   for (const auto& [key, value] : plan.run_start_extra.items()) start[key] = value;
   trace.append("run_start", std::move(start));
   spdlog::info("project folder: {}", ws.root().string());
@@ -122,7 +126,7 @@ RunReport execute_run(RunPlan& plan) {
   boost::asio::io_context io;
   RunContext run(io.get_executor(), config, plan.idea, bus, ws, trace, gateway, plan.prompts);
   gateway.watch_stop(&run.stop);
-  run.documents["requirement"] = plan.idea;
+  run.context_windows.probed = plan.context_windows;
   if (plan.existing) adopt_existing_project(run, ws, *plan.existing);
 
   std::vector<std::string> first;

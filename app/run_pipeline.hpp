@@ -4,6 +4,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "config/config.hpp"
 #include "environment/existing_project.hpp"
 #include "environment/process_journal.hpp"
@@ -38,6 +39,9 @@ struct RunPlan {
   bool allow_rename = true;      // the folder may take the PRD's project name
   std::string started_at, stamp;  // defaults: now
   nlohmann::json run_start_extra = nlohmann::json::object();  // e.g. "replay_of"
+  // Context windows the model server reported (Ollama), by model; recorded in run_start so
+  // that a replay fits its prompts to the same windows.
+  std::map<std::string, long> context_windows;
 
   // The process journal of the run (default: one that traces each process).
   std::function<std::unique_ptr<ProcessJournal>(TraceWriter&, std::function<std::string()> project_root)> journal;

@@ -26,11 +26,11 @@
 
 #include "actions/action.hpp"
 #include "bench/support/measure.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "environment/message_bus.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 #include "environment/workspace.hpp"
 #include "llm/gateway.hpp"
 #include "llm/ledger.hpp"
@@ -89,7 +89,6 @@ int child_run(bool no_exec) {
   boost::asio::io_context io;
   RunContext run(io.get_executor(), config, kIdea, bus, ws, trace, gateway, prompts);
   gateway.watch_stop(&run.stop);
-  run.documents["requirement"] = kIdea;
   std::vector<std::string> first;
   if (auto w = run.write_file("User", ".gitignore", "run.jsonl\nmeta.json\n__pycache__/\n")) first.push_back(w->path);
   if (auto w = run.write_file("User", "docs/requirement.txt", std::string(kIdea) + "\n")) first.push_back(w->path);

@@ -31,11 +31,11 @@
 #include <spdlog/spdlog.h>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "bench/support/measure.hpp"
 #include "config/config.hpp"
 #include "environment/message_bus.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 #include "environment/workspace.hpp"
 #include "llm/gateway.hpp"
 #include "llm/ledger.hpp"

@@ -36,6 +36,9 @@ struct LlmConfig {
   int max_tokens = 4096;
   bool stream = true;
   int repair_attempts = 2;  // re-asks after an unusable structured reply
+  // Tokens the model can read and write in one call (0 = ask the server or use the built-in
+  // table of well-known models, llm/context_window.hpp). Prompts are assembled to fit it.
+  int context_window = 0;
   // HTTP client (openai, azure and compatible servers).
   bool insecure = false;               // accept any TLS certificate (self-signed local servers)
   double timeout_connect_s = 10;       // DNS + TCP + proxy + TLS handshake

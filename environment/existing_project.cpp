@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "actions/code_plan.hpp"
 #include "core/text.hpp"
 
 namespace agentco {

@@ -9,7 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/result.hpp"
-#include "environment/stop_state.hpp"
+#include "core/stop_state.hpp"
 #include "llm/ledger.hpp"
 #include "llm/provider.hpp"
 

@@ -324,7 +324,7 @@ std::string MockProvider::reply_for(const ChatRequest& request) {
     return "# " + slug + "\n\n" + std::string(kMockNote) + ".\n\nRequirement: " + idea + "\n\n## Run\n\n```sh\n" + run +
            "\n```\n\n## Test\n\n```sh\n" + test + "\n```\n";
   }
-  if (kind == "code" || kind == "rewrite") {
+  if (kind == "code" || kind == "rewrite" || kind == "fix") {
     std::vector<std::string> deps;
     if (hints.contains("depends_on")) deps = hints["depends_on"].get<std::vector<std::string>>();
     const std::string file = hints.value("file", "module.py");

@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actions/ask.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 
 namespace agentco {
 namespace asio = boost::asio;

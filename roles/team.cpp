@@ -177,8 +177,8 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
       {"lines_of_code", summary.lines_of_code},
       {"commits", run.workspace.log().size()},
       {"test_lines", summary.test_lines},
-      {"review_rounds", run.documents.count("review_rounds") ? run.documents["review_rounds"] : nlohmann::json(0)},
-      {"verdict", run.documents.count("qa_verdict") ? run.documents["qa_verdict"] : nlohmann::json(nullptr)},
+      {"review_rounds", run.project.review_rounds},
+      {"verdict", run.project.qa_verdict},
   };
   run.trace.append("run_end", {{"reason", outcome.reason},
                                {"detail", outcome.detail},

@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 #include "sop/sop.hpp"
 
 namespace agentco {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -10,8 +11,10 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
-#include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "environment/message.hpp"
+#include "sop/action_catalog.hpp"
+#include "sop/prompt_library.hpp"
+#include "sop/template_check.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
 
@@ -20,6 +23,14 @@ namespace agentco {
 const ActionSpec* Sop::action(const std::string& name) const {
   auto it = actions.find(name);
   return it == actions.end() ? nullptr : &it->second;
+}
+
+std::map<std::string, const ActionSpec*> Sop::documents() const {
+  std::map<std::string, const ActionSpec*> out;
+  for (const auto& [name, action] : actions) {
+    if (!action.writes.empty()) out.emplace(action.writes, &action);
+  }
+  return out;
 }
 
 namespace {
@@ -144,6 +155,27 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
   return nullptr;
 }
 
+// An example must have the field's type (YAML scalars arrive as text, so numbers and
+// booleans are checked by what the text says).
+std::optional<std::string> example_problem(const FieldSpec& field) {
+  const nlohmann::json& v = field.example;
+  auto rows_of_text = [&] {
+    return v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& row) {
+             return row.is_array() &&
+                    std::all_of(row.begin(), row.end(), [](const nlohmann::json& c) { return c.is_string(); });
+           });
+  };
+  bool ok = true;
+  if (field.type == "str" || field.type == "int" || field.type == "float" || field.type == "bool") ok = v.is_string();
+  else if (field.type == "list[str]")
+    ok = v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& c) { return c.is_string(); });
+  else if (field.type == "list[list[str]]") ok = rows_of_text();
+  else if (field.type == "list") ok = v.is_array();
+  else if (field.type == "object") ok = v.is_object();
+  if (ok) return std::nullopt;
+  return "must be a " + field.type;
+}
+
 OutputSchema parse_schema(const YAML::Node& node, const std::string& action, Problems& problems) {
   OutputSchema schema;
   if (!node.IsSequence()) {
@@ -156,7 +188,7 @@ OutputSchema parse_schema(const YAML::Node& node, const std::string& action, Pro
       problems.add(item, fmt::format("action {}: each schema field is a map with name, type, instruction", action));
       continue;
     }
-    check_keys(item, {"name", "type", "instruction", "required"}, "a schema field", problems);
+    check_keys(item, {"name", "type", "instruction", "required", "example"}, "a schema field", problems);
     FieldSpec field;
     field.name = scalar(item["name"], "schema field name", problems);
     field.type = scalar(item["type"], "schema field type", problems, "str");
@@ -167,6 +199,12 @@ OutputSchema parse_schema(const YAML::Node& node, const std::string& action, Pro
       problems.add(item["type"], fmt::format("action {}: field '{}' has unknown type '{}' (use str, int, float, "
                                              "bool, list[str], list[list[str]], list or object)",
                                              action, field.name, field.type));
+    }
+    if (item["example"].IsDefined()) {
+      field.example = yaml_to_json(item["example"]);
+      if (auto problem = example_problem(field)) {
+        problems.add(item["example"], fmt::format("action {}: the example of field '{}' {}", action, field.name, *problem));
+      }
     }
     if (!seen.insert(field.name).second) {
       problems.add(item, fmt::format("action {}: field '{}' is declared twice", action, field.name));
@@ -267,7 +305,7 @@ void check_graph(const Sop& sop, Problems& problems) {
 }  // namespace
 
 Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_name,
-                      const ActionRegistry& registry, const PromptLibrary& prompts) {
+                      const ActionCatalog& catalog, const PromptLibrary& prompts) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -298,14 +336,14 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
           continue;
         }
         spec.type = scalar(def["type"], "type", problems);
-        const ActionType* type = registry.find(spec.type);
+        const ActionTypeInfo* type = catalog.find_type(spec.type);
         if (!type) {
           problems.add(def["type"].IsDefined() ? def["type"] : kv.first,
                        fmt::format("action {} has unknown type '{}' (known types: {})", spec.name, spec.type,
-                                   fmt::join(registry.names(), ", ")));
+                                   fmt::join(catalog.names(), ", ")));
           continue;
         }
-        std::set<std::string> allowed{"type", "prompt", "schema", "description", "on", "model"};
+        std::set<std::string> allowed{"type", "prompt", "schema", "description", "on", "model", "reads"};
         allowed.insert(type->param_keys.begin(), type->param_keys.end());
         check_keys(def, allowed, "action " + spec.name, problems);
         spec.prompt = scalar(def["prompt"], "prompt", problems);
@@ -325,14 +363,43 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
         }
         for (const auto& key : type->param_keys) {
           if (!def[key].IsDefined()) continue;
+          if (key.ends_with("_prompt") && !def[key].IsScalar()) {
+            problems.add(def[key], fmt::format("action {}: {} must name one template, e.g. {}", spec.name, key,
+                                               type->slot(key) ? type->slot(key)->default_template : "my_template"));
+            continue;
+          }
           spec.params[key] = yaml_to_json(def[key]);
           if (key.ends_with("_prompt") && !prompts.find(spec.params[key].get<std::string>())) {
             problems.add(def[key], fmt::format("action {}: {} template '{}' not found", spec.name, key,
                                                spec.params[key].get<std::string>()));
           }
         }
+        if (def["reads"].IsDefined()) {
+          spec.reads = string_list(def["reads"], "reads", problems);
+          spec.reads_given = true;
+        }
+        if (type->writes_document) {
+          spec.writes = spec.params.contains("document") && spec.params["document"].is_string()
+                            ? spec.params["document"].get<std::string>()
+                            : spec.name;
+        }
+        for (const auto& slot : type->slots) {
+          std::string chosen = slot.key == "prompt" ? spec.prompt
+                               : spec.params.contains(slot.key) && spec.params[slot.key].is_string()
+                                   ? spec.params[slot.key].get<std::string>()
+                                   : std::string();
+          if (chosen.empty()) chosen = slot.default_template;
+          if (!chosen.empty()) spec.templates[slot.key] = chosen;
+        }
         sop.actions[spec.name] = std::move(spec);
       }
+    }
+
+    // Without `reads:`, an action may show every document the SOP writes.
+    const auto written = sop.documents();
+    for (auto& [name, action] : sop.actions) {
+      if (action.reads_given) continue;
+      for (const auto& [document, writer] : written) action.reads.push_back(document);
     }
 
     const YAML::Node roles = root["roles"];
@@ -385,6 +452,9 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
       }
     }
     if (problems.list.empty()) check_graph(sop, problems);
+    if (problems.list.empty()) {
+      for (auto& message : check_templates(sop, catalog, prompts)) problems.list.push_back(std::move(message));
+    }
   } catch (const YAML::Exception& e) {
     problems.add(e.mark.line + 1, std::string("malformed SOP: ") + e.msg);
   }
@@ -394,15 +464,15 @@ Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_na
   return sop;
 }
 
-Result<Sop> load_sop(const std::string& name_or_path, const ActionRegistry& registry,
+Result<Sop> load_sop(const std::string& name_or_path, const ActionCatalog& catalog,
                      const PromptLibrary& prompts) {
   std::string text;
   if (std::filesystem::exists(name_or_path)) {
     if (!read_file(name_or_path, text)) return make_error("sop", "cannot read SOP file " + name_or_path);
-    return parse_sop(text, name_or_path, registry, prompts);
+    return parse_sop(text, name_or_path, catalog, prompts);
   }
   std::string builtin = "sop/" + name_or_path + ".yaml";
-  if (auto embedded = embedded_resource(builtin)) return parse_sop(*embedded, builtin, registry, prompts);
+  if (auto embedded = embedded_resource(builtin)) return parse_sop(*embedded, builtin, catalog, prompts);
   std::vector<std::string> names;
   for (const auto& [path, _] : embedded_resources()) {
     if (path.starts_with("sop/")) names.push_back(std::filesystem::path(std::string(path)).stem().string());

@@ -7,12 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actions/structured_output.hpp"
+#include "sop/output_schema.hpp"
 #include "core/result.hpp"
 
 namespace agentco {
 
-class ActionRegistry;
+class ActionCatalog;
 class PromptLibrary;
 
 struct ActionSpec {
@@ -24,6 +24,14 @@ struct ActionSpec {
   // The messages (cause_by names) this action answers; empty: every turn of its role.
   std::vector<std::string> on;
   std::string model;              // per-action model override (wins over the role's); empty: none
+  // The documents this action's templates may show ({{prd}}, ...): its `reads:` list, or,
+  // without one, every document the SOP writes.
+  std::vector<std::string> reads;
+  bool reads_given = false;       // `reads:` was given (else reads = every document)
+  std::string writes;             // the document it writes ("" = none)
+  // The template each of its type's slots uses: slot key ("prompt", "review_prompt", ...) ->
+  // template name, resolved at load time (the SOP's choice, else the type's default).
+  std::map<std::string, std::string> templates;
   int line = 0;                   // where it is defined, for messages
 };
 
@@ -67,16 +75,20 @@ struct Sop {
   std::map<std::string, ActionSpec> actions;
 
   const ActionSpec* action(const std::string& name) const;
+  // The documents the SOP's actions write, each with the action that writes it.
+  std::map<std::string, const ActionSpec*> documents() const;
 };
 
 // Loads `name_or_path`: a path to a YAML file, or the name of a built-in SOP
 // ("software_company"). Validates against the registered action types and the prompt
-// library; every error names file:line and says what to change.
-Result<Sop> load_sop(const std::string& name_or_path, const ActionRegistry& registry,
+// library, including every {{variable}} of every template an action uses against what its
+// type and its `reads:` provide (sop/template_check.hpp); every error names file:line and
+// says what to change.
+Result<Sop> load_sop(const std::string& name_or_path, const ActionCatalog& catalog,
                      const PromptLibrary& prompts);
 
 // Same, from YAML text (source_name is used in messages).
 Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_name,
-                      const ActionRegistry& registry, const PromptLibrary& prompts);
+                      const ActionCatalog& catalog, const PromptLibrary& prompts);
 
 }  // namespace agentco

@@ -16,7 +16,7 @@
 
 #include "actions/action.hpp"
 #include "actions/ask.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "actions/structured_output.hpp"
 #include "sop/sop.hpp"
 

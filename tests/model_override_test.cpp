@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "config/config.hpp"
 #include "sop/model_choice.hpp"
 #include "sop/sop.hpp"

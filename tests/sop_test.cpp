@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 
 namespace agentco {
 namespace {
@@ -45,8 +45,8 @@ constexpr const char* kTinySop =
     "    schema:\n"                                                      // 15
     "      - {name: Project Name, type: str, instruction: \"A name.\"}\n"  // 16
     "  WriteCode:\n"                                                     // 17
-    "    type: write_code\n"                                             // 18
-    "    prompt: write_code\n";                                          // 19
+    "    type: manual\n"                                                 // 18
+    "    prompt: write_manual\n";                                        // 19
 
 // kTinySop with some lines replaced: original line number (1-based) -> new text, which may
 // hold several lines (shifting the ones below) or be empty (leaving a blank line).
@@ -129,6 +129,7 @@ TEST_F(SopTest, TheBuiltInSoftwareCompanyLoadsWithItsFiveRoles) {
   EXPECT_EQ(prd->params.value("document", ""), "prd");
   EXPECT_EQ(prd->schema.fields.size(), 12u);
   EXPECT_EQ(sop->action("WriteCode")->type, "write_code");
+  EXPECT_EQ(sop->action("WriteCode")->reads, (std::vector<std::string>{"system_design", "tasks"}));
   EXPECT_EQ(sop->action("WriteTest")->type, "write_tests");
 }
 
@@ -257,7 +258,7 @@ TEST_F(SopTest, AMissingPromptTemplateIsRejected) {
   std::string message = rejection(tiny_with(13, "    prompt: write_prdd"));
   expect_problem(message, 13, {"action WritePRD", "prompt template 'write_prdd' not found"});
 
-  message = rejection(tiny_with(19, ""));  // write_code needs a prompt
+  message = rejection(tiny_with(19, ""));  // manual needs a prompt
   expect_problem(message, 17, {"action WriteCode needs 'prompt:'"});
 }
 

@@ -471,12 +471,24 @@ TEST(FormatInstructions, ListsEveryNodeWithItsTypeAndInstruction) {
 TEST(FormatInstructions, ShowsAnExampleThatItsOwnSchemaAccepts) {
   std::string text = format_instructions(kInstructedSchema);
   auto example = text.substr(text.find("## Format example"));
-  EXPECT_TRUE(contains(example, "[CONTENT]\n{\n    \"Project Name\": \"...\",\n"));
+  EXPECT_TRUE(contains(example, "[CONTENT]\n{\n    \"Project Name\": \"a short text: Project Name\",\n"));
+  EXPECT_FALSE(contains(example, "...")) << "models copy \"...\" into their replies";
   auto r = extract_structured(example, kInstructedSchema);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(r->repairs.size() == 1 && has_repair(*r, "ignored text before")) << joined(r->repairs);
   EXPECT_TRUE(r->value["Requirement Pool"][0].is_array());
   EXPECT_TRUE(r->value["Confidence"].is_number_float());
+}
+
+TEST(FormatInstructions, ShowsTheSchemasOwnExamplesWhereItGivesThem) {
+  OutputSchema schema{{{"Decision", "str", "what to do", true, "fix_code"},
+                       {"Files", "list[str]", "", true, nlohmann::json::array({"game.py", "board.py"})},
+                       {"Score", "int", "", true, "3"}}};
+  std::string text = format_instructions(schema);
+  EXPECT_TRUE(contains(text, "\"Decision\": \"fix_code\"")) << text;
+  EXPECT_TRUE(contains(text, "\"game.py\",\n        \"board.py\"")) << text;
+  EXPECT_TRUE(contains(text, "\"Score\": 3")) << text;  // YAML's text "3" shown as the int it is
+  ASSERT_TRUE(extract_structured(text.substr(text.find("## Format example")), schema).ok());
 }
 
 TEST(FormatInstructions, IsDeterministicAndKeepsTheSchemaOrder) {

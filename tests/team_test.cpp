@@ -24,10 +24,10 @@
 #include <spdlog/spdlog.h>
 
 #include "actions/action.hpp"
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 #include "core/text.hpp"
 #include "environment/message_bus.hpp"
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 #include "environment/workspace.hpp"
 #include "llm/gateway.hpp"
 #include "llm/ledger.hpp"
@@ -234,7 +234,6 @@ class TeamTest : public ::testing::Test {
     run_ = std::make_unique<RunContext>(io_->get_executor(), config_, kIdea, bus_, *workspace_, *trace_, *gateway_,
                                         prompts_);
     gateway_->watch_stop(&run_->stop);
-    run_->documents["requirement"] = kIdea;
 
     std::vector<std::string> first;
     if (auto w = run_->write_file("User", ".gitignore", "run.jsonl\nmeta.json\n")) first.push_back(w->path);

@@ -1,4 +1,4 @@
-#include "actions/prompt_library.hpp"
+#include "sop/prompt_library.hpp"
 
 #include <filesystem>
 

@@ -1,4 +1,4 @@
-#include "environment/run_context.hpp"
+#include "actions/run_context.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,7 +14,9 @@ RunContext::RunContext(boost::asio::any_io_executor executor, const Config& conf
       workspace(workspace),
       trace(trace),
       llm(llm),
-      prompts(prompts) {}
+      prompts(prompts) {
+  context_windows.configured = config.llm.context_window;
+}
 
 void RunContext::request_stop(const std::string& reason, const std::string& detail) {
   stop.request(reason, detail);

@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,14 +14,33 @@
 #include "config/config.hpp"
 #include "core/result.hpp"
 #include "environment/message_bus.hpp"
-#include "environment/stop_state.hpp"
+#include "core/stop_state.hpp"
 #include "environment/workspace.hpp"
+#include "llm/context_window.hpp"
 #include "llm/gateway.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco {
 
 class PromptLibrary;
+
+// How a document is shown: its fields in the order its schema gives them, and the fields
+// kept when a prompt must be shortened (its SOP action's `brief:`; empty = all).
+struct DocumentLayout {
+  std::vector<std::string> fields;
+  std::vector<std::string> brief;
+};
+
+// What the engineering floor knows about the project, as it goes.
+struct ProjectState {
+  std::map<std::string, std::string> sources;  // source file -> its text as last written (no tests)
+  std::vector<std::string> tests;              // the test files QA wrote
+  std::string source_root;                     // a MetaGPT project's source sub-folder ("" = the root)
+  int review_rounds = 0;                       // review rounds of the last write_code turn
+  nlohmann::json code_summary;                 // the engineer's summary (null until written)
+  int qa_round = 0;                            // QA rounds run so far
+  nlohmann::json qa_verdict;                   // QA's verdict (null until QA ran)
+};
 
 class RunContext {
  public:
@@ -37,8 +57,16 @@ class RunContext {
   LlmGateway& llm;
   const PromptLibrary& prompts;
 
-  // Documents by name ("requirement", "prd", "system_design", "tasks", "code", ...).
+  // The documents the SOP's document actions wrote, by name ("prd", "system_design",
+  // "tasks", ...), and how each is shown. Nothing else lives here: what the engineering
+  // floor knows is typed, in `project`.
   std::map<std::string, nlohmann::json> documents;
+  std::map<std::string, DocumentLayout> document_layouts;
+  ProjectState project;
+  // Each model's context window: llm.context_window, what servers said, the built-in table;
+  // and the models whose window the trace has been told.
+  ContextWindows context_windows;
+  std::set<std::string> context_windows_said;
   StopState stop;
 
   // Asks the run to end; the team wakes up and stops the roles.
