@@ -208,6 +208,7 @@ struct ReplyReader {
   bool has_usage = false;
   long prompt_tokens = 0;
   long completion_tokens = 0;
+  long cached_tokens = 0;
   double first_token_s = 0.0;
   std::optional<Error> error;
 
@@ -254,6 +255,7 @@ struct ReplyReader {
       has_usage = true;
       prompt_tokens = delta.prompt_tokens;
       completion_tokens = delta.completion_tokens;
+      cached_tokens = delta.cached_tokens;
     }
     if ((!delta.content.empty() || !delta.reasoning.empty()) && first_token_s == 0.0)
       first_token_s = seconds_since(started);
@@ -452,7 +454,7 @@ struct OpenAiProvider::Impl {
       result.latency_s = head.total_s;
       result.first_token_s = reader.first_token_s;
       if (reader.has_usage) {
-        result.usage = {reader.prompt_tokens, reader.completion_tokens, false};
+        result.usage = {reader.prompt_tokens, reader.completion_tokens, false, reader.cached_tokens};
       } else {
         result.usage = {estimate_prompt_tokens(request),
                         estimate_tokens(result.text) + estimate_tokens(result.reasoning), true};

@@ -16,6 +16,8 @@
 //   After the last try the error lists what happened on each try. A reply cut off by
 //   max_tokens (finish_reason "length") is asked for once more with twice the max_tokens
 //   (capped); a second cut-off is an error. Its tokens are added to the final usage.
+// - Usage includes the prompt tokens the server served from its cache (OpenAI's
+//   prompt_tokens_details.cached_tokens, DeepSeek's prompt_cache_hit_tokens).
 // - At most `concurrency` requests in flight (shared by all callers of this provider) and,
 //   when requests_per_minute > 0, a token bucket spacing their starts.
 // - cancel_calls() aborts every request in flight (and every wait for a slot or a retry):

@@ -623,6 +623,48 @@ TEST(OpenAiProvider, TheDoubledMaxTokensIsCapped) {
   EXPECT_EQ(server.requests().at(1).body["max_tokens"], 300);
 }
 
+// ---- Cached prompt tokens and reported model names ----------------------------------------
+
+// A prompt long enough to be cached (min_tokens 32, blocks of 16 fake tokens of 4 bytes).
+ChatRequest long_ask(const std::string& tail, bool stream) {
+  ChatRequest request = ask(std::string(400, 'x') + tail);
+  request.stream = stream;
+  return request;
+}
+
+TEST(OpenAiProvider, CachedPromptTokensAreReadFromOpenAiAndDeepSeekRepliesStreamedOrNot) {
+  for (const std::string style : {"openai", "deepseek"}) {
+    for (bool stream : {true, false}) {
+      FakeLlmServer server("cache: {style: " + style + ", min_tokens: 32, block: 16}\n" + one_rule(""));
+      OpenAiProvider provider(options_for(server));
+      auto first = chat(provider, long_ask(" one", stream));
+      ASSERT_TRUE(first.ok()) << error_of(first);
+      EXPECT_EQ(first->usage.cached_tokens, 0) << style << stream;
+      auto second = chat(provider, long_ask(" two", stream));
+      ASSERT_TRUE(second.ok()) << error_of(second);
+      // The shared start is the system prompt and 400 x: whole blocks of it are cached.
+      EXPECT_GE(second->usage.cached_tokens, 96) << style << stream;
+      EXPECT_EQ(second->usage.cached_tokens % 16, 0) << style << stream;
+      EXPECT_LT(second->usage.cached_tokens, second->usage.prompt_tokens) << style << stream;
+      EXPECT_EQ(second->usage.prompt_tokens, first->usage.prompt_tokens) << style << stream;
+      EXPECT_FALSE(second->usage.estimated);
+    }
+  }
+}
+
+TEST(OpenAiProvider, TheModelNameTheServerReportsIsKept) {
+  FakeLlmServer server("report_model: gpt-4o-mini-2024-07-18\n" + one_rule(""));
+  OpenAiProvider provider(options_for(server));
+  for (bool stream : {true, false}) {
+    ChatRequest request = ask("write game.py", "gpt-4o-mini");
+    request.stream = stream;
+    auto result = chat(provider, request);
+    ASSERT_TRUE(result.ok()) << error_of(result);
+    EXPECT_EQ(result->model, "gpt-4o-mini-2024-07-18") << stream;
+  }
+  EXPECT_EQ(server.requests().at(0).body["model"], "gpt-4o-mini");
+}
+
 // ---- Cancelling (Ctrl-C) -------------------------------------------------------------------
 
 // Starts `count` calls, waits until the server has seen `seen` requests, cancels, and
