@@ -24,6 +24,9 @@ namespace agentco {
 struct ModelPrice {
   double prompt_per_1k = 0.0;      // USD per 1,000 prompt tokens
   double completion_per_1k = 0.0;  // USD per 1,000 completion tokens
+  // USD per 1,000 prompt tokens the server reports as served from its prompt cache; when
+  // absent, they cost the prompt price.
+  std::optional<double> cached_per_1k;
 };
 
 struct LlmConfig {

@@ -364,6 +364,15 @@ std::string location(const std::string& source, const YAML::Mark& mark) {
 
 Error config_error(std::string message) { return make_error("config", std::move(message)); }
 
+// The field of a price a pricing key names (prompt, completion, cached); null for others.
+// Naming `cached` gives the price one (the prompt price until it is set).
+double* price_field(ModelPrice& price, std::string_view name) {
+  if (name == "prompt") return &price.prompt_per_1k;
+  if (name == "completion") return &price.completion_per_1k;
+  if (name == "cached") return &price.cached_per_1k.emplace(price.cached_per_1k.value_or(price.prompt_per_1k));
+  return nullptr;
+}
+
 // A price (USD per 1K tokens) is a number >= 0; `shown` is how the value appears in errors.
 std::optional<std::string> parse_price(const std::string& text, const std::string& shown,
                                        double& out) {
@@ -483,13 +492,10 @@ class YamlLayer {
       ModelPrice price = config_.pricing.count(*model) ? config_.pricing[*model] : ModelPrice{};
       for (const auto& field : fields) {
         const std::optional<std::string> name = key_name(field.first);
-        double* target = !name                   ? nullptr
-                         : *name == "prompt"     ? &price.prompt_per_1k
-                         : *name == "completion" ? &price.completion_per_1k
-                                                 : nullptr;
+        double* target = price_field(price, name.value_or(""));
         if (!target)
           return fail(field.first.Mark(), "unknown key '" + prefix + "." + name.value_or("?") +
-                                              "' (known keys: prompt, completion)");
+                                              "' (known keys: prompt, completion, cached)");
         const std::string text = field.second.IsScalar() ? field.second.Scalar() : std::string();
         if (auto problem = parse_price(
                 text, field.second.IsScalar() ? "'" + text + "'" : describe(field.second), *target))
@@ -601,12 +607,12 @@ Status apply_price_flag(Config& config, const std::string& name, const std::stri
   const auto dot = rest.rfind('.');
   const std::string model(rest.substr(0, dot == std::string_view::npos ? 0 : dot));
   const std::string_view field = dot == std::string_view::npos ? rest : rest.substr(dot + 1);
-  if (model.empty() || (field != "prompt" && field != "completion"))
-    return config_error("flag: unknown key '" + name +
-                        "' (expected pricing.MODEL.prompt or pricing.MODEL.completion)");
   ModelPrice price = config.pricing.count(model) ? config.pricing[model] : ModelPrice{};
-  double& target = field == "prompt" ? price.prompt_per_1k : price.completion_per_1k;
-  if (auto problem = parse_price(text, "'" + text + "'", target))
+  double* target = model.empty() ? nullptr : price_field(price, field);
+  if (!target)
+    return config_error("flag: unknown key '" + name +
+                        "' (expected pricing.MODEL.prompt, pricing.MODEL.completion or pricing.MODEL.cached)");
+  if (auto problem = parse_price(text, "'" + text + "'", *target))
     return config_error("flag " + name + ": " + *problem);
   config.pricing[model] = price;
   config.origin["pricing." + model] = "flag";
@@ -684,8 +690,10 @@ nlohmann::json Config::to_json(bool redact_secrets) const {
   }
   out["llm"]["models"] = llm.models;
   nlohmann::json prices = nlohmann::json::object();
-  for (const auto& [model, price] : pricing)
+  for (const auto& [model, price] : pricing) {
     prices[model] = {{"prompt", price.prompt_per_1k}, {"completion", price.completion_per_1k}};
+    if (price.cached_per_1k) prices[model]["cached"] = *price.cached_per_1k;
+  }
   out["pricing"] = std::move(prices);
   return out;
 }

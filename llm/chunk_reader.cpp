@@ -13,7 +13,8 @@ using json = nlohmann::json;
 
 // The members the reader cares about; every other key is `other`.
 enum class Key { other, model, usage, choices, error, prompt_tokens, completion_tokens, finish_reason, delta,
-                 content, reasoning_content, reasoning };
+                 content, reasoning_content, reasoning, prompt_tokens_details, cached_tokens,
+                 prompt_cache_hit_tokens, prompt_cache_miss_tokens };
 
 Key key_of(std::string_view k) {
   switch (k.size()) {
@@ -33,10 +34,20 @@ Key key_of(std::string_view k) {
     case 13:
       if (k == "prompt_tokens") return Key::prompt_tokens;
       if (k == "finish_reason") return Key::finish_reason;
+      if (k == "cached_tokens") return Key::cached_tokens;
       break;
     case 17:
       if (k == "completion_tokens") return Key::completion_tokens;
       if (k == "reasoning_content") return Key::reasoning_content;
+      break;
+    case 21:
+      if (k == "prompt_tokens_details") return Key::prompt_tokens_details;
+      break;
+    case 23:
+      if (k == "prompt_cache_hit_tokens") return Key::prompt_cache_hit_tokens;
+      break;
+    case 24:
+      if (k == "prompt_cache_miss_tokens") return Key::prompt_cache_miss_tokens;
       break;
     default:
       break;
@@ -45,22 +56,23 @@ Key key_of(std::string_view k) {
 }
 
 // The containers on the way to what a ChunkDelta holds.
-enum class Role { root, usage, choices, choice, delta };
+enum class Role { root, usage, usage_details, choices, choice, delta };
 
 class ChunkSax {
  public:
   explicit ChunkSax(ChunkDelta& out) : out_(out) {}
 
   bool gave_up() const { return gave_up_; }
+  const ReportedUsage& usage() const { return usage_; }
   const std::string& reasoning_content() const { return reasoning_content_; }
   const std::string& reasoning() const { return reasoning_; }
 
   // ---- nlohmann::json_sax interface ----
   bool null() { return scalar(Scalar::null); }
   bool boolean(bool) { return scalar(Scalar::other); }
-  bool number_integer(json::number_integer_t v) { return number(static_cast<long>(v)); }
-  bool number_unsigned(json::number_unsigned_t v) { return number(static_cast<long>(v)); }
-  bool number_float(json::number_float_t v, const json::string_t&) { return number(static_cast<long>(v)); }
+  bool number_integer(json::number_integer_t v) { return number(token_count(static_cast<double>(v))); }
+  bool number_unsigned(json::number_unsigned_t v) { return number(token_count(static_cast<double>(v))); }
+  bool number_float(json::number_float_t v, const json::string_t&) { return number(token_count(v)); }
   bool binary(json::binary_t&) { return give_up(); }
   bool string(json::string_t& value) {
     if (ignored_ > 0) return true;
@@ -113,8 +125,14 @@ class ChunkSax {
     if (depth_ == 0) return give_up();
     const Frame& f = frames_[depth_ - 1];
     if (f.role == Role::usage) {
-      if (f.key == Key::prompt_tokens) out_.prompt_tokens = value;
-      else if (f.key == Key::completion_tokens) out_.completion_tokens = value;
+      if (f.key == Key::prompt_tokens) usage_.prompt_tokens = value;
+      else if (f.key == Key::completion_tokens) usage_.completion_tokens = value;
+      else if (f.key == Key::prompt_cache_hit_tokens) usage_.cache_hit = value;
+      else if (f.key == Key::prompt_cache_miss_tokens) usage_.cache_miss = value;
+      return true;
+    }
+    if (f.role == Role::usage_details) {
+      if (f.key == Key::cached_tokens) usage_.cached_tokens = value;
       return true;
     }
     return scalar(Scalar::other);
@@ -142,6 +160,7 @@ class ChunkSax {
           return give_up();
         return true;
       case Role::usage:
+      case Role::usage_details:
         return true;
     }
     return true;
@@ -180,6 +199,9 @@ class ChunkSax {
           return give_up();  // a list of parts
         break;
       case Role::usage:
+        if (parent.key == Key::prompt_tokens_details && object) return push(Role::usage_details);
+        break;
+      case Role::usage_details:
         break;
     }
     ++ignored_;
@@ -207,6 +229,7 @@ class ChunkSax {
   std::size_t depth_ = 0;
   int ignored_ = 0;  // depth inside a container nobody reads
   bool gave_up_ = false;
+  ReportedUsage usage_;
   std::string reasoning_content_, reasoning_;
 };
 
@@ -217,6 +240,7 @@ std::optional<ChunkDelta> read_common_chunk(std::string_view text) {
   ChunkSax sax(delta);
   const bool ok = json::sax_parse(text.begin(), text.end(), &sax, json::input_format_t::json, true);
   if (!ok || sax.gave_up()) return std::nullopt;
+  if (delta.has_usage) settle_usage(sax.usage(), delta);
   // As the thorough reader: reasoning_content first, "reasoning" (OpenRouter, Ollama) otherwise.
   delta.reasoning = sax.reasoning_content().empty() ? sax.reasoning() : sax.reasoning_content();
   return delta;

@@ -1,28 +1,75 @@
 #include "llm/gateway.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
 #include "trace/trace.hpp"
 
 namespace agentco {
 
+namespace asio = boost::asio;
+
+namespace {
+
+// A call waiting for budget looks again this often even when no call settles (a stop).
+constexpr auto kBudgetRecheck = std::chrono::seconds(1);
+
+Error cut_off_error(const ChatRequest& request, bool asked_again) {
+  return make_error("llm", fmt::format("the reply of model '{}' was cut off at max_tokens={} (finish_reason \"length\"){}; "
+                                       "raise llm.max_tokens or ask for a shorter reply",
+                                       request.model, request.max_tokens,
+                                       asked_again ? " even after asking again with twice as many" : ""));
+}
+
+}  // namespace
+
 LlmGateway::LlmGateway(std::shared_ptr<Provider> provider, CostLedger& ledger, TraceWriter* trace)
     : provider_(std::move(provider)), ledger_(ledger), trace_(trace) {}
 
-boost::asio::awaitable<Result<ChatResult>> LlmGateway::chat(ChatRequest request, CallSite site) {
-  if (stop_ && stop_->requested()) {
-    co_return make_error("interrupted", "the run is stopping (" + stop_->reason + ")");
+asio::awaitable<Result<ChatResult>> LlmGateway::chat(ChatRequest request, CallSite site) {
+  // At most two turns: the call, and once more with twice the max_tokens after a cut-off.
+  for (bool asked_again = false;; asked_again = true) {
+    Result<ChatResult> result = co_await call_once(request, site);
+    if (!result || result->finish_reason != "length") co_return result;
+    const long doubled = std::min<long>(max_tokens_cap_, 2L * request.max_tokens);
+    if (asked_again || doubled <= request.max_tokens) co_return cut_off_error(request, asked_again);
+    spdlog::warn("the reply of model '{}' to {}/{} was cut off at max_tokens={}; asking again with {}", request.model,
+                 site.role, site.action, request.max_tokens, doubled);
+    request.max_tokens = static_cast<int>(doubled);
+    request.hints["asked_again_after_cut_off"] = true;  // traced, never sent nor hashed
   }
-  if (auto budget = ledger_.check(request); !budget) {
-    if (trace_) {
-      trace_->append("budget", {{"role", site.role},
-                                {"action", site.action},
-                                {"spent_usd", ledger_.spent()},
-                                {"investment_usd", ledger_.investment()},
-                                {"next_worst_case_usd", ledger_.worst_case(request)},
-                                {"message", budget.error().message}});
+}
+
+asio::awaitable<Result<ChatResult>> LlmGateway::call_once(const ChatRequest& request, const CallSite& site) {
+  BudgetHold hold;
+  while (true) {
+    if (stop_ && stop_->requested()) {
+      co_return make_error("interrupted", "the run is stopping (" + stop_->reason + ")");
     }
-    co_return budget.error();
+    if (auto budget = ledger_.check(request); !budget) {
+      if (trace_) {
+        trace_->append("budget", {{"role", site.role},
+                                  {"action", site.action},
+                                  {"spent_usd", ledger_.spent()},
+                                  {"reserved_usd", ledger_.reserved()},
+                                  {"investment_usd", ledger_.investment()},
+                                  {"next_worst_case_usd", ledger_.worst_case(request)},
+                                  {"message", budget.error().message}});
+      }
+      co_return budget.error();
+    }
+    if (std::optional<BudgetHold> reserved = ledger_.try_reserve(request)) {
+      hold = std::move(*reserved);
+      break;
+    }
+    co_await wait_for_settled_call();  // calls in flight hold what this one needs for now
   }
 
   const long call_id = next_call_id_++;
@@ -33,13 +80,16 @@ boost::asio::awaitable<Result<ChatResult>> LlmGateway::chat(ChatRequest request,
                                    {"provider", provider_->name()},
                                    {"request_hash", request_hash(request)},
                                    {"request", request_to_json(request)},
-                                   {"hints", request.hints}});
+                                   {"hints", request.hints},
+                                   {"reserved_usd", hold.amount()}});
   }
   auto started = std::chrono::steady_clock::now();
   Result<ChatResult> result = co_await provider_->chat(request);
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!result) {
+    hold.release();
+    wake_budget_waiters();
     if (trace_) {
       trace_->append("llm_error", {{"call_id", call_id},
                                    {"role", site.role},
@@ -53,7 +103,8 @@ boost::asio::awaitable<Result<ChatResult>> LlmGateway::chat(ChatRequest request,
   ChatResult& r = result.value();
   if (r.latency_s <= 0.0) r.latency_s = elapsed;
   if (r.model.empty()) r.model = request.model;
-  double cost = ledger_.record(site.role, r.model, r.usage, r.latency_s);
+  const Booking booking = ledger_.record(hold, site.role, request, r);
+  wake_budget_waiters();
   if (trace_) {
     trace_->append("llm_response", {{"call_id", call_id},
                                     {"role", site.role},
@@ -65,12 +116,31 @@ boost::asio::awaitable<Result<ChatResult>> LlmGateway::chat(ChatRequest request,
                                     {"usage",
                                      {{"prompt_tokens", r.usage.prompt_tokens},
                                       {"completion_tokens", r.usage.completion_tokens},
+                                      {"cached_tokens", r.usage.cached_tokens},
                                       {"estimated", r.usage.estimated}}},
-                                    {"cost_usd", cost},
+                                    {"cost_usd", booking.cost},
+                                    {"priced_as", booking.priced_as},
                                     {"latency_s", r.latency_s},
                                     {"first_token_s", r.first_token_s}});
   }
   co_return result;
+}
+
+asio::awaitable<void> LlmGateway::wait_for_settled_call() {
+  const auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor, kBudgetRecheck);
+  const auto waiter = budget_waiters_.insert(budget_waiters_.end(), [&timer] { timer.cancel(); });
+  // Leaves the list however the wait ends, before the timer goes away.
+  struct Leave {
+    std::list<std::function<void()>>& waiters;
+    std::list<std::function<void()>>::iterator waiter;
+    ~Leave() { waiters.erase(waiter); }
+  } leave{budget_waiters_, waiter};
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+void LlmGateway::wake_budget_waiters() {
+  for (auto& wake : budget_waiters_) wake();  // cancel() only posts: the list does not change here
 }
 
 }  // namespace agentco

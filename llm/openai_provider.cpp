@@ -208,6 +208,7 @@ struct ReplyReader {
   bool has_usage = false;
   long prompt_tokens = 0;
   long completion_tokens = 0;
+  long cached_tokens = 0;
   double first_token_s = 0.0;
   std::optional<Error> error;
 
@@ -254,6 +255,7 @@ struct ReplyReader {
       has_usage = true;
       prompt_tokens = delta.prompt_tokens;
       completion_tokens = delta.completion_tokens;
+      cached_tokens = delta.cached_tokens;
     }
     if ((!delta.content.empty() || !delta.reasoning.empty()) && first_token_s == 0.0)
       first_token_s = seconds_since(started);
@@ -381,8 +383,7 @@ struct OpenAiProvider::Impl {
     return jitter(random);
   }
 
-  asio::awaitable<TryOutcome> try_once(const ChatRequest& request, const std::string& model, int max_tokens,
-                                       bool include_usage) {
+  asio::awaitable<TryOutcome> try_once(const ChatRequest& request, const std::string& model, bool include_usage) {
     HttpRequest http;
     http.method = "POST";
     http.url = chat_url(model);
@@ -398,7 +399,7 @@ struct OpenAiProvider::Impl {
     for (const auto& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
     nlohmann::json body = {{"messages", std::move(messages)},
                            {"temperature", request.temperature},
-                           {"max_tokens", max_tokens},
+                           {"max_tokens", request.max_tokens},
                            {"stream", request.stream}};
     if (!options.azure) body["model"] = model;
     if (request.stream && include_usage) body["stream_options"] = {{"include_usage", true}};
@@ -452,7 +453,7 @@ struct OpenAiProvider::Impl {
       result.latency_s = head.total_s;
       result.first_token_s = reader.first_token_s;
       if (reader.has_usage) {
-        result.usage = {reader.prompt_tokens, reader.completion_tokens, false};
+        result.usage = {reader.prompt_tokens, reader.completion_tokens, false, reader.cached_tokens};
       } else {
         result.usage = {estimate_prompt_tokens(request),
                         estimate_tokens(result.text) + estimate_tokens(result.reasoning), true};
@@ -511,9 +512,6 @@ struct OpenAiProvider::Impl {
     if (!base_error.empty()) co_return make_error("llm", "llm.base_url: " + base_error);
     std::string model = request.model;
     if (model.empty() || options.replace_model) model = options.model;
-    int max_tokens = request.max_tokens;
-    bool asked_longer = false;
-    Usage spent;  // tokens of replies that were cut off and asked for again
     std::vector<std::string> tries;
     int retries = 0;
     while (true) {
@@ -523,7 +521,7 @@ struct OpenAiProvider::Impl {
       std::optional<TryOutcome> attempt;
       {
         Permit permit(semaphore);  // released even if this coroutine is destroyed mid-request
-        attempt = co_await try_once(request, model, max_tokens, stream_options_supported);
+        attempt = co_await try_once(request, model, stream_options_supported);
       }
       // Cancelled (cancel_calls): whatever the try made of its aborted socket is not news.
       const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
@@ -541,32 +539,8 @@ struct OpenAiProvider::Impl {
       }
 
       switch (outcome.kind) {
-        case TryOutcome::Kind::ok: {
-          ChatResult& result = outcome.result;
-          if (result.finish_reason == "length") {
-            spent.prompt_tokens += result.usage.prompt_tokens;
-            spent.completion_tokens += result.usage.completion_tokens;
-            spent.estimated = spent.estimated || result.usage.estimated;
-            const int longer = std::min(options.max_tokens_cap, max_tokens * 2);
-            if (!asked_longer && longer > max_tokens) {
-              spdlog::warn("the reply from {} was cut off at max_tokens={}; asking again with {}", host,
-                           max_tokens, longer);
-              asked_longer = true;
-              max_tokens = longer;
-              continue;
-            }
-            co_return make_error(
-                "llm",
-                fmt::format("the reply from {} was cut off at max_tokens={} (finish_reason \"length\"){}; "
-                            "raise llm.max_tokens or ask for a shorter reply",
-                            host, max_tokens,
-                            asked_longer ? " even after asking again with twice as many" : ""));
-          }
-          result.usage.prompt_tokens += spent.prompt_tokens;
-          result.usage.completion_tokens += spent.completion_tokens;
-          result.usage.estimated = result.usage.estimated || spent.estimated;
-          co_return std::move(result);
-        }
+        case TryOutcome::Kind::ok:
+          co_return std::move(outcome.result);  // a cut-off reply too: the gateway decides
         case TryOutcome::Kind::stream_options_rejected:
           spdlog::info(
               "{} does not accept stream_options; asking without it (usage will be estimated if not sent)",

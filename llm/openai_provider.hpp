@@ -14,8 +14,10 @@
 // - Retries with exponential backoff and full jitter on 408/429/5xx, connection resets,
 //   timeouts and empty replies, honouring Retry-After / retry-after-ms (capped); never on 400/401/403/404.
 //   After the last try the error lists what happened on each try. A reply cut off by
-//   max_tokens (finish_reason "length") is asked for once more with twice the max_tokens
-//   (capped); a second cut-off is an error. Its tokens are added to the final usage.
+//   max_tokens (finish_reason "length") is returned as it is: asking again with more
+//   max_tokens costs money, so LlmGateway does it, through the budget.
+// - Usage includes the prompt tokens the server served from its cache (OpenAI's
+//   prompt_tokens_details.cached_tokens, DeepSeek's prompt_cache_hit_tokens).
 // - At most `concurrency` requests in flight (shared by all callers of this provider) and,
 //   when requests_per_minute > 0, a token bucket spacing their starts.
 // - cancel_calls() aborts every request in flight (and every wait for a slot or a retry):
@@ -47,7 +49,6 @@ struct OpenAiOptions {
   double retry_base_s = 1.0;
   double retry_max_s = 30.0;
   double retry_after_cap_s = 120.0;  // the longest Retry-After that is honoured
-  int max_tokens_cap = 32768;        // the ceiling for the doubled max_tokens after a cut-off
   int concurrency = 4;               // <= 0: no limit
   double requests_per_minute = 0;    // <= 0: no limit
   TransportOptions transport;

@@ -33,9 +33,10 @@ struct ChatRequest {
 };
 
 struct Usage {
-  long prompt_tokens = 0;
+  long prompt_tokens = 0;  // all of the prompt, cached tokens included
   long completion_tokens = 0;
   bool estimated = false;  // true when the server did not report usage
+  long cached_tokens = 0;  // the part of prompt_tokens the server served from its prompt cache
 };
 
 struct ChatResult {

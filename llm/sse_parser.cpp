@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -43,10 +44,12 @@ std::optional<std::string> string_member(const nlohmann::json& object, const cha
   return fmt::format("'{}' is {}, expected a string", key, it->type_name());
 }
 
-long number_member(const nlohmann::json& object, const char* key) {
+std::optional<long> count_member(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
-  if (it == object.end() || !it->is_number()) return 0;
-  return it->is_number_float() ? static_cast<long>(it->get<double>()) : it->get<long>();
+  if (it == object.end() || !it->is_number()) return std::nullopt;
+  if (it->is_number_unsigned()) return token_count(static_cast<double>(it->get<std::uint64_t>()));
+  if (it->is_number_integer()) return token_count(static_cast<double>(it->get<std::int64_t>()));
+  return token_count(it->get<double>());
 }
 
 // The parts common to a streamed chunk and a whole reply. `message_key` is "delta" for a
@@ -56,8 +59,14 @@ std::optional<std::string> read_choice_and_usage(const nlohmann::json& root, con
   if (auto it = root.find("model"); it != root.end() && it->is_string()) out.model = *it;
   if (auto it = root.find("usage"); it != root.end() && it->is_object()) {
     out.has_usage = true;
-    out.prompt_tokens = number_member(*it, "prompt_tokens");
-    out.completion_tokens = number_member(*it, "completion_tokens");
+    ReportedUsage usage;
+    usage.prompt_tokens = count_member(*it, "prompt_tokens");
+    usage.completion_tokens = count_member(*it, "completion_tokens");
+    if (auto details = it->find("prompt_tokens_details"); details != it->end() && details->is_object())
+      usage.cached_tokens = count_member(*details, "cached_tokens");
+    usage.cache_hit = count_member(*it, "prompt_cache_hit_tokens");
+    usage.cache_miss = count_member(*it, "prompt_cache_miss_tokens");
+    settle_usage(usage, out);
   }
   auto choices = root.find("choices");
   if (choices == root.end() || choices->is_null()) return std::nullopt;
@@ -91,6 +100,22 @@ std::string server_error_text(const nlohmann::json& error) {
 }
 
 }  // namespace
+
+long token_count(double value) {
+  constexpr double kMost = 1e12;
+  if (!(value > 0)) return 0;  // also NaN
+  return static_cast<long>(std::min(value, kMost));
+}
+
+void settle_usage(const ReportedUsage& reported, ChunkDelta& out) {
+  if (reported.prompt_tokens)
+    out.prompt_tokens = *reported.prompt_tokens;
+  else if (reported.cache_hit || reported.cache_miss)
+    out.prompt_tokens = reported.cache_hit.value_or(0) + reported.cache_miss.value_or(0);
+  if (reported.completion_tokens) out.completion_tokens = *reported.completion_tokens;
+  const long cached = reported.cached_tokens ? *reported.cached_tokens : reported.cache_hit.value_or(0);
+  out.cached_tokens = std::min(cached, out.prompt_tokens);
+}
 
 std::string excerpt(std::string_view text, std::size_t limit) {
   std::string out;

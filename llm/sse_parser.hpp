@@ -75,7 +75,24 @@ struct ChunkDelta {
   bool has_usage = false;  // the chunk had a non-null `usage` object
   long prompt_tokens = 0;
   long completion_tokens = 0;
+  long cached_tokens = 0;  // prompt tokens served from the server's prompt cache
 };
+
+// A `usage` object's token counts as a server sent them (absent ones empty), before they are
+// settled into a ChunkDelta by settle_usage(). Both readers fill one.
+struct ReportedUsage {
+  std::optional<long> prompt_tokens, completion_tokens;
+  std::optional<long> cached_tokens;             // OpenAI: prompt_tokens_details.cached_tokens
+  std::optional<long> cache_hit, cache_miss;     // DeepSeek: prompt_cache_hit_tokens, _miss_tokens
+};
+
+// Into `out`: prompt tokens as reported, else DeepSeek's hit + miss; cached tokens from
+// OpenAI's field, else DeepSeek's hits, at most the prompt tokens. Negative counts read as 0.
+void settle_usage(const ReportedUsage& reported, ChunkDelta& out);
+
+// A token count from a JSON number a server sent: negative, NaN and absurd values are clamped
+// (to 0 and 10^12), so that no conversion is undefined.
+long token_count(double value);
 
 // One event of a streamed chat completion. Errors (code "llm"): JSON that does not parse,
 // JSON that is not an object, an `{"error": {...}}` event from the server. The message

@@ -21,6 +21,7 @@ ChatResult result_from(const nlohmann::json& r) {
     out.usage.prompt_tokens = u.value("prompt_tokens", 0L);
     out.usage.completion_tokens = u.value("completion_tokens", 0L);
     out.usage.estimated = u.value("estimated", false);
+    out.usage.cached_tokens = u.value("cached_tokens", 0L);
   }
   out.latency_s = r.value("latency_s", 0.0);
   out.first_token_s = r.value("first_token_s", 0.0);

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "stats/prefix_share.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco {
@@ -145,6 +146,7 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
   std::map<long, bool> round_failed;                  // test round -> any execution failed
   double first = std::nan(""), last = std::nan(""), duration = -1;
   std::vector<std::pair<double, double>> intervals;  // every role's working intervals
+  PrefixShareCounter prefixes;                        // over every request of the run, in trace order
 
   for (const auto& record : records) {
     const std::string type = str(record, "type");
@@ -170,13 +172,23 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
       run.outcome = str(record, "reason");
       if (record.contains("duration_s") && record["duration_s"].is_number()) duration = num(record, "duration_s");
     } else if (type == "llm_request") {
-      if (!role_name.empty()) ++roles.role(role_name).stats.calls;
+      if (role_name.empty()) continue;
+      auto& r = roles.role(role_name);
+      ++r.stats.calls;
+      if (auto request = record.find("request"); request != record.end() && request->is_object()) {
+        if (auto messages = request->find("messages"); messages != request->end()) {
+          const auto figures = prefixes.add(*messages);
+          r.stats.request_tokens += figures.prompt_tokens;
+          r.stats.prefix_tokens += figures.prefix_tokens;
+        }
+      }
     } else if (type == "llm_response") {
       if (role_name.empty()) continue;
       auto& r = roles.role(role_name);
       if (auto usage = record.find("usage"); usage != record.end() && usage->is_object()) {
-        r.stats.prompt_tokens += usage->value("prompt_tokens", 0L);
-        r.stats.completion_tokens += usage->value("completion_tokens", 0L);
+        r.stats.prompt_tokens += static_cast<long>(num(*usage, "prompt_tokens"));
+        r.stats.completion_tokens += static_cast<long>(num(*usage, "completion_tokens"));
+        r.stats.cached_tokens += static_cast<long>(num(*usage, "cached_tokens"));
       }
       r.stats.cost_usd += num(record, "cost_usd");
       if (auto lat = record.find("latency_s"); lat != record.end() && lat->is_number())
@@ -252,6 +264,9 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
     total.failed_calls += r.failed_calls;
     total.prompt_tokens += r.prompt_tokens;
     total.completion_tokens += r.completion_tokens;
+    total.cached_tokens += r.cached_tokens;
+    total.request_tokens += r.request_tokens;
+    total.prefix_tokens += r.prefix_tokens;
     total.cost_usd += r.cost_usd;
     total.messages_sent += r.messages_sent;
     total.messages_received += r.messages_received;
@@ -317,12 +332,18 @@ Result<std::vector<fs::path>> find_runs(const fs::path& path) {
   return runs;
 }
 
+double RoleStats::prefix_share() const { return agentco::prefix_share(prefix_tokens, request_tokens); }
+
 nlohmann::json to_json(const RoleStats& s) {
   return {{"role", s.role},
           {"calls", s.calls},
           {"failed_calls", s.failed_calls},
           {"prompt_tokens", s.prompt_tokens},
           {"completion_tokens", s.completion_tokens},
+          {"cached_tokens", s.cached_tokens},
+          {"request_tokens", s.request_tokens},
+          {"prefix_tokens", s.prefix_tokens},
+          {"prefix_share", s.prefix_share()},
           {"cost_usd", s.cost_usd},
           {"latency_p50_s", s.latency_p50_s},
           {"latency_p95_s", s.latency_p95_s},

@@ -21,6 +21,9 @@ struct RoleStats {
   long failed_calls = 0;        // llm_error records
   long prompt_tokens = 0;
   long completion_tokens = 0;
+  long cached_tokens = 0;       // prompt tokens the server reported as served from its cache
+  long request_tokens = 0;      // prompt tokens of its requests, estimated (stats/prefix_share.hpp)
+  long prefix_tokens = 0;       // of those, the prefix an earlier request of the run began with
   double cost_usd = 0;
   double latency_p50_s = 0;     // model latency over answered calls (0 when none)
   double latency_p95_s = 0;
@@ -31,6 +34,8 @@ struct RoleStats {
   long review_rounds = 0;       // review records it wrote
   long test_rounds = 0;         // distinct test rounds (execution records) it ran
   long files_written = 0;       // file_write records it made
+
+  double prefix_share() const;  // prefix_tokens / request_tokens (0 without requests)
 };
 
 struct RunStats {

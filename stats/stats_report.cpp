@@ -1,5 +1,7 @@
 #include "stats/stats_report.hpp"
 
+#include "stats/prefix_share.hpp"
+
 #include <fmt/format.h>
 
 namespace agentco {
@@ -27,6 +29,7 @@ bool wide(char32_t c) {
 std::string money(double usd) { return fmt::format("{:.4f}", usd); }
 std::string secs(double s) { return s >= 100 ? fmt::format("{:.0f}", s) : fmt::format("{:.2f}", s); }
 std::string count(long n) { return std::to_string(n); }
+std::string percent(double share) { return fmt::format("{:.0f}", 100.0 * share); }
 
 const char* verdict_color(const std::string& verdict) {
   if (verdict == "passed") return kGreen;
@@ -71,6 +74,8 @@ Row role_row(const RoleStats& r) {
           {count(r.calls)},
           {count(r.prompt_tokens)},
           {count(r.completion_tokens)},
+          {count(r.cached_tokens)},
+          {percent(r.prefix_share())},
           {money(r.cost_usd)},
           {secs(r.latency_p50_s)},
           {secs(r.latency_p95_s)},
@@ -111,8 +116,9 @@ std::size_t display_width(const std::string& text) {
 
 std::string render_stats_table(const std::vector<RunStats>& runs, const TableStyle& style) {
   std::string out;
-  Row header{{"run"}, {"source"}, {"verdict"}, {"calls"}, {"prompt tok"}, {"compl tok"}, {"cost $"}, {"p50 s"},
-             {"p95 s"}, {"wall s"}, {"work s"}, {"msgs"}, {"reviews"}, {"test rounds"}, {"files"}, {"LOC"}};
+  Row header{{"run"},    {"source"}, {"verdict"}, {"calls"},   {"prompt tok"}, {"compl tok"},   {"cached tok"},
+             {"prefix %"}, {"cost $"}, {"p50 s"},   {"p95 s"},   {"wall s"},     {"work s"},      {"msgs"},
+             {"reviews"}, {"test rounds"}, {"files"}, {"LOC"}};
   std::vector<Row> rows;
   std::vector<bool> bold;
   RunStats sum;
@@ -120,7 +126,8 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
     const RoleStats& t = run.total;
     std::string verdict = run.verdict.empty() ? "-" : run.verdict;
     rows.push_back({{run.name}, {run.source}, {verdict, verdict_color(run.verdict)}, {count(t.calls)},
-                    {count(t.prompt_tokens)}, {count(t.completion_tokens)}, {money(t.cost_usd)},
+                    {count(t.prompt_tokens)}, {count(t.completion_tokens)}, {count(t.cached_tokens)},
+                    {percent(t.prefix_share())}, {money(t.cost_usd)},
                     {secs(t.latency_p50_s)}, {secs(t.latency_p95_s)}, {secs(run.wall_s)}, {secs(t.working_s)},
                     {count(t.messages_sent)}, {count(t.review_rounds)}, {count(t.test_rounds)}, {count(run.files)},
                     {count(run.lines_of_code)}});
@@ -128,6 +135,9 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
     sum.total.calls += t.calls;
     sum.total.prompt_tokens += t.prompt_tokens;
     sum.total.completion_tokens += t.completion_tokens;
+    sum.total.cached_tokens += t.cached_tokens;
+    sum.total.request_tokens += t.request_tokens;
+    sum.total.prefix_tokens += t.prefix_tokens;
     sum.total.cost_usd += t.cost_usd;
     sum.wall_s += run.wall_s;
     sum.total.working_s += t.working_s;
@@ -140,15 +150,17 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
   if (runs.size() > 1) {
     const RoleStats& t = sum.total;
     rows.push_back({{fmt::format("total ({} runs)", runs.size())}, {""}, {""}, {count(t.calls)},
-                    {count(t.prompt_tokens)}, {count(t.completion_tokens)}, {money(t.cost_usd)}, {""}, {""},
+                    {count(t.prompt_tokens)}, {count(t.completion_tokens)}, {count(t.cached_tokens)},
+                    {percent(t.prefix_share())}, {money(t.cost_usd)}, {""}, {""},
                     {secs(sum.wall_s)}, {secs(t.working_s)}, {count(t.messages_sent)}, {count(t.review_rounds)},
                     {count(t.test_rounds)}, {count(sum.files)}, {count(sum.lines_of_code)}});
     bold.push_back(true);
   }
   render(out, header, rows, bold, 3, style.color);
   if (!style.roles) return out;
-  Row role_header{{"role"}, {"calls"}, {"prompt tok"}, {"compl tok"}, {"cost $"}, {"p50 s"}, {"p95 s"},
-                  {"work s"}, {"wait s"}, {"sent"}, {"recv"}, {"reviews"}, {"test rounds"}, {"files"}};
+  Row role_header{{"role"},   {"calls"}, {"prompt tok"}, {"compl tok"}, {"cached tok"},  {"prefix %"},
+                  {"cost $"}, {"p50 s"}, {"p95 s"},      {"work s"},    {"wait s"},      {"sent"},
+                  {"recv"},   {"reviews"}, {"test rounds"}, {"files"}};
   for (const auto& run : runs) {
     out += "\n";
     std::string title = fmt::format("{} ({}, wall {} s{})", run.name, run.source, secs(run.wall_s),
@@ -169,15 +181,17 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
 
 std::string render_stats_csv(const std::vector<RunStats>& runs) {
   std::string out =
-      "run,source,role,calls,failed_calls,prompt_tokens,completion_tokens,cost_usd,latency_p50_s,latency_p95_s,"
+      "run,source,role,calls,failed_calls,prompt_tokens,completion_tokens,cached_tokens,prefix_share,cost_usd,"
+      "latency_p50_s,latency_p95_s,"
       "working_s,waiting_s,messages_sent,messages_received,review_rounds,test_rounds,files_written,wall_s,files,"
       "lines_of_code,test_fix_rounds,verdict\n";
   for (const auto& run : runs) {
     auto line = [&](const RoleStats& r, bool total) {
-      out += fmt::format("{},{},{},{},{},{},{},{:.6f},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{},", csv_field(run.name),
-                         csv_field(run.source), csv_field(r.role), r.calls, r.failed_calls, r.prompt_tokens,
-                         r.completion_tokens, r.cost_usd, r.latency_p50_s, r.latency_p95_s, r.working_s, r.waiting_s,
-                         r.messages_sent, r.messages_received, r.review_rounds, r.test_rounds, r.files_written);
+      out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.6f},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{},",
+                         csv_field(run.name), csv_field(run.source), csv_field(r.role), r.calls, r.failed_calls,
+                         r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.prefix_share(), r.cost_usd,
+                         r.latency_p50_s, r.latency_p95_s, r.working_s, r.waiting_s, r.messages_sent,
+                         r.messages_received, r.review_rounds, r.test_rounds, r.files_written);
       if (total)
         out += fmt::format("{:.3f},{},{},{},{}\n", run.wall_s, run.files, run.lines_of_code, run.test_fix_rounds,
                            csv_field(run.verdict));
@@ -192,13 +206,16 @@ std::string render_stats_csv(const std::vector<RunStats>& runs) {
 
 nlohmann::json render_stats_json(const std::vector<RunStats>& runs) {
   nlohmann::json list = nlohmann::json::array();
-  long calls = 0, prompt = 0, completion = 0, files = 0, loc = 0;
+  long calls = 0, prompt = 0, completion = 0, cached = 0, request = 0, prefix = 0, files = 0, loc = 0;
   double cost = 0, wall = 0;
   for (const auto& run : runs) {
     list.push_back(to_json(run));
     calls += run.total.calls;
     prompt += run.total.prompt_tokens;
     completion += run.total.completion_tokens;
+    cached += run.total.cached_tokens;
+    request += run.total.request_tokens;
+    prefix += run.total.prefix_tokens;
     cost += run.total.cost_usd;
     wall += run.wall_s;
     files += run.files;
@@ -210,6 +227,8 @@ nlohmann::json render_stats_json(const std::vector<RunStats>& runs) {
             {"calls", calls},
             {"prompt_tokens", prompt},
             {"completion_tokens", completion},
+            {"cached_tokens", cached},
+            {"prefix_share", prefix_share(prefix, request)},
             {"cost_usd", cost},
             {"wall_s", wall},
             {"files", files},

@@ -21,8 +21,8 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
 // One line per run and per role: run,role,calls,... with a header line; RFC 4180 quoting.
 std::string render_stats_csv(const std::vector<RunStats>& runs);
 
-// {"runs": [to_json(run)...], "total": {calls, prompt_tokens, completion_tokens, cost_usd,
-//  wall_s, files, lines_of_code}}
+// {"runs": [to_json(run)...], "total": {calls, prompt_tokens, completion_tokens, cached_tokens,
+//  prefix_share, cost_usd, wall_s, files, lines_of_code}}
 nlohmann::json render_stats_json(const std::vector<RunStats>& runs);
 
 // Terminal columns a UTF-8 string takes.

@@ -29,6 +29,7 @@ void expect_same_as_interpret(const std::string& data) {
   EXPECT_EQ(fast->has_usage, full->has_usage) << data;
   EXPECT_EQ(fast->prompt_tokens, full->prompt_tokens) << data;
   EXPECT_EQ(fast->completion_tokens, full->completion_tokens) << data;
+  EXPECT_EQ(fast->cached_tokens, full->cached_tokens) << data;
 }
 
 TEST(ChunkReader, ReadsTheCommonChunk) {
@@ -65,6 +66,29 @@ TEST(ChunkReader, ReadsUsageFinishReasonAndReasoning) {
   EXPECT_EQ(only->reasoning, "so");
 }
 
+TEST(ChunkReader, ReadsCachedPromptTokensInOpenAisAndDeepSeeksShape) {
+  auto openai = read_common_chunk(
+      R"({"choices":[],"usage":{"prompt_tokens":2048,"completion_tokens":10,)"
+      R"("prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}})");
+  ASSERT_TRUE(openai.has_value());
+  EXPECT_EQ(openai->prompt_tokens, 2048);
+  EXPECT_EQ(openai->cached_tokens, 1920);
+  auto deepseek = read_common_chunk(
+      R"({"choices":[],"usage":{"prompt_tokens":900,"completion_tokens":7,"total_tokens":907,)"
+      R"("prompt_cache_hit_tokens":640,"prompt_cache_miss_tokens":260}})");
+  ASSERT_TRUE(deepseek.has_value());
+  EXPECT_EQ(deepseek->prompt_tokens, 900);
+  EXPECT_EQ(deepseek->cached_tokens, 640);
+  // DeepSeek's hit and miss stand in for a missing prompt_tokens; cached never exceeds the prompt.
+  auto split = read_common_chunk(R"({"usage":{"prompt_cache_miss_tokens":60,"prompt_cache_hit_tokens":40}})");
+  ASSERT_TRUE(split.has_value());
+  EXPECT_EQ(split->prompt_tokens, 100);
+  EXPECT_EQ(split->cached_tokens, 40);
+  auto odd = read_common_chunk(R"({"usage":{"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":9e99}}})");
+  ASSERT_TRUE(odd.has_value());
+  EXPECT_EQ(odd->cached_tokens, 5);
+}
+
 TEST(ChunkReader, AgreesWithTheThoroughReaderOnEveryShapeItTakes) {
   for (const std::string data : {
            R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]})",
@@ -74,6 +98,11 @@ TEST(ChunkReader, AgreesWithTheThoroughReaderOnEveryShapeItTakes) {
            R"({"x":{"choices":[{"delta":{"content":"nested, not ours"}}]},"choices":[{"delta":{"content":"ours"}}]})",
            R"({"error":null,"choices":[{"delta":{"content":"fine"}}]})",
            R"({"choices":[{"delta":{"content":"ünïcödé \u00e9 \ud83d\ude00"}}],"usage":{"prompt_tokens":1}})",
+           R"({"choices":[],"usage":{"prompt_tokens":30,"prompt_tokens_details":{"cached_tokens":16}}})",
+           R"({"choices":[],"usage":{"prompt_tokens":30,"prompt_tokens_details":null,"prompt_cache_hit_tokens":8}})",
+           R"({"choices":[],"usage":{"prompt_tokens":30,"prompt_tokens_details":[1],"prompt_cache_hit_tokens":"8"}})",
+           R"({"choices":[],"usage":{"prompt_tokens":-3,"completion_tokens":-1.5,"prompt_cache_hit_tokens":2}})",
+           R"({"choices":[],"usage":{"prompt_tokens_details":{"cached_tokens":4,"x":{"cached_tokens":99}}}})",
            R"({})",
        }) {
     SCOPED_TRACE(data);

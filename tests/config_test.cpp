@@ -450,7 +450,7 @@ TEST_F(ConfigTest, PricingMergesPerModelOverLowerLayers) {
 
 TEST_F(ConfigTest, PricingRejectsUnknownFieldsAndNegativePrices) {
   EXPECT_EQ(yaml_error("pricing:\n  gpt-4o: {prompt: 1, input: 2}\n"),
-            "f.yaml:2: unknown key 'pricing.gpt-4o.input' (known keys: prompt, completion)");
+            "f.yaml:2: unknown key 'pricing.gpt-4o.input' (known keys: prompt, completion, cached)");
   EXPECT_EQ(yaml_error("pricing:\n  gpt-4o:\n    completion: -1\n"),
             "f.yaml:3: pricing.gpt-4o.completion: must be at least 0, got -1");
   EXPECT_EQ(yaml_error("pricing:\n  gpt-4o:\n    prompt: cheap\n"),
@@ -458,6 +458,26 @@ TEST_F(ConfigTest, PricingRejectsUnknownFieldsAndNegativePrices) {
   EXPECT_EQ(
       yaml_error("pricing:\n  gpt-4o: 0.1\n"),
       "f.yaml:2: pricing.gpt-4o: expected a map {prompt: number, completion: number}, got '0.1'");
+}
+
+TEST_F(ConfigTest, ACachedPriceComesFromTheDefaultsFilesAndFlagsAndSurvivesTheRecordedConfig) {
+  ConfigSources sources = only_defaults();
+  sources.flags = {{"pricing.my-model.cached", "0.0001"}, {"pricing.my-model.prompt", "0.001"}};
+  Result<Config> config = load_config(sources);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->pricing.at("gpt-4o-mini").cached_per_1k, std::optional<double>(0.000075));
+  EXPECT_EQ(config->pricing.at("gpt-4-turbo").cached_per_1k, std::nullopt);  // no prompt cache: the prompt price
+  EXPECT_EQ(config->pricing.at("my-model").cached_per_1k, std::optional<double>(0.0001));
+  EXPECT_DOUBLE_EQ(config->pricing.at("my-model").prompt_per_1k, 0.001);
+  // The recorded config (run_start) reads back the same prices.
+  const nlohmann::json json = config->to_json();
+  EXPECT_EQ(json["pricing"]["my-model"]["cached"], 0.0001);
+  EXPECT_FALSE(json["pricing"]["gpt-4-turbo"].contains("cached"));
+  Config again;
+  ASSERT_TRUE(apply_config_yaml(again, json.dump(), "recorded").ok());
+  EXPECT_EQ(again.pricing.at("my-model").cached_per_1k, std::optional<double>(0.0001));
+  EXPECT_EQ(again.pricing.at("gpt-4-turbo").cached_per_1k, std::nullopt);
+  EXPECT_EQ(yaml_error("pricing:\n  gpt-4o:\n    cached: -1\n"), "f.yaml:3: pricing.gpt-4o.cached: must be at least 0, got -1");
 }
 
 TEST_F(ConfigTest, APriceFlagAcceptsModelNamesWithDots) {

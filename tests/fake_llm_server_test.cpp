@@ -569,6 +569,52 @@ TEST(FakeLlmServer, RepliesWithMetaGptFixturesByIndex) {
   EXPECT_EQ(content_of(fetch(server.port(), post_chat(chat("then")))), values[203]);
 }
 
+TEST(FakeLlmServer, NamesTheModelItIsToldToReportScriptWideAndPerRule) {
+  FakeLlmServer server(
+      "models: [gpt-4o-mini, gpt-4o]\n"
+      "report_model: gpt-4o-mini-2024-07-18\n"
+      "rules:\n"
+      "  - match: {model: gpt-4o}\n    reply: big\n    report_model: gpt-4o-2024-08-06\n"
+      "  - reply: small\n");
+  const auto mini = fetch(server.port(), post_chat(chat("hi", false, "gpt-4o-mini")));
+  ASSERT_EQ(mini.status, 200) << mini.body;
+  EXPECT_EQ(mini.json_body()["model"], "gpt-4o-mini-2024-07-18");
+  auto streamed = chat("hi", true, "gpt-4o");
+  const auto events = parse_events(fetch(server.port(), post_chat(streamed)).body);
+  ASSERT_FALSE(events.chunks.empty());
+  for (const auto& chunk : events.chunks) EXPECT_EQ(chunk["model"], "gpt-4o-2024-08-06");
+  EXPECT_EQ(events.content, "big");  // rules still match the requested name
+}
+
+TEST(FakeLlmServer, ReportsTheLongestPrefixSeenBeforeAsCachedInWholeBlocks) {
+  const std::string opening(400, 'o');  // 100 fake tokens every prompt below starts with
+  for (const std::string style : {"openai", "deepseek"}) {
+    FakeLlmServer server("cache: {style: " + style + ", min_tokens: 32, block: 16}\nrules:\n  - reply: ok\n");
+    const auto cached = [&](const std::string& user, bool stream) {
+      auto request = chat(opening + user, stream);
+      request["stream_options"] = {{"include_usage", true}};
+      const auto reply = fetch(server.port(), post_chat(request));
+      const json usage = stream ? parse_events(reply.body).chunks.back()["usage"] : reply.json_body()["usage"];
+      if (style == "openai") return usage["prompt_tokens_details"]["cached_tokens"].get<long>();
+      EXPECT_EQ(usage["prompt_cache_hit_tokens"].get<long>() + usage["prompt_cache_miss_tokens"].get<long>(),
+                usage["prompt_tokens"].get<long>());
+      return usage["prompt_cache_hit_tokens"].get<long>();
+    };
+    EXPECT_EQ(cached(" first", false), 0) << style;
+    // The system prompt (29 bytes with its newline) and the 400 o are shared: 107 tokens, 6 whole blocks.
+    EXPECT_EQ(cached(" second", true), 96) << style;
+    EXPECT_EQ(cached(" second", false), 96) << style;  // the same prompt: its last part is no whole block
+    EXPECT_EQ(fetch(server.port(), post_chat(chat("short", false))).json_body()["usage"].contains("prompt_tokens_details"),
+              style == "openai");
+  }
+  // Below min_tokens nothing is cached, however often it was sent.
+  FakeLlmServer small("cache: {min_tokens: 1024}\nrules:\n  - reply: ok\n");
+  for (int i = 0; i < 2; ++i) {
+    const auto usage = fetch(small.port(), post_chat(chat(opening, false))).json_body()["usage"];
+    EXPECT_EQ(usage["prompt_tokens_details"]["cached_tokens"], 0);
+  }
+}
+
 TEST(FakeLlmServer, RejectsABadScriptWithAClearMessage) {
   const auto message_for = [](const std::string& script, const std::string& fixtures = {}) {
     try {
@@ -586,6 +632,8 @@ TEST(FakeLlmServer, RejectsABadScriptWithAClearMessage) {
   EXPECT_THAT(message_for("rules:\n  - times: 0\n"), HasSubstr("rules[0].times: must be at least 1"));
   EXPECT_THAT(message_for("rules: [\n"), HasSubstr("fake LLM script: YAML"));
   EXPECT_THAT(message_for("modles: [a]\n"), HasSubstr("unknown key 'modles'"));
+  EXPECT_THAT(message_for("cache: {style: anthropic}\n"), HasSubstr("cache.style: unknown style 'anthropic'"));
+  EXPECT_THAT(message_for("cache: {block: 0}\n"), HasSubstr("cache.block: must be at least 1"));
 }
 
 TEST(FakeLlmServer, ServesHttpsWithASelfSignedCertificate) {

@@ -513,10 +513,6 @@ std::vector<FaultCase> fault_cases() {
        .script = one_rule("  - fault: malformed_sse\n    reply: \"one two three four five six\"\n"),
        .error_parts = {"malformed event #", "{not json"},
        .chat_requests = 1},
-      {.name = "AReplyCutOffTwiceIsAnErrorSayingItWasCutOff",
-       .script = "rules:\n  - reply: \"a long reply that will not fit\"\n    fault: finish_length\n",
-       .error_parts = {"cut off at max_tokens=400"},
-       .chat_requests = 2},
       // Deadlines (no retries, so that the error is the deadline's own).
       {.name = "AServerSilentBeforeTheFirstByteHitsTheFirstByteDeadline",
        .script = one_rule("  - fault: stall_before_first_byte\n    stall_ms: 3000\n"),
@@ -602,25 +598,58 @@ TEST(OpenAiProvider, AnUnknownModelIsReportedWithTheModelsTheServerHas) {
   EXPECT_EQ(server.chat_requests(), 1u);
 }
 
-TEST(OpenAiProvider, ACutOffReplyIsAskedForAgainWithTwiceTheMaxTokens) {
-  FakeLlmServer server(one_rule("  - fault: finish_length\n    times: 1\n"));
+TEST(OpenAiProvider, ACutOffReplyIsReturnedAsItIsForTheGatewayToDecide) {
+  FakeLlmServer server(one_rule("  - fault: finish_length\n    times: 1\n    reply: \"" + std::string(kReply) + "\"\n"));
   OpenAiProvider provider(options_for(server));
   auto result = chat(provider, ask());
   ASSERT_TRUE(result.ok()) << error_of(result);
-  EXPECT_EQ(result->text, kReply);
-  const auto log = server.requests();
-  ASSERT_EQ(log.size(), 2u);
-  EXPECT_EQ(log[0].body["max_tokens"], 200);
-  EXPECT_EQ(log[1].body["max_tokens"], 400);
+  EXPECT_EQ(result->finish_reason, "length");
+  EXPECT_FALSE(result->text.empty());
+  EXPECT_LT(result->text.size(), std::string(kReply).size());
+  ASSERT_EQ(server.requests().size(), 1u);  // asking again with more max_tokens is the gateway's call
+  EXPECT_EQ(server.requests()[0].body["max_tokens"], 200);
 }
 
-TEST(OpenAiProvider, TheDoubledMaxTokensIsCapped) {
-  FakeLlmServer server(one_rule("  - fault: finish_length\n    times: 1\n"));
-  OpenAiOptions options = options_for(server);
-  options.max_tokens_cap = 300;
-  OpenAiProvider provider(options);
-  ASSERT_TRUE(chat(provider, ask()).ok());
-  EXPECT_EQ(server.requests().at(1).body["max_tokens"], 300);
+// ---- Cached prompt tokens and reported model names ----------------------------------------
+
+// A prompt long enough to be cached (min_tokens 32, blocks of 16 fake tokens of 4 bytes).
+ChatRequest long_ask(const std::string& tail, bool stream) {
+  ChatRequest request = ask(std::string(400, 'x') + tail);
+  request.stream = stream;
+  return request;
+}
+
+TEST(OpenAiProvider, CachedPromptTokensAreReadFromOpenAiAndDeepSeekRepliesStreamedOrNot) {
+  for (const std::string style : {"openai", "deepseek"}) {
+    for (bool stream : {true, false}) {
+      FakeLlmServer server("cache: {style: " + style + ", min_tokens: 32, block: 16}\n" + one_rule(""));
+      OpenAiProvider provider(options_for(server));
+      auto first = chat(provider, long_ask(" one", stream));
+      ASSERT_TRUE(first.ok()) << error_of(first);
+      EXPECT_EQ(first->usage.cached_tokens, 0) << style << stream;
+      auto second = chat(provider, long_ask(" two", stream));
+      ASSERT_TRUE(second.ok()) << error_of(second);
+      // The shared start is the system prompt and 400 x: whole blocks of it are cached.
+      EXPECT_GE(second->usage.cached_tokens, 96) << style << stream;
+      EXPECT_EQ(second->usage.cached_tokens % 16, 0) << style << stream;
+      EXPECT_LT(second->usage.cached_tokens, second->usage.prompt_tokens) << style << stream;
+      EXPECT_EQ(second->usage.prompt_tokens, first->usage.prompt_tokens) << style << stream;
+      EXPECT_FALSE(second->usage.estimated);
+    }
+  }
+}
+
+TEST(OpenAiProvider, TheModelNameTheServerReportsIsKept) {
+  FakeLlmServer server("report_model: gpt-4o-mini-2024-07-18\n" + one_rule(""));
+  OpenAiProvider provider(options_for(server));
+  for (bool stream : {true, false}) {
+    ChatRequest request = ask("write game.py", "gpt-4o-mini");
+    request.stream = stream;
+    auto result = chat(provider, request);
+    ASSERT_TRUE(result.ok()) << error_of(result);
+    EXPECT_EQ(result->model, "gpt-4o-mini-2024-07-18") << stream;
+  }
+  EXPECT_EQ(server.requests().at(0).body["model"], "gpt-4o-mini");
 }
 
 // ---- Cancelling (Ctrl-C) -------------------------------------------------------------------

@@ -198,6 +198,31 @@ TEST_F(ReplayFakeServer, ARetried500DuringParallelCodingReplaysIdenticallyWithou
   EXPECT_EQ(model_requests(*server_), before) << "the replay asked the fake server";
 }
 
+TEST_F(ReplayFakeServer, ACutOffReplyAskedForAgainReplaysIdenticallyWithTheServerStopped) {
+  testing::ScriptOptions options;
+  options.first_rules.push_back({{"match", {{"regex", "Write the complete code of main\\.py"}}},
+                                 {"fault", "finish_length"},
+                                 {"times", 1},
+                                 {"reply", "print('a reply long enough to be cut in half')\n"}});
+  start_server(options, 3);
+  AgentcoRun original = record("a project of 3 files");
+  ASSERT_EQ(original.process.exit_code, 0) << original.describe();
+  EXPECT_EQ(server_->answered_by(0), 1) << "the cut-off was not served";
+  // The second try is a call of its own in the trace, with twice the max_tokens.
+  int asked_again = 0;
+  for (const auto& r : original.of_type("llm_request"))
+    if (r.value("hints", json::object()).value("asked_again_after_cut_off", false)) {
+      ++asked_again;
+      EXPECT_EQ(r["request"].value("max_tokens", 0), 8192);
+    }
+  EXPECT_EQ(asked_again, 1);
+
+  server_.reset();
+  AgentcoRun replayed = replay(original);
+  expect_identical(original, replayed);
+  testing::expect_work_kept(replayed, "idle");
+}
+
 TEST_F(ReplayFakeServer, ARunStoppedByA502ThatStayedReplaysToTheSameStop) {
   testing::ScriptOptions options;
   options.first_rules.push_back({{"match", {{"action", "WriteDesign"}}}, {"fault", "http_502"}, {"reply", "unused"}});

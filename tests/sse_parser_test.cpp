@@ -297,6 +297,33 @@ TEST(SseCompletion, AWholeReplyIsRead) {
   EXPECT_EQ(whole->model, "m");
 }
 
+TEST(SseCompletion, CachedPromptTokensAreReadInOpenAisAndDeepSeeksShape) {
+  auto openai = interpret_completion(
+      R"({"choices":[{"index":0,"message":{"content":"Hi"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":1500,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1280}}})");
+  ASSERT_TRUE(openai.ok()) << openai.error().message;
+  EXPECT_EQ(openai->prompt_tokens, 1500);
+  EXPECT_EQ(openai->cached_tokens, 1280);
+  auto deepseek = interpret_completion(
+      R"({"choices":[{"index":0,"message":{"content":"Hi"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":1500,"completion_tokens":2,"prompt_cache_hit_tokens":1024,"prompt_cache_miss_tokens":476}})");
+  ASSERT_TRUE(deepseek.ok()) << deepseek.error().message;
+  EXPECT_EQ(deepseek->cached_tokens, 1024);
+  auto none = interpret_completion(R"({"choices":[{"message":{"content":"Hi"}}],"usage":{"prompt_tokens":3}})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->cached_tokens, 0);
+}
+
+TEST(SseChunk, CachedPromptTokensInAChunkTheFastReaderLeavesAreReadToo) {
+  // Content as a list of parts sends the chunk down the thorough path.
+  auto delta = interpret_chunk(event(
+      R"({"choices":[{"delta":{"content":[{"type":"text","text":"x"}]}}],)"
+      R"("usage":{"prompt_tokens":40,"prompt_tokens_details":{"cached_tokens":32}}})"));
+  ASSERT_TRUE(delta.ok()) << delta.error().message;
+  EXPECT_EQ(delta->content, "x");
+  EXPECT_EQ(delta->cached_tokens, 32);
+}
+
 TEST(SseCompletion, ContentAsAListOfPartsIsJoined) {
   auto whole = interpret_completion(
       R"({"choices":[{"index":0,"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]})");

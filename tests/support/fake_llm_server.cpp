@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <boost/regex.hpp>
 #include <cctype>
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "tests/support/fake_llm_server_internal.hpp"
@@ -73,6 +75,43 @@ struct Rule {
   int retry_after_s = 1;
   int stall_ms = 3000;
   std::optional<Latency> latency;
+  std::optional<std::string> report_model;  // the model named in the reply (default: the requested one)
+};
+
+// A server-side prompt cache: the prompts served so far, as hashes of their prefixes at every
+// block boundary (in fake tokens). A prompt's cached part is its longest prefix seen before,
+// in whole blocks, and only when that is at least min_tokens.
+class PromptCache {
+ public:
+  enum class Style { openai, deepseek };
+  Style style = Style::openai;
+  std::size_t min_tokens = 1024;
+  std::size_t block = 128;
+
+  // The cached tokens of `prompt` (sent to `model`), which is then remembered too.
+  std::size_t serve(const std::string& model, std::string_view prompt) {
+    const std::size_t block_bytes = block * kBytesPerToken;
+    std::uint64_t hash = 14695981039346656037ull;  // FNV-1a, seeded with the model: caches are per model
+    auto mix = [&hash](char c) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 1099511628211ull;
+    };
+    for (char c : model) mix(c);
+    mix('\0');
+    std::vector<std::uint64_t> boundaries;
+    for (std::size_t i = 0; i < prompt.size(); ++i) {
+      mix(prompt[i]);
+      if ((i + 1) % block_bytes == 0) boundaries.push_back(hash);
+    }
+    std::size_t blocks = 0;
+    while (blocks < boundaries.size() && seen_.count(boundaries[blocks])) ++blocks;
+    if ((prompt.size() + kBytesPerToken - 1) / kBytesPerToken >= min_tokens) seen_.insert(boundaries.begin(), boundaries.end());
+    const std::size_t cached = blocks * block;
+    return cached >= min_tokens ? cached : 0;
+  }
+
+ private:
+  std::unordered_set<std::uint64_t> seen_;
 };
 
 }  // namespace
@@ -83,6 +122,8 @@ struct Responder::Script {
   std::optional<std::string> require_key;
   Latency latency;
   std::vector<Rule> rules;
+  std::optional<std::string> report_model;  // the model named in every reply (a rule's own wins)
+  std::optional<PromptCache> cache;
 };
 
 namespace {
@@ -184,7 +225,7 @@ class FixtureTable {
 Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& fixtures) {
   check_keys(node,
              {"match", "times", "reply", "reply_fixture", "reasoning", "fault", "retry_after", "stall_ms",
-              "latency"},
+              "latency", "report_model"},
              where);
   Rule rule;
   if (const auto match = node["match"]) {
@@ -213,7 +254,25 @@ Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& 
     rule.retry_after_s = static_cast<int>(integer(node["retry_after"], where + ".retry_after", 0));
   if (node["stall_ms"]) rule.stall_ms = static_cast<int>(integer(node["stall_ms"], where + ".stall_ms", 0));
   if (node["latency"]) rule.latency = parse_latency(node["latency"], where + ".latency");
+  if (node["report_model"]) rule.report_model = scalar(node["report_model"], where + ".report_model");
   return rule;
+}
+
+PromptCache parse_cache(const YAML::Node& node) {
+  check_keys(node, {"style", "min_tokens", "block"}, "cache");
+  PromptCache cache;
+  if (node["style"]) {
+    const auto style = scalar(node["style"], "cache.style");
+    if (style == "openai")
+      cache.style = PromptCache::Style::openai;
+    else if (style == "deepseek")
+      cache.style = PromptCache::Style::deepseek;
+    else
+      fail("cache.style", "unknown style '" + style + "' (known: openai, deepseek)");
+  }
+  if (node["min_tokens"]) cache.min_tokens = static_cast<std::size_t>(integer(node["min_tokens"], "cache.min_tokens", 0));
+  if (node["block"]) cache.block = static_cast<std::size_t>(integer(node["block"], "cache.block", 1));
+  return cache;
 }
 
 std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const std::string& fixtures_path) {
@@ -225,7 +284,7 @@ std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const s
   }
   auto script = std::make_shared<Responder::Script>();
   if (root.IsNull()) return script;
-  check_keys(root, {"models", "require_key", "latency", "rules"}, "top level");
+  check_keys(root, {"models", "require_key", "latency", "rules", "report_model", "cache"}, "top level");
   if (const auto models = root["models"]) {
     if (!models.IsSequence() || models.size() == 0)
       fail("models", "expected a non-empty list of model names");
@@ -236,6 +295,8 @@ std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const s
   }
   if (root["require_key"]) script->require_key = scalar(root["require_key"], "require_key");
   if (root["latency"]) script->latency = parse_latency(root["latency"], "latency");
+  if (root["report_model"]) script->report_model = scalar(root["report_model"], "report_model");
+  if (root["cache"]) script->cache = parse_cache(root["cache"]);
   if (const auto rules = root["rules"]) {
     if (!rules.IsSequence()) fail("rules", "expected a list of rules");
     FixtureTable fixtures(fixtures_path);
@@ -386,6 +447,8 @@ struct Completion {
   std::string reasoning;
   std::string finish_reason = "stop";
   std::size_t prompt_tokens = 0;
+  std::size_t cached_tokens = 0;
+  std::optional<PromptCache::Style> cache_style;  // how cached_tokens are reported (none: not at all)
   bool stream = false;
   bool include_usage = false;
   bool chunked = true;  // false for HTTP/1.0 clients: the body ends when the connection does
@@ -401,6 +464,12 @@ json usage_json(const Completion& c) {
                 {"completion_tokens", completion},
                 {"total_tokens", c.prompt_tokens + completion}};
   if (!c.reasoning.empty()) usage["completion_tokens_details"] = {{"reasoning_tokens", tokens(c.reasoning)}};
+  if (c.cache_style == PromptCache::Style::openai) {
+    usage["prompt_tokens_details"] = {{"cached_tokens", c.cached_tokens}};
+  } else if (c.cache_style == PromptCache::Style::deepseek) {
+    usage["prompt_cache_hit_tokens"] = c.cached_tokens;
+    usage["prompt_cache_miss_tokens"] = c.prompt_tokens - c.cached_tokens;
+  }
   return usage;
 }
 
@@ -756,6 +825,14 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
   c.content = rule->reply;
   c.reasoning = rule->reasoning;
   c.prompt_tokens = std::max<std::size_t>(1, tokens(prompt));
+  if (script.cache) {
+    c.cache_style = script.cache->style;
+    c.cached_tokens = std::min(c.prompt_tokens, script.cache->serve(c.model, prompt));
+  }
+  if (rule->report_model)
+    c.model = *rule->report_model;
+  else if (script.report_model)
+    c.model = *script.report_model;
   c.stream = flag(body, "stream");
   if (const auto options = body.find("stream_options"); options != body.end())
     c.include_usage = flag(*options, "include_usage");

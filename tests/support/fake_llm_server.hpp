@@ -7,6 +7,9 @@
 //   models: [gpt-4o-mini, mock-model]          # what /v1/models lists (default: [fake-model])
 //   require_key: sk-test                        # optional: 401 unless "Authorization: Bearer sk-test"
 //   latency: {first_token_ms: 500, tokens_per_second: 50}   # optional, for every reply
+//   report_model: gpt-4o-mini-2024-07-18        # optional: the model every reply names (as real
+//                                               # servers answer with a dated name); default: the requested one
+//   cache: {style: openai, min_tokens: 1024, block: 128}   # optional prompt-cache simulation, below
 //   rules:                                      # first match wins; each rule may be limited
 //     - match: {role: Engineer, action: WriteCode, regex: "game\\.py", model: ...}
 //       times: 1                                # optional: rule applies this many times, then is skipped
@@ -16,6 +19,7 @@
 //              empty_reply | invalid_content_json
 //       retry_after: 1                          # seconds, for http_429
 //       stall_ms: 3000                          # for the stall faults
+//       report_model: gpt-4o-2024-08-06         # optional: the model this rule's replies name
 //     - reply: "default answer"                 # a rule without match matches everything
 // Matching: role/action compare with the X-Agentco-Role / X-Agentco-Action request headers
 // (sent by agentco's client) or, when absent, with "Role: <name>" / "Action: <name>" markers;
@@ -24,6 +28,13 @@
 // its own `latency:` (overrides the script's). reply_fixture values that are JSON objects are
 // sent as their JSON text. A chat request that no rule matches gets a 404 whose error code is
 // "no_matching_rule". Unknown keys, faults or bad regexes throw std::runtime_error.
+// Tokens are counted as 4 bytes each; a prompt is its messages' texts, each followed by '\n'.
+// Prompt cache: the server remembers every prompt it answered (of at least min_tokens,
+// default 1024) per requested model, and reports as cached the longest prefix of a new prompt
+// that an earlier one began with, rounded down to whole blocks of `block` tokens (default
+// 128), or 0 when that is under min_tokens. style openai reports it as
+// usage.prompt_tokens_details.cached_tokens, style deepseek as usage.prompt_cache_hit_tokens
+// with prompt_cache_miss_tokens (the rest); prompt_tokens stays the whole prompt.
 // Faults on a non-streaming request: stall_mid_stream / reset_mid_stream act halfway through
 // the JSON body; malformed_sse sends a 200 whose JSON breaks off halfway.
 // Routes: GET /v1/models[/{id}], POST /v1/chat/completions, POST
