@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,7 @@
 #include "app/commands.hpp"
 #include "llm/openai_provider.hpp"
 #include "llm/providers.hpp"
+#include "llm/routing_provider.hpp"
 #include "llm/sse_parser.hpp"
 
 namespace agentco {
@@ -30,7 +32,7 @@ struct CheckReport {
   int deltas = 0;
 };
 
-boost::asio::awaitable<void> run_check(Provider& provider, const Config& config, CheckReport& report) {
+boost::asio::awaitable<void> run_check(Provider& provider, const std::string& model, CheckReport& report) {
   if (auto* openai = dynamic_cast<OpenAiProvider*>(&provider)) {
     auto models = co_await openai->list_models();
     if (models) {
@@ -41,7 +43,7 @@ boost::asio::awaitable<void> run_check(Provider& provider, const Config& config,
     }
   }
   ChatRequest request;
-  request.model = config.llm.model;
+  request.model = model;
   request.temperature = 0.0;
   request.max_tokens = 256;  // room for a reasoning model's thinking before the word
   request.stream = true;
@@ -52,27 +54,15 @@ boost::asio::awaitable<void> run_check(Provider& provider, const Config& config,
   report.reply = co_await provider.chat(request);
 }
 
-}  // namespace
-
-int check_llm_command(const ConfigSources& sources) {
-  auto config = load_config(sources);
-  if (!config) {
-    spdlog::error("{}", config.error().message);
-    return kUnreachable;
-  }
-  spdlog::set_level(spdlog::level::from_str(config->log.level));
-  auto provider = make_provider(*config);
-  if (!provider) {
-    spdlog::error("{}", provider.error().message);
-    return kUnreachable;
-  }
-  auto* openai = dynamic_cast<OpenAiProvider*>(provider->get());
-  std::printf("provider: %s\n", (*provider)->name().c_str());
+// Checks one server with one model and prints what it found; returns the exit code.
+int check_server(Provider& provider, const std::string& model) {
+  auto* openai = dynamic_cast<OpenAiProvider*>(&provider);
+  std::printf("provider: %s\n", provider.name().c_str());
   if (openai) std::printf("server:   %s\n", openai->options().base_url.c_str());
 
   CheckReport report;
   boost::asio::io_context io;
-  boost::asio::co_spawn(io, run_check(**provider, *config, report), boost::asio::detached);
+  boost::asio::co_spawn(io, run_check(provider, model, report), boost::asio::detached);
   io.run();
 
   if (openai) {
@@ -114,6 +104,37 @@ int check_llm_command(const ConfigSources& sources) {
     std::printf("usage:    reported by the server (prompt %ld, completion %ld tokens)\n",
                 r.usage.prompt_tokens, r.usage.completion_tokens);
   return kAnswered;
+}
+
+}  // namespace
+
+// Every server the config names (llm:, and those of roles: and models: entries), one after
+// the other; the exit code is the worst of theirs.
+int check_llm_command(const ConfigSources& sources) {
+  auto config = load_config(sources);
+  if (!config) {
+    spdlog::error("{}", config.error().message);
+    return kUnreachable;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->log.level));
+  auto provider = make_provider(*config);
+  if (!provider) {
+    spdlog::error("{}", provider.error().message);
+    return kUnreachable;
+  }
+  auto* routing = dynamic_cast<RoutingProvider*>(provider->get());
+  if (!routing) return check_server(**provider, config->llm.model);
+  int worst = kAnswered;
+  const auto& servers = routing->servers();
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    std::string users;
+    for (const auto& user : servers[i].users) users += (users.empty() ? "" : ", ") + user;
+    std::printf("%s== server %zu of %zu, for %s (model %s)\n", i ? "\n" : "", i + 1, servers.size(),
+                users.c_str(), servers[i].check_model.c_str());
+    std::fflush(stdout);
+    worst = std::max(worst, check_server(*servers[i].provider, servers[i].check_model));
+  }
+  return worst;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "replay/replay_provider.hpp"
 #include "sop/model_choice.hpp"
+#include "sop/role_llms.hpp"
 
 namespace agentco {
 namespace fs = std::filesystem;
@@ -48,7 +49,7 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
   const nlohmann::json& start = recorded.run_start;
   const std::string origin = recorded.trace_file.string() + " run_start";
   nlohmann::json recorded_config = record_member(start, "config");
-  if (recorded_config.contains("llm") && recorded_config["llm"].is_object()) recorded_config["llm"].erase("api_key");
+  drop_redacted_secrets(recorded_config);
 
   Config config;
   if (auto status = apply_config_yaml(config, recorded_config.dump(), origin); !status) return status.error();
@@ -76,6 +77,8 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
                              : parse_sop(plan.sop_text, source, registry, plan.prompts);
   if (!sop) return sop.error();
   plan.sop = std::move(*sop);
+  // The roles: entries' models, as when the run started (replay asks for the same models).
+  if (auto roles = bind_role_llms(plan.config, plan.sop); !roles) return roles.error();
   // Per-role models the user adds for a fork or resume must name roles of the SOP that runs.
   if (options.layer_user_config) {
     if (auto models = check_model_overrides(plan.config, plan.sop); !models) return models.error();

@@ -18,6 +18,7 @@
 #include "llm/human_provider.hpp"
 #include "llm/providers.hpp"
 #include "sop/model_choice.hpp"
+#include "sop/role_llms.hpp"
 #include "sop/sop.hpp"
 
 namespace agentco {
@@ -46,6 +47,7 @@ int check_sop_command(const std::string& sop_name, const ConfigSources& sources)
   register_builtin_actions(registry);
   auto sop = load_sop(sop_name, registry, prompts);
   if (!sop) return fail(sop.error().message);
+  if (auto roles = bind_role_llms(*config, *sop); !roles) return fail(roles.error().message);
   if (auto models = check_model_overrides(*config, *sop); !models) return fail(models.error().message);
   std::printf("%s: %zu roles, %zu actions: OK\n", sop->source.c_str(), sop->roles.size(), sop->actions.size());
   return 0;
@@ -69,6 +71,7 @@ int run_command(const RunOptions& options) {
   if (!sop) return fail(sop.error().message);
   plan.sop = std::move(*sop);
   plan.sop_text = sop_text(plan.config);
+  if (auto roles = bind_role_llms(plan.config, plan.sop); !roles) return fail(roles.error().message);
   if (auto models = check_model_overrides(plan.config, plan.sop); !models) return fail(models.error().message);
   for (const auto& human : options.human_roles) {
     bool known = std::any_of(plan.sop.roles.begin(), plan.sop.roles.end(),

@@ -4,15 +4,21 @@
 // ./config/agentco.yaml < ~/.config/agentco/config.yaml < --config FILE < environment
 // (OPENAI_API_KEY, OPENAI_BASE_URL, AGENTCO_<SECTION>_<KEY>) < command-line flags.
 // The `llm:` section also accepts MetaGPT's config2.yaml keys (api_type, model, base_url,
-// api_key, api_version), which are our own names too. `llm.models` is a map (role or
-// role/action -> model); in the environment it is AGENTCO_LLM_MODELS holding a YAML flow map,
-// e.g. '{Architect: gpt-4o, Engineer/WriteCode: deepseek-coder}'.
+// api_key, api_version, proxy, pricing_plan are our own names too; timeout and max_token are
+// read as timeout_total_s and max_tokens). `llm.models` is a map (role or role/action ->
+// model); in the environment it is AGENTCO_LLM_MODELS holding a YAML flow map, e.g.
+// '{Architect: gpt-4o, Engineer/WriteCode: deepseek-coder}'.
+// A MetaGPT config2.yaml loads as it is: its top-level `roles:` (a role's own model and
+// server) and `models:` (named models on servers of their own) are read (config/metagpt_keys.hpp),
+// and the MetaGPT keys agentco has no use for are collected in Config::ignored, for one warning.
 // Unknown keys and values of the wrong type are errors naming file:line and the key.
 // Not thread-safe; built once at start-up, then read-only.
 #pragma once
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +41,10 @@ struct LlmConfig {
   std::string base_url;             // empty: the provider's default
   std::string api_key;              // secret: never logged or traced
   std::string api_version;          // azure only
+  std::string proxy;                // http://[user:password@]host:port for model requests; wins over
+                                    // HTTPS_PROXY/HTTP_PROXY; empty: the environment decides.
+                                    // Its credentials are secret.
+  std::string pricing_plan;         // price `model`'s calls as this pricing: name (MetaGPT's key)
   double temperature = 0.2;
   int max_tokens = 4096;
   bool stream = true;
@@ -51,13 +61,68 @@ struct LlmConfig {
   int max_retries = 4;                 // tries after the first, on 429/5xx/resets/timeouts
   double retry_base_s = 1.0;           // backoff: random in [0, min(retry_max_s, base * 2^n)]
   double retry_max_s = 30;
-  int concurrency = 4;                 // model requests in flight at once, all roles together
+  int concurrency = 4;                 // model requests in flight at once, all roles together (per server)
   int requests_per_minute = 0;         // 0 = unlimited
   // Models per role or per role and action, without editing the SOP: "Architect" (a role's
   // name or profile) or "Engineer/WriteCode" -> model. They win over the SOP's own `model:`;
   // see model_for() in sop/model_choice.hpp for the whole order. Each layer merges key by key
   // (origin "llm.models.<key>"); the keys are checked against the SOP when a run starts.
   std::map<std::string, std::string> models;
+  // Keys of `models` filled in from `roles:` entries once the SOP is known (sop/role_llms.hpp);
+  // derived, so to_json() leaves them out.
+  std::set<std::string> models_from_roles;
+};
+
+// A model server that a `roles:` or `models:` entry names, as MetaGPT's LLMConfig gives it.
+// Empty fields are not given. An entry with its own base_url is a server of its own (only
+// its own key, api_version and proxy apply); one without base_url is llm's server with the
+// given fields replaced.
+struct EndpointSettings {
+  std::string api_type;  // empty: llm.api_type (without base_url) or openai (with one)
+  std::string base_url;
+  std::string api_key;  // secret
+  std::string api_version;
+  std::string proxy;           // credentials secret
+  double timeout_total_s = 0;  // MetaGPT's `timeout`; 0: llm.timeout_total_s
+
+  // True when any field that picks a server or its credentials is given (not the timeout).
+  bool names_a_server() const {
+    return !api_type.empty() || !base_url.empty() || !api_key.empty() || !api_version.empty() ||
+           !proxy.empty();
+  }
+};
+
+// One entry of the top-level `roles:` list (MetaGPT's RoleCustomConfig): a role's own model
+// and, when its llm names a server, its own server.
+struct RoleLlm {
+  std::string role;          // as written: a MetaGPT class name ("ProductManager"), a profile or a name
+  std::string model;         // empty: the role keeps the model it would use anyway
+  std::string pricing_plan;  // price `model` as this pricing: name
+  EndpointSettings endpoint;
+  std::string origin;  // "file:line" of the entry's `role:`
+};
+
+// How well a roles: entry's `role` names a SOP role: 3 by its name, 2 by its population's name
+// (the name without a trailing "-<number>"), 1 by its profile, 0 not at all. Case, blanks and
+// underscores do not count, so MetaGPT's class names name profiles ("QaEngineer" is "QA Engineer").
+int role_entry_match(std::string_view entry_role, std::string_view name, std::string_view profile);
+// The roles: entry that governs a role: the best match, the first of equals; null when none.
+const RoleLlm* role_llm_for(const std::vector<RoleLlm>& roles, std::string_view name,
+                            std::string_view profile);
+
+// One entry of the top-level `models:` map: calls whose model is the entry's name go to its
+// server, which is sent `model` (the name when empty).
+struct NamedModel {
+  std::string model;
+  std::string pricing_plan;
+  EndpointSettings endpoint;
+  std::string origin;  // "file:line" of the entry's name
+};
+
+// A MetaGPT key that was read and has no use in agentco.
+struct IgnoredKey {
+  std::string key;    // dotted: "embedding", "llm.top_p", "roles[0].llm.temperature"
+  std::string where;  // "file:line"
 };
 
 struct RunConfig {
@@ -79,14 +144,29 @@ struct Config {
   RunConfig run;
   LogConfig log;
   std::map<std::string, ModelPrice> pricing;  // model name -> price
+  // The top-level `roles:` list, one entry per role (layers merge entries of the same role
+  // field by field), and the top-level `models:` map (merged per name, field by field).
+  std::vector<RoleLlm> roles;
+  std::map<std::string, NamedModel> named_models;
+  // MetaGPT keys read and ignored, in the order met; load_config() warns once about them.
+  std::vector<IgnoredKey> ignored;
 
   // Where each set value came from: dotted key -> "file:line", "env OPENAI_API_KEY",
   // "flag --model" or "default". Entries of llm.models have one each: "llm.models.Architect".
   std::map<std::string, std::string> origin;
 
-  // The whole config as JSON; secrets become "***" when redact is true.
+  // The whole config as JSON; secrets become "***" when redact is true (api keys wholly,
+  // proxies their user:password part).
   nlohmann::json to_json(bool redact_secrets = true) const;
 };
+
+// Drops what to_json(true) redacted from a recorded config (every "***" api key and proxy),
+// so that it loads back as a layer without posing as a real key: the layers beneath fill them in.
+void drop_redacted_secrets(nlohmann::json& recorded_config);
+
+// The one warning about Config::ignored ("FILE:LINE: ignoring MetaGPT keys agentco has no use
+// for: embedding, search, ..."), or nothing when none were met.
+std::optional<std::string> ignored_keys_warning(const Config& config);
 
 // One layer given on the command line: dotted key -> value as text, e.g. {"llm.model","gpt-4o"},
 // {"pricing.gpt-4o.prompt","0.0025"} or {"llm.models.Engineer/WriteCode","deepseek-coder"}.
@@ -99,7 +179,9 @@ struct ConfigSources {
   FlagOverrides flags;
 };
 
-// Builds the layered config. Errors: "FILE:LINE: unknown key 'llm.modle' (did you mean
+// Builds the layered config and resolves pricing plans (llm.pricing_plan and those of the
+// roles:/models: entries price their models as the named pricing: entry). Logs
+// ignored_keys_warning() once. Errors: "FILE:LINE: unknown key 'llm.modle' (did you mean
 // 'llm.model'?)", "FILE:LINE: llm.temperature: expected a number, got 'warm'", YAML syntax
 // errors with file:line, a --config file that does not exist.
 Result<Config> load_config(const ConfigSources& sources);

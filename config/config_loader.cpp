@@ -1,3 +1,4 @@
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,14 +14,19 @@
 #include <variant>
 
 #include "config/config.hpp"
+#include "config/config_support.hpp"
+#include "config/metagpt_keys.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
 
 namespace agentco {
 namespace {
 
+using namespace config_detail;
+
 constexpr std::string_view kDefaultsResource = "config/agentco.yaml";
-constexpr std::string_view kSections[] = {"llm", "run", "log", "pricing"};
+// roles and models are MetaGPT's (config/metagpt_keys.hpp).
+constexpr std::string_view kSections[] = {"llm", "run", "log", "pricing", "roles", "models"};
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 using FieldRef = std::variant<std::string*, int*, double*, bool*>;
@@ -48,6 +54,8 @@ struct KeyDescriptor {
   FieldRef (*field)(Config&);
   Limits limits{};
   bool secret = false;
+  // A further check of a string value: the problem in words, or nothing.
+  std::optional<std::string> (*check)(const std::string&) = nullptr;
 
   std::string_view section() const { return name.substr(0, name.find('.')); }
   std::string_view key() const { return name.substr(name.find('.') + 1); }
@@ -59,6 +67,8 @@ const KeyDescriptor kKeys[] = {
     {.name = "llm.base_url", .field = field_of<&Config::llm, &LlmConfig::base_url>},
     {.name = "llm.api_key", .field = field_of<&Config::llm, &LlmConfig::api_key>, .secret = true},
     {.name = "llm.api_version", .field = field_of<&Config::llm, &LlmConfig::api_version>},
+    {.name = "llm.proxy", .field = field_of<&Config::llm, &LlmConfig::proxy>, .check = check_proxy},
+    {.name = "llm.pricing_plan", .field = field_of<&Config::llm, &LlmConfig::pricing_plan>},
     {.name = "llm.temperature",
      .field = field_of<&Config::llm, &LlmConfig::temperature>,
      .limits = between(0, 2)},
@@ -229,25 +239,14 @@ std::optional<std::string> set_from_text(const KeyDescriptor& key, Config& confi
         std::optional<T> parsed = parse_as<T>(text);
         if (!parsed) return "expected " + type_name<T>() + ", got '" + std::string(text) + "'";
         if (auto problem = check_limits(key.limits, *parsed, text)) return problem;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (key.check)
+            if (auto problem = key.check(*parsed)) return problem;
+        }
         *target = std::move(*parsed);
         return std::nullopt;
       },
       key.field(config));
-}
-
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "'" + node.Scalar() + "'";
-    case YAML::NodeType::Null:
-      return "nothing";
-    default:
-      return "an undefined value";
-  }
 }
 
 std::optional<std::string> set_from_node(const KeyDescriptor& key, Config& config,
@@ -263,52 +262,14 @@ std::optional<std::string> set_from_node(const KeyDescriptor& key, Config& confi
 
 // ---- Unknown keys ------------------------------------------------------------------------
 
-// Optimal string alignment distance: edits, with a swap of neighbours counting as one.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-// The candidate closest to `word`, if it is close enough to be a plausible typo.
-std::optional<std::string> closest(std::string_view word,
-                                   const std::vector<std::string>& candidates,
-                                   const std::vector<std::string>& compare_as) {
-  const std::size_t threshold = word.size() <= 4 ? 1 : word.size() <= 10 ? 2 : 3;
-  std::optional<std::string> best;
-  std::size_t best_distance = threshold + 1;
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const std::size_t distance = edit_distance(word, compare_as[i]);
-    if (distance < best_distance && distance < std::max<std::size_t>(word.size(), 1)) {
-      best = candidates[i];
-      best_distance = distance;
-    }
-  }
-  return best;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 std::string unknown_key_message(std::string_view dotted) {
   const std::string head = "unknown key '" + std::string(dotted) + "'";
   const auto dot = dotted.find('.');
   const std::vector<std::string> sections(std::begin(kSections), std::end(kSections));
   if (dot == std::string_view::npos) {
-    if (auto best = closest(dotted, sections, sections))
-      return head + " (did you mean '" + *best + "'?)";
+    std::vector<std::string> names = sections;  // a typo of a MetaGPT key is a typo too
+    names.insert(names.end(), ignored_top_level_keys().begin(), ignored_top_level_keys().end());
+    if (auto best = closest(dotted, names, names)) return head + " (did you mean '" + *best + "'?)";
     return head + " (known sections: " + join(sections) + ")";
   }
   const std::string_view section = dotted.substr(0, dot);
@@ -322,6 +283,10 @@ std::string unknown_key_message(std::string_view dotted) {
   if (section == kModelsKey.substr(0, kModelsKey.find('.'))) {
     names.emplace_back(kModelsKey);
     leaves.emplace_back(kModelsKey.substr(kModelsKey.find('.') + 1));
+    for (const char* alias : {"max_token", "timeout"}) {
+      names.emplace_back("llm." + std::string(alias));
+      leaves.emplace_back(alias);
+    }
   }
   if (names.empty()) {  // the section itself is unknown (only reachable from flags)
     std::vector<std::string> all;
@@ -357,13 +322,6 @@ std::optional<std::string> check_override_model(const std::string& model) {
 
 // ---- YAML layers -------------------------------------------------------------------------
 
-std::string location(const std::string& source, const YAML::Mark& mark) {
-  if (mark.is_null() || mark.line < 0) return source;
-  return source + ":" + std::to_string(mark.line + 1);
-}
-
-Error config_error(std::string message) { return make_error("config", std::move(message)); }
-
 // The field of a price a pricing key names (prompt, completion, cached); null for others.
 // Naming `cached` gives the price one (the prompt price until it is set).
 double* price_field(ModelPrice& price, std::string_view name) {
@@ -395,7 +353,8 @@ class YamlLayer {
     if (!root || root.IsNull()) return ok_status();  // empty file: nothing to change
     if (!root.IsMap())
       return fail(root.Mark(),
-                  "expected a map with sections llm, run, log, pricing; got " + describe(root));
+                  "expected a map with sections llm, run, log, pricing (and MetaGPT's roles, models); got " +
+                      describe(root));
     for (const auto& entry : root) {
       const std::optional<std::string> name = key_name(entry.first);
       if (!name) return fail(entry.first.Mark(), "keys must be plain names");
@@ -404,6 +363,12 @@ class YamlLayer {
         status = apply_pricing(entry.second);
       } else if (*name == "llm" || *name == "run" || *name == "log") {
         status = apply_section(*name, entry.second);
+      } else if (*name == "roles") {
+        status = apply_roles(config_, entry.first, entry.second, place());
+      } else if (*name == "models") {
+        status = apply_named_models(config_, entry.first, entry.second, place());
+      } else if (is_ignored_top_level_key(*name)) {
+        config_.ignored.push_back({*name, place().at(entry.first.Mark())});
       } else {
         status = fail(entry.first.Mark(), unknown_key_message(*name));
       }
@@ -443,6 +408,8 @@ class YamlLayer {
     return key.Scalar();
   }
 
+  LayerPlace place() const { return LayerPlace{source_, fixed_origin_, with_lines_}; }
+
   Status fail(const YAML::Mark& mark, const std::string& message) const {
     return config_error((with_lines_ ? location(source_, mark) : source_) + ": " + message);
   }
@@ -464,12 +431,22 @@ class YamlLayer {
         if (Status status = apply_models(entry.first, entry.second); !status) return status;
         continue;
       }
+      if (section == "llm" && is_ignored_llm_key(*leaf)) {
+        config_.ignored.push_back({dotted, place().at(entry.first.Mark())});
+        continue;
+      }
       const KeyDescriptor* key = find_key(dotted);
+      YAML::Node value = entry.second;
+      if (auto alias = section == "llm" ? metagpt_alias(*leaf) : std::nullopt) {  // MetaGPT's name
+        key = find_key(section + "." + std::string(*alias));
+        if (*leaf == "timeout" && value.IsScalar() && parse_as<double>(value.Scalar()) == 0.0)
+          value = YAML::Node(format_number(kMetaGptDefaultTimeoutS));  // MetaGPT: 0 is its default
+      }
       if (!key) return fail(entry.first.Mark(), unknown_key_message(dotted));
-      if (auto problem = set_from_node(*key, config_, entry.second))
+      if (auto problem = set_from_node(*key, config_, value))
         return fail(entry.second.Mark().is_null() ? entry.first.Mark() : entry.second.Mark(),
                     dotted + ": " + *problem);
-      config_.origin[dotted] = origin_at(entry.first.Mark());
+      config_.origin[std::string(key->name)] = origin_at(entry.first.Mark());
     }
     return ok_status();
   }
@@ -673,7 +650,26 @@ Result<Config> load_layers(const ConfigSources& sources) {
   if (sources.read_environment)
     if (Status status = apply_environment(config); !status) return status.error();
   if (Status status = apply_flags(config, sources.flags); !status) return status.error();
+  if (Status status = resolve_pricing_plans(config); !status) return status.error();
   return config;
+}
+
+// One entry of `roles:` or `models:` as MetaGPT writes it; only the fields that are given.
+nlohmann::json entry_json(const std::string& model, const std::string& pricing_plan,
+                          const EndpointSettings& endpoint, bool redact) {
+  nlohmann::json out = nlohmann::json::object();
+  auto put = [&out](const char* name, const std::string& value) {
+    if (!value.empty()) out[name] = value;
+  };
+  put("model", model);
+  put("pricing_plan", pricing_plan);
+  put("api_type", endpoint.api_type);
+  put("base_url", endpoint.base_url);
+  put("api_key", redact && !endpoint.api_key.empty() ? "***" : endpoint.api_key);
+  put("api_version", endpoint.api_version);
+  put("proxy", redact ? redact_proxy(endpoint.proxy) : endpoint.proxy);
+  if (endpoint.timeout_total_s > 0) out["timeout"] = endpoint.timeout_total_s;
+  return out;
 }
 
 }  // namespace
@@ -688,7 +684,21 @@ nlohmann::json Config::to_json(bool redact_secrets) const {
     if (key.secret && redact_secrets && !value.get<std::string>().empty()) value = "***";
     out[std::string(key.section())][std::string(key.key())] = std::move(value);
   }
-  out["llm"]["models"] = llm.models;
+  if (redact_secrets) out["llm"]["proxy"] = redact_proxy(llm.proxy);
+  nlohmann::json models = nlohmann::json::object();
+  for (const auto& [key, model] : llm.models)
+    if (!llm.models_from_roles.count(key)) models[key] = model;
+  out["llm"]["models"] = std::move(models);
+  nlohmann::json roles_json = nlohmann::json::array();
+  for (const RoleLlm& entry : roles)
+    roles_json.push_back(
+        {{"role", entry.role},
+         {"llm", entry_json(entry.model, entry.pricing_plan, entry.endpoint, redact_secrets)}});
+  out["roles"] = std::move(roles_json);
+  nlohmann::json named = nlohmann::json::object();
+  for (const auto& [name, entry] : named_models)
+    named[name] = entry_json(entry.model, entry.pricing_plan, entry.endpoint, redact_secrets);
+  out["models"] = std::move(named);
   nlohmann::json prices = nlohmann::json::object();
   for (const auto& [model, price] : pricing) {
     prices[model] = {{"prompt", price.prompt_per_1k}, {"completion", price.completion_per_1k}};
@@ -698,9 +708,37 @@ nlohmann::json Config::to_json(bool redact_secrets) const {
   return out;
 }
 
+void drop_redacted_secrets(nlohmann::json& recorded_config) {
+  auto scrub = [](nlohmann::json& fields) {
+    if (!fields.is_object()) return;
+    fields.erase("api_key");
+    if (auto proxy = fields.find("proxy"); proxy != fields.end() && proxy->is_string() &&
+                                           proxy->get<std::string>().find("***") != std::string::npos)
+      fields.erase(proxy);
+  };
+  if (!recorded_config.is_object()) return;
+  if (auto llm = recorded_config.find("llm"); llm != recorded_config.end()) scrub(*llm);
+  if (auto roles = recorded_config.find("roles"); roles != recorded_config.end() && roles->is_array())
+    for (auto& entry : *roles)
+      if (entry.is_object() && entry.contains("llm")) scrub(entry["llm"]);
+  if (auto models = recorded_config.find("models"); models != recorded_config.end() && models->is_object())
+    for (auto& [name, entry] : models->items()) scrub(entry);
+}
+
+std::optional<std::string> ignored_keys_warning(const Config& config) {
+  if (config.ignored.empty()) return std::nullopt;
+  std::vector<std::string> keys;
+  for (const IgnoredKey& ignored : config.ignored)
+    if (std::find(keys.begin(), keys.end(), ignored.key) == keys.end()) keys.push_back(ignored.key);
+  return config.ignored.front().where + ": ignoring MetaGPT keys agentco has no use for: " + join(keys);
+}
+
 Result<Config> load_config(const ConfigSources& sources) {
   try {
-    return load_layers(sources);
+    Result<Config> config = load_layers(sources);
+    if (config)
+      if (auto warning = ignored_keys_warning(*config)) spdlog::warn("{}", *warning);
+    return config;
   } catch (const std::exception& e) {
     return config_error(std::string("cannot load the configuration: ") + e.what());
   }

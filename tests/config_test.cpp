@@ -226,8 +226,8 @@ TEST_F(ConfigTest, AKnownKeyInTheWrongSectionPointsToItsSection) {
 
 TEST_F(ConfigTest, AnUnknownTopLevelKeyIsAnUnknownKey) {
   EXPECT_EQ(yaml_error("lm:\n  model: x\n"), "f.yaml:1: unknown key 'lm' (did you mean 'llm'?)");
-  EXPECT_EQ(yaml_error("llm:\n  model: x\nproxy: http://p\n"),
-            "f.yaml:3: unknown key 'proxy' (known sections: llm, run, log, pricing)");
+  EXPECT_EQ(yaml_error("llm:\n  model: x\ncolour: red\n"),
+            "f.yaml:3: unknown key 'colour' (known sections: llm, run, log, pricing, roles, models)");
 }
 
 TEST_F(ConfigTest, AValueOfTheWrongTypeNamesTheLineAndTheKey) {
@@ -281,7 +281,8 @@ TEST_F(ConfigTest, ASyntaxErrorNamesTheFileAndLine) {
 TEST_F(ConfigTest, ASectionThatIsNotAMapIsAnError) {
   EXPECT_EQ(yaml_error("llm: gpt-4o\n"), "f.yaml:1: llm: expected a map, got 'gpt-4o'");
   EXPECT_EQ(yaml_error("- llm\n"),
-            "f.yaml:1: expected a map with sections llm, run, log, pricing; got a list");
+            "f.yaml:1: expected a map with sections llm, run, log, pricing (and MetaGPT's roles, models); "
+            "got a list");
 }
 
 TEST_F(ConfigTest, AFailedLayerLeavesTheConfigUnchanged) {

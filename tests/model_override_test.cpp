@@ -19,6 +19,7 @@
 #include "sop/sop.hpp"
 #include "tests/support/fake_llm_server.hpp"
 #include "tests/support/fake_llm_server_runs.hpp"
+#include "tests/support/hello_project.hpp"
 
 namespace agentco {
 namespace {
@@ -277,35 +278,6 @@ TEST_F(ModelOverrideCheck, AnActionTheRoleDoesNotRunOrThatDoesNotExistIsAnError)
 }
 
 #ifdef AGENTCO_FAKE_SERVER
-// The documents of a one-file "hello" project, as the fake server hands them out.
-json hello_tasks() {
-  return {{"Required packages", json::array()},
-          {"Required Other language third-party packages", json::array()},
-          {"Logic Analysis", json::array({json::array({"main.py", "Prints hello."})})},
-          {"Task list", {"main.py"}},
-          {"Full API spec", ""},
-          {"Shared Knowledge", ""},
-          {"Anything UNCLEAR", ""}};
-}
-
-json hello_design() {
-  return {{"Implementation approach", "Plain Python."},
-          {"File list", {"main.py"}},
-          {"Data structures and interfaces", "classDiagram\n    class Main"},
-          {"Program call flow", "sequenceDiagram\n    participant M as Main"},
-          {"Anything UNCLEAR", ""}};
-}
-
-json hello_prd() {
-  return {{"Language", "en_us"},          {"Programming Language", "Python"},
-          {"Original Requirements", "hi"}, {"Project Name", "hello"},
-          {"Product Goals", {"greet"}},   {"User Stories", {"As a user, I am greeted"}},
-          {"Competitive Analysis", {"echo"}},
-          {"Competitive Quadrant Chart", "quadrantChart\n    title Greeters\n    echo: [0.3, 0.6]"},
-          {"Requirement Analysis", ""},   {"Requirement Pool", json::array({json::array({"P0", "greet"})})},
-          {"UI Design draft", ""},        {"Anything UNCLEAR", ""}};
-}
-
 // The built-in SOP with WriteDesign on one model and the engineer on another: the fake server
 // answers only the model each call must use, so a wrong model fails the run.
 TEST(ModelOverrideRun, EachCallGoesToTheModelOfItsActionElseItsRoleElseTheRun) {
@@ -320,7 +292,7 @@ TEST(ModelOverrideRun, EachCallGoesToTheModelOfItsActionElseItsRoleElseTheRun) {
   testing::RunSandbox sandbox("models");
   testing::spill(sandbox.file("sop.yaml"), sop);
   testing::spill(sandbox.file("fast.yaml"), "run:\n  code_review_rounds: 1\n  test_rounds: 1\n");
-  const json tasks = hello_tasks(), design_doc = hello_design(), prd = hello_prd();
+  const json tasks = testing::hello_tasks(), design_doc = testing::hello_design(), prd = testing::hello_prd();
   auto content = [](const json& j) { return "[CONTENT]\n" + j.dump() + "\n[/CONTENT]"; };
   const std::string code = "```python\nprint('hello')\n```";
   const std::string test = "```python\nimport unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n"
@@ -378,22 +350,7 @@ TEST(ModelOverrideRun, TheConfigsModelsWinOverTheSopsAndEachRequestNamesItsModel
   testing::spill(sandbox.file("models.yaml"),
                  "run:\n  code_review_rounds: 1\n  test_rounds: 1\n"
                  "llm:\n  models:\n    Architect: arch-model\n    Alex/WriteManual: manual-model\n");
-  const json tasks = hello_tasks(), design_doc = hello_design(), prd = hello_prd();
-  auto content = [](const json& j) { return "[CONTENT]\n" + j.dump() + "\n[/CONTENT]"; };
-  auto rule = [](const json& match, const std::string& reply) { return json{{"match", match}, {"reply", reply}}; };
-  json rules = json::array({
-      rule({{"action", "WritePRD"}}, content(prd)),
-      rule({{"action", "WriteDesign"}}, content(design_doc)),
-      rule({{"action", "WriteTasks"}}, content(tasks)),
-      rule({{"action", "WriteManual"}}, "# hello\n"),
-      rule({{"regex", "Decide what to do"}}, content({{"Decision", "give_up"}, {"File", ""}, {"Reason", "-"}})),
-      rule({{"regex", "Summarize the project"}}, content({{"Summary", "prints hello"}, {"TODOs", json::array()}})),
-      rule({{"regex", "Review main\\.py"}}, "## Code Review Result\nLGTM"),
-      rule({{"action", "WriteCode"}}, "```python\nprint('hello')\n```"),
-      rule({{"action", "WriteTest"}},
-           "```python\nimport unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n"
-           "        self.assertTrue(True)\n```"),
-  });
+  const json rules = testing::hello_rules();
   const json served = {"fake-model", "arch-model", "design-model", "tasks-model", "coder-model", "manual-model", "qa-model"};
   testing::FakeServerProcess server(sandbox.root() / "server", {json{{"models", served}, {"rules", rules}}.dump(), "", false});
   ASSERT_TRUE(server.ok());

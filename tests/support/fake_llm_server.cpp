@@ -678,9 +678,14 @@ ResponsePlan Responder::respond(const HttpRequest& request) {
 }
 
 ResponsePlan Responder::respond_locked(const HttpRequest& request, FakeRequestLog& log) {
-  const auto query_at = request.target.find('?');
-  const auto path = request.target.substr(0, query_at);
-  const auto query = query_at == std::string::npos ? std::string() : request.target.substr(query_at + 1);
+  // A client that takes this server for its HTTP proxy sends absolute-form targets
+  // ("http://host:port/v1/..."): they are served as their path (the log keeps them whole).
+  std::string target = request.target;
+  if (target.starts_with("http://"))
+    if (const auto slash = target.find('/', 7); slash != std::string::npos) target = target.substr(slash);
+  const auto query_at = target.find('?');
+  const auto path = target.substr(0, query_at);
+  const auto query = query_at == std::string::npos ? std::string() : target.substr(query_at + 1);
   const auto& script = *script_;
 
   const auto authorized = [&](bool azure) {

@@ -40,6 +40,8 @@
 // Routes: GET /v1/models[/{id}], POST /v1/chat/completions, POST
 // /openai/deployments/{name}/chat/completions?api-version=... (Azure: `api-key` header, model =
 // deployment), and GET /_fake/requests (the request log as JSON, for tests of the program).
+// Absolute-form targets ("POST http://any.host/v1/chat/completions", what a client sends to its
+// HTTP proxy) are served by their path, so the server can stand in for a proxy in tests.
 #pragma once
 #include <cstdint>
 #include <memory>
