@@ -167,10 +167,14 @@ std::string code_format(const std::string& language, const std::string& path) {
               "        \"\"\"Return True when (x, y) lies on the board.\"\"\"\n"
               "        return 0 <= x < BOARD_SIZE and 0 <= y < BOARD_SIZE\n";
   }
+  // The file's name stays out of it: the instructions before the file-specific part are the
+  // same text for every file, a prefix providers can cache.
+  (void)path;
+  const std::string fence = key == "javascript" || key == "cpp" ? key : "python";
   return fmt::format(
-      "Reply with the whole of {} in one fenced code block and nothing after it. For example, a reply for a file "
+      "Reply with the whole file in one fenced code block and nothing after it. For example, a reply for a file "
       "board{} would be:\n\n```{}\n{}```",
-      path, key == "javascript" ? ".js" : key == "cpp" ? ".cpp" : ".py", fence_language(path), example);
+      key == "javascript" ? ".js" : key == "cpp" ? ".cpp" : ".py", fence, example);
 }
 
 std::string fenced(const std::string& path, const std::string& code) {

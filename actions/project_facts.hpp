@@ -30,7 +30,8 @@ std::string run_instructions(const RunContext& run, const std::string& language)
 // The file's row of the task list ("Logic Analysis"), or a line saying it has none.
 std::string file_task(const RunContext& run, const std::string& path);
 
-// How a reply holding one file must look, with a short concrete example in the language.
+// How a reply holding one file must look, with a short concrete example in the language;
+// the same text for every file of a language (`path` only picks the language when it differs).
 std::string code_format(const std::string& language, const std::string& path);
 
 // Files shown as a prompt's input in three sizes: full code, interfaces, names.
