@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "tests/support/fake_llm_server_internal.hpp"
+#include "tests/support/reading_model.hpp"
 
 namespace agentco::testing::detail {
 
@@ -76,6 +77,7 @@ struct Rule {
   int stall_ms = 3000;
   std::optional<Latency> latency;
   std::optional<std::string> report_model;  // the model named in the reply (default: the requested one)
+  bool read = false;  // the reply is the reading model's answer to the request's messages
 };
 
 // A server-side prompt cache: the prompts served so far, as hashes of their prefixes at every
@@ -225,7 +227,7 @@ class FixtureTable {
 Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& fixtures) {
   check_keys(node,
              {"match", "times", "reply", "reply_fixture", "reasoning", "fault", "retry_after", "stall_ms",
-              "latency", "report_model"},
+              "latency", "report_model", "read"},
              where);
   Rule rule;
   if (const auto match = node["match"]) {
@@ -243,7 +245,15 @@ Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& 
     }
   }
   if (node["times"]) rule.times = static_cast<int>(integer(node["times"], where + ".times", 1));
-  if (node["reply"] && node["reply_fixture"]) fail(where, "give either reply or reply_fixture, not both");
+  if (!!node["reply"] + !!node["reply_fixture"] + !!node["read"] > 1)
+    fail(where, "give one of reply, reply_fixture and read");
+  if (node["read"]) {
+    try {
+      rule.read = node["read"].as<bool>();
+    } catch (const YAML::Exception&) {
+      fail(where + ".read", "expected true or false");
+    }
+  }
   if (node["reply"]) rule.reply = scalar(node["reply"], where + ".reply");
   if (node["reply_fixture"])
     rule.reply =
@@ -827,7 +837,14 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
   c.id = "chatcmpl-" + serial;
   c.request_id = "req_fake_" + serial;
   c.created = static_cast<std::int64_t>(std::time(nullptr));
-  c.content = rule->reply;
+  if (rule->read) {
+    std::vector<ChatMessage> chat;
+    for (const auto& message : *messages)
+      chat.push_back({message.value("role", std::string()), message_text(message)});
+    c.content = reading_reply(chat);
+  } else {
+    c.content = rule->reply;
+  }
   c.reasoning = rule->reasoning;
   c.prompt_tokens = std::max<std::size_t>(1, tokens(prompt));
   if (script.cache) {

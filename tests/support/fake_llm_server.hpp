@@ -14,6 +14,8 @@
 //     - match: {role: Engineer, action: WriteCode, regex: "game\\.py", model: ...}
 //       times: 1                                # optional: rule applies this many times, then is skipped
 //       reply: "text"                           # or: reply_fixture: 203 (rsp_cache.json index)
+//                                               # or: read: true (the reading model answers from
+//                                               # the messages alone; tests/support/reading_model.hpp)
 //       fault: none | http_429 | http_500 | http_502 | stall_before_first_byte |
 //              stall_mid_stream | reset_mid_stream | malformed_sse | finish_length |
 //              empty_reply | invalid_content_json

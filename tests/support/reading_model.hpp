@@ -1,0 +1,58 @@
+// The reading model: a deterministic stand-in for a language model that answers every chat
+// request only from the text of its messages (system, user, and the assistant/user turns of
+// a re-ask). It never looks at a request's hints, headers, model name or anything else, so a
+// prompt that lacks a fact, or shows the wrong one, gets a reply that is visibly wrong: a
+// review that cannot pass, a method that raises NotImplementedError("reading model: the
+// prompt does not show ..."), a test file that fails, a fix that changes nothing.
+//
+// It recognizes the step from the instruction under the prompt's last "## Task" heading (one
+// table of phrases, reading_step_phrases(): PRD, design, tasks, code, review, rewrite,
+// summary, manual, tests, triage, fix code, fix test) and answers like a careful but literal model: JSON between
+// [CONTENT] and [/CONTENT] with exactly the keys the prompt's format section lists, code in
+// one ```python fence, reviews ending in "## Code Review Result" and LGTM or LBTM.
+// Documents may be shown as JSON objects or as Markdown (a heading per field, lists, tables,
+// ```mermaid fences); both are read.
+//
+// The projects it designs are small Python programs: main.py plus N-1 modules, one class per
+// module (CamelCase of the file stem) with 2-3 typed methods, the classes forming a layered
+// DAG through "A --> B" (A uses B) relations. The code it writes for them runs.
+//
+// Deliberate defects (ReadingOptions, both on by default), deterministic per project: the
+// first version of one file (chosen from the file names of the design's file list, never
+// main.py) lacks one design method; the first version of another has a slip (a misspelled
+// local name, a NameError that only running reveals). A rewrite or fix, which shows the
+// current code, repairs what the prompt shows: the review's missing method, or the failure
+// its traceback shows.
+//
+// Pure and thread-safe: the same messages and options always give the same reply.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llm/provider.hpp"
+
+namespace agentco::testing {
+
+struct ReadingOptions {
+  bool drop_method = true;  // the first version of one file lacks one design method
+  bool slip = true;         // the first version of another file has a misspelled local name
+};
+
+// The reply to a conversation (system + user [+ assistant/user re-asks]).
+std::string reading_reply(const std::vector<ChatMessage>& messages, const ReadingOptions& options = {});
+
+// The step the reading model recognizes in a conversation: "prd", "design", "tasks", "code",
+// "review", "rewrite", "summary", "manual", "tests", "triage", "fix_code", "fix_test", or
+// "unknown".
+std::string reading_step(const std::vector<ChatMessage>& messages);
+
+// One row of the table of instruction phrases (a std::regex, ECMAScript) that name a step;
+// the first row whose pattern matches the prompt's task section (else the whole prompt) wins.
+struct ReadingStepPhrase {
+  std::string_view step;
+  std::string_view pattern;
+};
+std::vector<ReadingStepPhrase> reading_step_phrases();
+
+}  // namespace agentco::testing
