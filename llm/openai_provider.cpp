@@ -450,8 +450,10 @@ struct OpenAiProvider::Impl {
       result.reasoning = trim_copy(reader.reasoning);
       result.finish_reason = reader.finish_reason.empty() ? "stop" : reader.finish_reason;
       result.model = reader.model.empty() ? model : reader.model;
-      result.latency_s = head.total_s;
-      result.first_token_s = reader.first_token_s;
+      // Both figures come from the one clock started here, so the first token can never
+      // seem to arrive after the whole reply (the transport's own clock starts later).
+      result.latency_s = seconds_since(reader.started);
+      result.first_token_s = std::min(reader.first_token_s, result.latency_s);
       if (reader.has_usage) {
         result.usage = {reader.prompt_tokens, reader.completion_tokens, false, reader.cached_tokens};
       } else {

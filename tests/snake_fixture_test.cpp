@@ -11,6 +11,7 @@
 
 #include "tests/support/fake_llm_server_runs.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/metagpt_snake_chain.hpp"
 
 #ifdef AGENTCO_FAKE_SERVER
 
@@ -51,55 +52,7 @@ std::string fenced_body(const std::string& reply) {
   return body;
 }
 
-json fixture_rule(const json& match, int index, int times = 0) {
-  json r = {{"match", match}, {"reply_fixture", index}};
-  if (times > 0) r["times"] = times;
-  return r;
-}
-
-json plain_rule(const json& match, const std::string& reply) { return {{"match", match}, {"reply", reply}}; }
-
-constexpr const char* kTestGame =
-    "```python\nimport unittest\n\nfrom game import Game, Snake\n\n\nclass TestGame(unittest.TestCase):\n"
-    "    def test_a_new_game_has_no_score(self):\n        self.assertEqual(Game().score, 0)\n\n"
-    "    def test_a_snake_keeps_its_direction(self):\n        self.assertEqual(Snake((0, 0), 1, 'up').direction, 'up')\n\n\n"
-    "if __name__ == '__main__':\n    unittest.main()\n```";
-constexpr const char* kTestMain =
-    "```python\nimport unittest\n\nimport main\n\n\nclass TestMain(unittest.TestCase):\n"
-    "    def test_main_is_callable(self):\n        self.assertTrue(callable(main.main))\n\n\n"
-    "if __name__ == '__main__':\n    unittest.main()\n```";
-
-// MetaGPT's chain for each file: write, review (LBTM), rewrite, review (LBTM), rewrite; our
-// third review (run.code_review_rounds: 3) finds nothing more.
-std::string snake_script() {
-  json rules = json::array();
-  rules.push_back(fixture_rule({{"action", "WritePRD"}}, 200));
-  rules.push_back(fixture_rule({{"action", "WriteDesign"}}, 201));
-  rules.push_back(fixture_rule({{"action", "WriteTasks"}}, 202));
-  rules.push_back(fixture_rule({{"regex", "Write the complete code of game\\.py"}}, 203));
-  rules.push_back(fixture_rule({{"regex", "Review game\\.py"}}, 204, 1));
-  rules.push_back(fixture_rule({{"regex", "Rewrite game\\.py"}}, 205, 1));
-  rules.push_back(fixture_rule({{"regex", "Review game\\.py"}}, 206, 1));
-  rules.push_back(fixture_rule({{"regex", "Rewrite game\\.py"}}, 207, 1));
-  rules.push_back(fixture_rule({{"regex", "Write the complete code of main\\.py"}}, 208));
-  rules.push_back(fixture_rule({{"regex", "Review main\\.py"}}, 209, 1));
-  rules.push_back(fixture_rule({{"regex", "Rewrite main\\.py"}}, 210, 1));
-  rules.push_back(fixture_rule({{"regex", "Review main\\.py"}}, 211, 1));
-  rules.push_back(fixture_rule({{"regex", "Rewrite main\\.py"}}, 212, 1));
-  // What the fixture cannot answer.
-  rules.push_back(plain_rule({{"regex", "Review \\S+\\.py"}}, "## Code Review Result\nLGTM"));
-  rules.push_back(plain_rule({{"action", "WriteManual"}},
-                             "# cli_snake_game\n\nA snake game for the terminal.\n\n## Run\n\n```sh\npython3 main.py\n```\n"));
-  rules.push_back(plain_rule({{"regex", "Summarize the project"}},
-                             "[CONTENT]\n{\"Summary\": \"game.py holds Game and Snake; main.py runs the loop.\", "
-                             "\"TODOs\": []}\n[/CONTENT]"));
-  rules.push_back(plain_rule({{"regex", "Write tests/test_game\\.py"}}, kTestGame));
-  rules.push_back(plain_rule({{"regex", "Write tests/test_main\\.py"}}, kTestMain));
-  rules.push_back(plain_rule({{"regex", "Decide what to do about the failures"}},
-                             "[CONTENT]\n{\"Decision\": \"give_up\", \"File\": \"\", \"Reason\": \"the fixture's "
-                             "code is a skeleton\"}\n[/CONTENT]"));
-  return json{{"rules", rules}}.dump();
-}
+using testing::snake_script;
 
 TEST(SnakeFixture, TheRealMetaGptRepliesBecomeThePrdDesignTasksAndCodeInTheWarehouse) {
   AGENTCO_REQUIRE_FIXTURES(fixtures);

@@ -34,9 +34,9 @@ std::string content(std::string_view prompt, const std::map<std::string, json>& 
   return "[CONTENT]\n" + out.dump(4) + "\n[/CONTENT]";
 }
 
+// Under its own heading only: the format example's "Original Requirements" is another project's.
 std::string requirement_shown(std::string_view prompt) {
   if (auto r = section(prompt, "The user's requirement")) return trim(*r);
-  if (auto r = shown_field(prompt, "Original Requirements")) return trim(*r);
   return {};
 }
 
