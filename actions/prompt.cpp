@@ -1,6 +1,7 @@
 #include "actions/prompt.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -234,6 +235,9 @@ Result<ChatRequest> build_request(ActionContext& ctx, const PromptValues& values
       }
       user = render();
       const long after = estimate();
+      // A leaner size that shows the same (one failure only, documents without a brief) left
+      // nothing out: not a drop.
+      if (after >= tokens) continue;
       nlohmann::json record = {{"role", ctx.role.name}, {"action", ctx.spec.name}, {"template", template_name},
                                {"dropped", what},       {"tokens_before", tokens}, {"tokens_after", after},
                                {"window", window}};
@@ -241,8 +245,10 @@ Result<ChatRequest> build_request(ActionContext& ctx, const PromptValues& values
       ctx.run.trace.append("context_drop", std::move(record));
       tokens = after;
     }
-    // A server refuses prompt + max_tokens beyond the window: ask for no more than is left.
+    // A server refuses prompt + max_tokens beyond the window: ask for no more than is left,
+    // now and when a cut-off reply is asked for again.
     request.max_tokens = static_cast<int>(std::max<long>(reply_room, std::min<long>(request.max_tokens, window - tokens)));
+    request.max_tokens_limit = static_cast<int>(std::min<long>(window - tokens, std::numeric_limits<int>::max()));
   }
 
   request.messages.push_back({"system", system});

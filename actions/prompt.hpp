@@ -9,12 +9,15 @@
 // build_request() renders the template the SOP names for the slot and assembles the request
 // to fit the model's context window (llm/context_window.hpp), leaving room for the reply
 // (max_tokens, at most a quarter of the window). While it does not fit, inputs are made
-// leaner in this order, each step a `context_drop` trace record:
+// leaner in this order, each step that leaves something out a `context_drop` trace record
+// (a step whose input the template does not use, or whose leaner size shows the same, is
+// passed over):
 //   1. dependencies: full code -> interfaces      2. the code listing: full code -> interfaces
 //   3. the documents read: whole -> brief         4. dependencies: interfaces -> names
 //   5. test output: every failure -> the first    6. the code listing: interfaces -> names
 // A prompt that still does not fit is an error ("context") naming the role, action, file,
-// the estimate and the window, never a silent cut. No unfilled {{variable}} ever leaves: a
+// the estimate and the window, never a silent cut. The request asks for at most what the
+// window leaves the reply (max_tokens, and max_tokens_limit for a re-ask after a cut-off). No unfilled {{variable}} ever leaves: a
 // variable without a value is a broken invariant, reported as an error naming the template.
 //
 // The request keeps a stable prefix for providers' prompt caching: the role's system prompt,

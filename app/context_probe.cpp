@@ -1,48 +1,42 @@
 #include "app/context_probe.hpp"
 
-#include <set>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
-#include "llm/ollama_probe.hpp"
+#include "llm/ollama_servers.hpp"
+#include "sop/model_choice.hpp"
 
 namespace agentco {
 
-std::map<std::string, long> probe_context_windows(const Config& config, const Sop& sop) {
+std::map<std::string, long> probe_context_windows(const Config& config, const Sop& sop, const Provider& provider) {
   std::map<std::string, long> out;
   if (config.llm.context_window > 0) return out;
-  std::string base_url = config.llm.base_url;
-  if (base_url.empty() && config.llm.api_type == "ollama") base_url = "http://127.0.0.1:11434/v1";
-  if (base_url.empty() || !looks_like_ollama(config.llm.api_type, base_url)) return out;
+  std::vector<ModelCall> calls;
+  for (RoleModel& call : models_of_calls(config.llm, sop))
+    calls.push_back({std::move(call.role), std::move(call.profile), std::move(call.model)});
+  std::vector<OllamaTarget> targets = ollama_targets(provider, calls);
+  if (targets.empty()) return out;
 
-  std::set<std::string> models{config.llm.model};
-  for (const auto& [key, model] : config.llm.models) models.insert(model);
-  for (const auto& role : sop.roles) {
-    if (!role.model.empty()) models.insert(role.model);
-  }
-  for (const auto& [name, action] : sop.actions) {
-    if (!action.model.empty()) models.insert(action.model);
-  }
-  TransportOptions options;
-  options.deadlines.connect = std::chrono::seconds(3);
-  options.deadlines.first_byte = std::chrono::seconds(10);
-  options.deadlines.total = std::chrono::seconds(15);
-  options.insecure = config.llm.insecure;
-  HttpTransport transport(options);
+  HttpDeadlines deadlines;
+  deadlines.connect = std::chrono::seconds(3);
+  deadlines.first_byte = std::chrono::seconds(10);
+  deadlines.idle = std::chrono::seconds(10);
+  deadlines.total = std::chrono::seconds(15);
+  OllamaAnswerSink said = [](const OllamaTarget& target, const OllamaContext& context) {
+    const std::string as = target.call_models.size() == 1 && *target.call_models.begin() == target.ask_for
+                               ? std::string()
+                               : fmt::format(" (for {})", fmt::join(target.call_models, ", "));
+    spdlog::info("{} serves {}{} with a context window of {} tokens ({}): prompts are fitted to it", target.base_url,
+                 target.ask_for, as, context.tokens, context.how);
+  };
   boost::asio::io_context io;
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        for (const auto& model : models) {
-          std::optional<OllamaContext> context = co_await probe_ollama_context(transport, base_url, model);
-          if (!context) continue;
-          out[model] = context->tokens;
-          spdlog::info("{} serves {} with a context window of {} tokens ({}): prompts are fitted to it", base_url,
-                       model, context->tokens, context->how);
-        }
+        out = co_await probe_ollama_servers(targets, deadlines, said);
       },
       boost::asio::detached);
   io.run();

@@ -1,16 +1,20 @@
-// Before a live run: asks an Ollama server for the context window of each model the run may
-// use (llm/ollama_probe.hpp), so that prompts are fitted to what the server really reads.
+// Before a live run: asks every Ollama server the run's calls reach for the context window of
+// each model it is asked for (llm/ollama_servers.hpp), so that prompts are fitted to what the
+// servers really read.
 #pragma once
 #include <map>
 #include <string>
 
 #include "config/config.hpp"
+#include "llm/provider.hpp"
 #include "sop/sop.hpp"
 
 namespace agentco {
 
-// Model -> tokens, for the models whose server said; empty when llm.context_window is set,
-// the server is not Ollama, or it did not answer (each answer is said on the terminal).
-std::map<std::string, long> probe_context_windows(const Config& config, const Sop& sop);
+// Call model -> tokens, for the models whose server said (the smaller when two servers serve
+// one name); empty when llm.context_window is set, no server is Ollama, or none answered.
+// Each answer is said on the terminal. `provider` is the one make_provider built (routing
+// included, no human in front).
+std::map<std::string, long> probe_context_windows(const Config& config, const Sop& sop, const Provider& provider);
 
 }  // namespace agentco

@@ -85,12 +85,12 @@ int run_command(const RunOptions& options) {
   auto provider = make_provider(plan.config);
   if (!provider) return fail(provider.error().message);
   plan.provider = *provider;
+  plan.context_windows = probe_context_windows(plan.config, plan.sop, **provider);
   if (!options.human_roles.empty() || options.review_by_human) {
     plan.provider = std::make_shared<HumanProvider>(
         plan.provider, std::set<std::string>(options.human_roles.begin(), options.human_roles.end()),
         options.review_by_human);
   }
-  plan.context_windows = probe_context_windows(plan.config, plan.sop);
   if (!options.project_path.empty()) {
     auto project = read_existing_project(options.project_path);
     if (!project) return fail(project.error().message);

@@ -5,13 +5,15 @@ namespace {
 
 // Context windows (tokens, prompt and reply together) of well-known models, as their
 // providers publish them. A dated or suffixed name ("gpt-4o-mini-2024-07-18",
-// "qwen2.5-coder:7b") finds its family by prefix.
+// "qwen2.5-coder:7b") finds its family by prefix; a variant that reads less than its family
+// needs an entry of its own (o1-mini), or its prompts would be fitted to too large a window.
 const std::map<std::string, long>& table() {
   static const std::map<std::string, long> kTable = {
       {"gpt-4o", 128000},           {"gpt-4o-mini", 128000},     {"gpt-4.1", 1047576},
       {"gpt-4.1-mini", 1047576},    {"gpt-4.1-nano", 1047576},   {"gpt-4-turbo", 128000},
       {"gpt-4", 8192},              {"gpt-4-32k", 32768},        {"gpt-3.5-turbo", 16385},
-      {"gpt-5", 400000},            {"o1", 200000},              {"o3", 200000},
+      {"gpt-5", 400000},            {"o1", 200000},              {"o1-mini", 128000},
+      {"o1-preview", 128000},       {"o3", 200000},
       {"o3-mini", 200000},          {"o4-mini", 200000},         {"deepseek-chat", 65536},
       {"deepseek-reasoner", 65536}, {"deepseek-coder", 16384},   {"claude-3", 200000},
       {"claude-3-5", 200000},       {"claude-sonnet-4", 200000}, {"claude-opus-4", 200000},

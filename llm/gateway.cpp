@@ -22,10 +22,14 @@ namespace {
 constexpr auto kBudgetRecheck = std::chrono::seconds(1);
 
 Error cut_off_error(const ChatRequest& request, bool asked_again) {
+  const bool window_full = request.max_tokens_limit > 0 && request.max_tokens >= request.max_tokens_limit;
   return make_error("llm", fmt::format("the reply of model '{}' was cut off at max_tokens={} (finish_reason \"length\"){}; "
-                                       "raise llm.max_tokens or ask for a shorter reply",
+                                       "{}",
                                        request.model, request.max_tokens,
-                                       asked_again ? " even after asking again with twice as many" : ""));
+                                       asked_again ? " even after asking again with more" : "",
+                                       window_full ? "the prompt leaves the reply no more of the model's context "
+                                                     "window: use a model with a larger window (llm.context_window)"
+                                                   : "raise llm.max_tokens or ask for a shorter reply"));
 }
 
 }  // namespace
@@ -38,7 +42,8 @@ asio::awaitable<Result<ChatResult>> LlmGateway::chat(ChatRequest request, CallSi
   for (bool asked_again = false;; asked_again = true) {
     Result<ChatResult> result = co_await call_once(request, site);
     if (!result || result->finish_reason != "length") co_return result;
-    const long doubled = std::min<long>(max_tokens_cap_, 2L * request.max_tokens);
+    long doubled = std::min<long>(max_tokens_cap_, 2L * request.max_tokens);
+    if (request.max_tokens_limit > 0) doubled = std::min<long>(doubled, request.max_tokens_limit);
     if (asked_again || doubled <= request.max_tokens) co_return cut_off_error(request, asked_again);
     spdlog::warn("the reply of model '{}' to {}/{} was cut off at max_tokens={}; asking again with {}", request.model,
                  site.role, site.action, request.max_tokens, doubled);

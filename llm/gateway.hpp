@@ -8,9 +8,11 @@
 // settle waits (re-checking at least every second, and the stop flag with it).
 //
 // A reply cut off by max_tokens (finish_reason "length") is asked for once more with twice
-// the max_tokens (at most max_tokens_cap): a call of its own, traced, reserved and booked
-// like any other, and refused with "budget" when it does not fit. A second cut-off is an
-// error "llm" that says to raise llm.max_tokens.
+// the max_tokens (at most max_tokens_cap, and at most the request's max_tokens_limit, what the
+// context window leaves the reply): a call of its own, traced, reserved and booked like any
+// other, and refused with "budget" when it does not fit. A second cut-off, or one with no room
+// left to ask for more, is an error "llm" that says to raise llm.max_tokens (or, when the
+// window is full, to use a model with a larger one).
 //
 // Single-threaded, shared by all roles of a run.
 #pragma once

@@ -24,6 +24,9 @@ struct ChatRequest {
   std::string model;
   double temperature = 0.2;
   int max_tokens = 4096;
+  // The most max_tokens may be raised to when a cut-off reply is asked for again: what the
+  // model's context window leaves the reply (actions/prompt.hpp); 0: no limit. Never sent.
+  int max_tokens_limit = 0;
   bool stream = true;
   // What the caller knows about the request (role, action, schema, file, ...). Never sent
   // to a model server; the mock provider and the trace use it.

@@ -39,6 +39,20 @@ std::string model_for(const LlmConfig& llm, const RoleSpec& role, const ActionSp
   return llm.model;
 }
 
+std::vector<RoleModel> models_of_calls(const LlmConfig& llm, const Sop& sop) {
+  std::vector<RoleModel> out;
+  for (const RoleSpec& spec : sop.roles) {
+    const RoleSpec role = role_instances(spec).front();
+    for (const std::string& name : role.actions) {
+      const ActionSpec* action = sop.action(name);
+      if (!action) continue;
+      RoleModel call{role.name, role.profile, model_for(llm, role, *action)};
+      if (std::find(out.begin(), out.end(), call) == out.end()) out.push_back(std::move(call));
+    }
+  }
+  return out;
+}
+
 Status check_model_overrides(const Config& config, const Sop& sop) {
   std::vector<std::string> problems;
   for (const auto& [key, model] : config.llm.models) {

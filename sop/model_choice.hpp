@@ -10,6 +10,7 @@
 // ("Citizen-7") also answers to the population's name ("Citizen"). Pure functions.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "core/result.hpp"
@@ -18,6 +19,17 @@
 namespace agentco {
 
 std::string model_for(const LlmConfig& llm, const RoleSpec& role, const ActionSpec& action);
+
+// One kind of model call a SOP's roles make: the role's name and profile, and the model.
+struct RoleModel {
+  std::string role;
+  std::string profile;
+  std::string model;
+  bool operator==(const RoleModel&) const = default;
+};
+// Every distinct RoleModel of the calls the SOP's roles make for their actions with this
+// config, in the SOP's order (the first instance of a population stands for all of them).
+std::vector<RoleModel> models_of_calls(const LlmConfig& llm, const Sop& sop);
 
 // Every llm.models key names a role of `sop` (by name or profile) and, after a slash, an
 // action that role runs. On failure one error, a line per bad key, each starting with where

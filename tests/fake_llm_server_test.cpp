@@ -634,6 +634,9 @@ TEST(FakeLlmServer, RejectsABadScriptWithAClearMessage) {
   EXPECT_THAT(message_for("modles: [a]\n"), HasSubstr("unknown key 'modles'"));
   EXPECT_THAT(message_for("cache: {style: anthropic}\n"), HasSubstr("cache.style: unknown style 'anthropic'"));
   EXPECT_THAT(message_for("cache: {block: 0}\n"), HasSubstr("cache.block: must be at least 1"));
+  EXPECT_THAT(message_for("ollama: {num_ctxx: 8192}\n"), HasSubstr("ollama: unknown key 'num_ctxx'"));
+  EXPECT_THAT(message_for("ollama: {context_length: 0}\n"), HasSubstr("ollama.context_length: must be at least 1"));
+  EXPECT_THAT(message_for("ollama: {loaded: maybe}\n"), HasSubstr("ollama.loaded: expected true or false"));
 }
 
 TEST(FakeLlmServer, ServesHttpsWithASelfSignedCertificate) {

@@ -2,8 +2,8 @@
 // test answers them: calls in flight together never spend past the investment (each holds
 // its worst case), a call that cannot fit is refused with "budget", one that only waits for
 // others to settle starts when they do; a cut-off reply is asked for again with twice the
-// max_tokens as a call of its own, reserved, traced and booked, and refused when it does not
-// fit; the trace says which pricing entry priced each call.
+// max_tokens (no more than the context window leaves) as a call of its own, reserved, traced
+// and booked, and refused when it does not fit; the trace says which pricing entry priced each call.
 #include "llm/gateway.hpp"
 
 #include <gtest/gtest.h>
@@ -324,6 +324,34 @@ TEST_F(GatewayTest, TheDoubledMaxTokensIsCapped) {
   settle();
   ASSERT_EQ(provider_->calls.size(), 2u);
   EXPECT_EQ(provider_->calls[1]->request.max_tokens, 300);
+}
+
+TEST_F(GatewayTest, TheAskAgainAsksForNoMoreThanTheContextWindowLeavesTheReply) {
+  make(100.0);
+  provider_->hold = false;
+  provider_->replies = {reply(5, 200, "length"), reply(5, 250)};
+  ChatRequest request = ask(200);
+  request.max_tokens_limit = 260;  // build_request: window - prompt
+  start(request, 0);
+  settle();
+  ASSERT_EQ(provider_->calls.size(), 2u);
+  EXPECT_EQ(provider_->calls[1]->request.max_tokens, 260);
+}
+
+TEST_F(GatewayTest, ACutOffWithTheWindowFullIsAnErrorSayingSoWithoutAskingAgain) {
+  make(100.0);
+  provider_->hold = false;
+  provider_->replies = {reply(5, 200, "length")};
+  ChatRequest request = ask(200);
+  request.max_tokens_limit = 200;
+  start(request, 0);
+  settle();
+  ASSERT_TRUE(results_[0]);
+  ASSERT_FALSE(results_[0]->ok());
+  EXPECT_EQ(provider_->calls.size(), 1u);
+  const std::string& message = results_[0]->error().message;
+  EXPECT_NE(message.find("cut off at max_tokens=200"), std::string::npos) << message;
+  EXPECT_NE(message.find("no more of the model's context window"), std::string::npos) << message;
 }
 
 // ---- Prices in the trace ----------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // with the model its action or role asked for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -275,6 +276,25 @@ TEST_F(ModelOverrideCheck, AnActionTheRoleDoesNotRunOrThatDoesNotExistIsAnError)
             std::string::npos)
       << message;
   EXPECT_NE(message.find("WriteCode is an action: write ROLE/WriteCode"), std::string::npos) << message;
+}
+
+TEST_F(ModelOverrideCheck, TheCallsOfASopAreEachRoleWithEachModelItsActionsUseOnce) {
+  auto sop = load_sop("software_company", registry_, prompts_);
+  ASSERT_TRUE(sop.ok());
+  Config config;
+  config.llm.model = "m";
+  config.llm.models = {{"Architect", "big"}, {"Engineer/WriteCode", "coder"}};
+  const std::vector<RoleModel> calls = models_of_calls(config.llm, *sop);
+  auto has = [&](const std::string& role, const std::string& model) {
+    return std::count_if(calls.begin(), calls.end(),
+                         [&](const RoleModel& c) { return c.role == role && c.model == model; });
+  };
+  EXPECT_EQ(has("Bob", "big"), 1);
+  EXPECT_EQ(has("Alex", "coder"), 1);
+  EXPECT_EQ(has("Alex", "m"), 1) << "WriteManual and FixCode, once";
+  EXPECT_EQ(has("Alice", "m"), 1);
+  EXPECT_EQ(has("Bob", "m"), 0);
+  for (const auto& call : calls) EXPECT_FALSE(call.profile.empty()) << call.role;
 }
 
 #ifdef AGENTCO_FAKE_SERVER

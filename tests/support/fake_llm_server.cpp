@@ -126,6 +126,7 @@ struct Responder::Script {
   std::vector<Rule> rules;
   std::optional<std::string> report_model;  // the model named in every reply (a rule's own wins)
   std::optional<PromptCache> cache;
+  std::optional<OllamaPosing> ollama;  // also answer Ollama's native API
 };
 
 namespace {
@@ -285,6 +286,23 @@ PromptCache parse_cache(const YAML::Node& node) {
   return cache;
 }
 
+OllamaPosing parse_ollama(const YAML::Node& node) {
+  check_keys(node, {"context_length", "num_ctx", "model_context", "architecture", "loaded"}, "ollama");
+  OllamaPosing posing;
+  if (node["context_length"]) posing.context_length = integer(node["context_length"], "ollama.context_length", 1);
+  if (node["num_ctx"]) posing.num_ctx = integer(node["num_ctx"], "ollama.num_ctx", 1);
+  if (node["model_context"]) posing.model_context = integer(node["model_context"], "ollama.model_context", 1);
+  if (node["architecture"]) posing.architecture = scalar(node["architecture"], "ollama.architecture");
+  if (node["loaded"]) {
+    try {
+      posing.loaded = node["loaded"].as<bool>();
+    } catch (const YAML::Exception&) {
+      fail("ollama.loaded", "expected true or false");
+    }
+  }
+  return posing;
+}
+
 std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const std::string& fixtures_path) {
   YAML::Node root;
   try {
@@ -294,7 +312,7 @@ std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const s
   }
   auto script = std::make_shared<Responder::Script>();
   if (root.IsNull()) return script;
-  check_keys(root, {"models", "require_key", "latency", "rules", "report_model", "cache"}, "top level");
+  check_keys(root, {"models", "require_key", "latency", "rules", "report_model", "cache", "ollama"}, "top level");
   if (const auto models = root["models"]) {
     if (!models.IsSequence() || models.size() == 0)
       fail("models", "expected a non-empty list of model names");
@@ -307,6 +325,7 @@ std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const s
   if (root["latency"]) script->latency = parse_latency(root["latency"], "latency");
   if (root["report_model"]) script->report_model = scalar(root["report_model"], "report_model");
   if (root["cache"]) script->cache = parse_cache(root["cache"]);
+  if (root["ollama"]) script->ollama = parse_ollama(root["ollama"]);
   if (const auto rules = root["rules"]) {
     if (!rules.IsSequence()) fail("rules", "expected a list of rules");
     FixtureTable fixtures(fixtures_path);
@@ -721,6 +740,10 @@ ResponsePlan Responder::respond_locked(const HttpRequest& request, FakeRequestLo
                          {"rule_index", entry.rule_index},
                          {"body", entry.body}});
     return json_response(200, entries);
+  }
+  if (script.ollama) {
+    if (auto answer = answer_ollama(*script.ollama, script.models, request.method, path, request.body))
+      return json_response(answer->status, answer->body);
   }
   if (request.method == "GET" && path == "/v1/models") {
     if (!authorized(false)) return unauthorized();

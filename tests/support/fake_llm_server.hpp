@@ -10,6 +10,12 @@
 //   report_model: gpt-4o-mini-2024-07-18        # optional: the model every reply names (as real
 //                                               # servers answer with a dated name); default: the requested one
 //   cache: {style: openai, min_tokens: 1024, block: 128}   # optional prompt-cache simulation, below
+//   ollama:                                     # optional: also pose as Ollama (native API, below)
+//     loaded: true                              #   /api/ps lists every model of `models:` (default: none)
+//     context_length: 2048                      #   ...each loaded with this context (default: num_ctx, else 4096)
+//     num_ctx: 8192                             #   /api/show's parameters hold "num_ctx 8192" (default: absent)
+//     model_context: 32768                      #   /api/show's model_info "<architecture>.context_length"
+//     architecture: qwen2                       #   model_info's general.architecture (default: llama)
 //   rules:                                      # first match wins; each rule may be limited
 //     - match: {role: Engineer, action: WriteCode, regex: "game\\.py", model: ...}
 //       times: 1                                # optional: rule applies this many times, then is skipped
@@ -42,6 +48,10 @@
 // Routes: GET /v1/models[/{id}], POST /v1/chat/completions, POST
 // /openai/deployments/{name}/chat/completions?api-version=... (Azure: `api-key` header, model =
 // deployment), and GET /_fake/requests (the request log as JSON, for tests of the program).
+// With `ollama:`, also GET /api/ps ({"models": [{name, model, size, digest, details, expires_at,
+// size_vram, context_length}]}) and POST /api/show ({"model"} or {"name"} -> {modelfile,
+// parameters, template, details, model_info, capabilities, modified_at}; 404 {"error"} for a model
+// not in `models:`), as Ollama answers them; without it those routes are 404 like any unknown URL.
 // Absolute-form targets ("POST http://any.host/v1/chat/completions", what a client sends to its
 // HTTP proxy) are served by their path, so the server can stand in for a proxy in tests.
 #pragma once

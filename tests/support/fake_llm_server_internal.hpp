@@ -2,6 +2,7 @@
 //   fake_llm_server.cpp       the script and the responder (YAML, rules, OpenAI JSON; no sockets)
 //   fake_llm_server_http.cpp  the HTTP/1.1 transport (Asio coroutines + Beast's request parser)
 //   fake_llm_server_tls.cpp   the TLS connection and the self-signed certificate (Asio SSL, OpenSSL)
+//   fake_llm_server_ollama.cpp  Ollama's native routes (/api/ps, /api/show) for the `ollama:` key
 // The responder turns one request into a ResponsePlan: bytes to write, pauses and an abrupt
 // reset, in order. The transport only executes plans, so every fault is data, not a branch
 // in socket code. Not for use outside tests/support.
@@ -14,8 +15,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/fake_llm_server.hpp"
 
@@ -35,6 +39,26 @@ struct HttpRequest {
     return it == headers.end() ? std::string() : it->second;
   }
 };
+
+// The script's `ollama:` key: the server poses as Ollama for the script's models (see the
+// header of fake_llm_server.hpp for what each field shows where).
+struct OllamaPosing {
+  std::optional<long> context_length;  // /api/ps: a loaded model's context_length
+  std::optional<long> num_ctx;         // /api/show: "num_ctx N" in parameters
+  long model_context = 32768;          // /api/show: model_info "<architecture>.context_length"
+  std::string architecture = "llama";  // /api/show: model_info "general.architecture"
+  bool loaded = false;                 // /api/ps lists the models as loaded
+};
+
+// The answer to an Ollama route: status and JSON body; nullopt when `method path` is not one
+// (GET /api/ps, POST /api/show).
+struct OllamaAnswer {
+  int status = 200;
+  nlohmann::json body;
+};
+std::optional<OllamaAnswer> answer_ollama(const OllamaPosing& posing, const std::vector<std::string>& models,
+                                          const std::string& method, const std::string& path,
+                                          const std::string& body);
 
 // What the transport does, step by step, to answer one request.
 struct PlanStep {
