@@ -742,8 +742,10 @@ ResponsePlan Responder::respond_locked(const HttpRequest& request, FakeRequestLo
     return json_response(200, entries);
   }
   if (script.ollama) {
-    if (auto answer = answer_ollama(*script.ollama, script.models, request.method, path, request.body))
+    if (auto answer = answer_ollama(*script.ollama, script.models, request.method, path, request.body)) {
+      if (auto body = json::parse(request.body, nullptr, false); !body.is_discarded()) log.body = std::move(body);
       return json_response(answer->status, answer->body);
+    }
   }
   if (request.method == "GET" && path == "/v1/models") {
     if (!authorized(false)) return unauthorized();

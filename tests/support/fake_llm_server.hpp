@@ -66,7 +66,7 @@ namespace agentco::testing {
 
 struct FakeRequestLog {
   std::string method, target;
-  nlohmann::json body;          // parsed request body (null for GET)
+  nlohmann::json body;          // parsed request body (chat and Ollama routes; null for GET)
   std::string role, action;     // from headers
   std::string authorization;    // the Authorization header as received
   int rule_index = -1;          // which rule answered (-1: none/default 404)
