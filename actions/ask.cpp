@@ -1,5 +1,7 @@
 #include "actions/ask.hpp"
 
+#include <string_view>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,7 +13,9 @@
 namespace agentco {
 
 std::string system_prompt(const RoleSpec& role) {
-  std::string text = fmt::format("You are {}, a {}.", role.name, role.profile);
+  // "an Architect", "a Product Manager": the article follows the profile's first letter.
+  const bool vowel = !role.profile.empty() && std::string_view("AEIOUaeiou").find(role.profile.front()) != std::string_view::npos;
+  std::string text = fmt::format("You are {}, {} {}.", role.name, vowel ? "an" : "a", role.profile);
   if (!role.goal.empty()) text += " Your goal is: " + role.goal;
   if (!role.constraints.empty()) text += "\nConstraints: " + role.constraints;
   return text;
