@@ -23,7 +23,7 @@ using testing::AgentcoRun;
 using testing::FakeServerProcess;
 using testing::RunSandbox;
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using testing::has;
 
 // The requests' hashes, in trace order.
 std::vector<std::string> request_hashes(const AgentcoRun& run) {

@@ -166,7 +166,7 @@ struct Cleanup {
   }
 };
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using testing::has;
 
 // A completed run: exit 0, every document and both files, all kept.
 void expect_completed(const AgentcoRun& run) {

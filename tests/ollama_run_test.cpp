@@ -23,7 +23,7 @@ using testing::AgentcoRun;
 using testing::FakeServerProcess;
 using testing::RunSandbox;
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using testing::has;
 
 std::string ollama_config(const std::string& base_url, const std::string& extra = "") {
   return "llm:\n"

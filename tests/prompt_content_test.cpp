@@ -38,7 +38,7 @@ constexpr const char* kConfig =
     "  code_review_rounds: 2\n"
     "  test_rounds: 3\n";
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using testing::has;
 
 std::string system_prompt_of(const json& request_record) {
   for (const auto& m : request_record["request"]["messages"])

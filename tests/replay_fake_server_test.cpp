@@ -45,7 +45,7 @@ constexpr const char* kConfig =
     "  code_review_rounds: 1\n"
     "  test_rounds: 1\n";
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using testing::has;
 
 // The fake server's requests other than its own log reads (GET /_fake/...).
 std::size_t model_requests(const FakeServerProcess& server) {

@@ -23,7 +23,7 @@ using testing::RunSandbox;
 using testing::slurp;
 using testing::spill;
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using testing::has;
 
 std::vector<Prompt> parse_ok(const std::string& text, PromptFormat format) {
   auto prompts = parse_prompt_list(text, format, "p.csv");

@@ -44,6 +44,9 @@
 
 namespace agentco::testing {
 
+// Whether a process's output or a file's text holds `part`.
+inline bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 namespace runs_fs = std::filesystem;
 
 inline std::string slurp(const runs_fs::path& file) {
