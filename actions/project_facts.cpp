@@ -95,14 +95,12 @@ std::string run_instructions(const RunContext& run, const std::string& language)
   const std::string entry = planned_entry_point(run, language);
   if (key == "python") {
     return fmt::format(
-        "QA runs everything offline (no network) in a sandbox, from the project's root folder:\n"
-        "- the program: `python3 {}` with standard input open and no display; a program still waiting for input "
-        "after 5 seconds counts as started, one that raises an exception counts as crashed;\n"
-        "- each test file on its own: `python3 -m unittest -v tests/test_<module>.py`, with the root folder on the "
-        "import path, so tests import the project's modules by their file names (`from game import Game`);\n"
-        "- nothing is pip-installed, and the sandbox cannot install anything: code and tests must work with "
-        "Python 3's standard library alone unless the packages below list more (prefer the standard library); "
-        "tests use `unittest` only.",
+        "QA runs everything offline in a sandbox, from the project's root folder, with Python 3's standard "
+        "library and the packages below only (nothing can be pip-installed; prefer the standard library):\n"
+        "- the program: `python3 {}`, standard input open, no display; still waiting for input after 5 s counts "
+        "as started, an exception as crashed;\n"
+        "- each test file alone: `python3 -m unittest -v tests/test_<module>.py`; tests use `unittest` only and "
+        "import the project's modules by file name (`from game import Game`).",
         entry.empty() ? "main.py" : entry);
   }
   if (key == "javascript") {

@@ -6,6 +6,7 @@
 #include "actions/ask.hpp"
 #include "actions/code_checks.hpp"
 #include "actions/code_plan.hpp"
+#include "actions/design_excerpt.hpp"
 #include "actions/project_facts.hpp"
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
@@ -17,7 +18,7 @@ namespace {
 // What every template about one source file is given; the stable, run-wide inputs
 // (packages, how QA runs the code, shared knowledge) come first in the templates.
 std::vector<Input> file_inputs(std::initializer_list<Input> more) {
-  std::vector<Input> inputs = {Input::kLanguage,     Input::kFile,     Input::kTask,
+  std::vector<Input> inputs = {Input::kLanguage,     Input::kFile,     Input::kTask,         Input::kFileDesign,
                                Input::kDependencies, Input::kPackages, Input::kRunInstructions,
                                Input::kSharedKnowledge, Input::kFormat};
   inputs.insert(inputs.end(), more);
@@ -33,7 +34,7 @@ const TemplateSlot kSummarySlot{"summary_prompt", "summarize_code", "the summary
                                 {Input::kLanguage, Input::kCodeListing, Input::kPackages, Input::kRunInstructions,
                                  Input::kSharedKnowledge, Input::kFormat}};
 const TemplateSlot kTestSlot{"prompt", "write_test", "the test file of one source file",
-                             {Input::kLanguage, Input::kFile, Input::kCode, Input::kTestFile, Input::kPackages,
+                             {Input::kLanguage, Input::kFile, Input::kFileDesign, Input::kCode, Input::kTestFile, Input::kPackages,
                               Input::kRunInstructions, Input::kFormat}};
 const TemplateSlot kFixSlot{"prompt", "fix_code", "a source file fixed after QA's test run",
                             file_inputs({Input::kCode, Input::kTestFile, Input::kTestCode, Input::kTestOutput,
@@ -66,7 +67,9 @@ void set_file_inputs(const ActionContext& ctx, PromptValues& values, const std::
                      const std::string& path, std::vector<SizedText> dependencies) {
   values.set(Input::kLanguage, language);
   values.set(Input::kFile, path);
-  values.set(Input::kTask, file_task(ctx.run, path));
+  const std::string task = file_task(ctx.run, path);
+  values.set(Input::kTask, task);
+  values.set(Input::kFileDesign, file_design_text(ctx.run, path, task));
   values.set_sizes(Input::kDependencies, std::move(dependencies));
   values.set(Input::kPackages, packages_text(ctx.run));
   values.set(Input::kRunInstructions, run_instructions(ctx.run, language));
@@ -158,6 +161,10 @@ boost::asio::awaitable<void> review_loop(std::shared_ptr<CodeTurn> turn, std::si
     StaticCheck check =
         co_await static_check(ctx.run.workspace.root(), path, turn->sources[index], ctx.run.project.sources);
     PromptValues review = file_values(*turn, index, kReviewSlot);
+    // A review checks the calls into other files against their signatures: interfaces do.
+    std::vector<SizedText> dependencies = plan_dependencies(*turn, index);
+    if (dependencies.size() > 1) dependencies.erase(dependencies.begin());
+    review.set_sizes(Input::kDependencies, std::move(dependencies));
     review.set(Input::kCode, fenced(path, turn->sources[index]));
     review.set(Input::kStaticCheck, format_check(check));
     nlohmann::json hints = file_hints(*turn, index, "review");
@@ -341,6 +348,7 @@ boost::asio::awaitable<void> write_one_test(std::shared_ptr<TestTurn> turn, std:
   PromptValues values(kTestSlot);
   values.set(Input::kLanguage, turn->language);
   values.set(Input::kFile, source_path);
+  values.set(Input::kFileDesign, file_design_text(ctx.run, source_path, file_task(ctx.run, source_path)));
   values.set(Input::kCode, fenced(source_path, *source));
   values.set(Input::kTestFile, test_path);
   values.set(Input::kPackages, packages_text(ctx.run));

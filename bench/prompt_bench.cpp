@@ -34,6 +34,11 @@ struct RunFigures {
   bool ok = false;
   std::string failure;
   long calls = 0, prompt_tokens = 0, largest_prompt = 0, prefix_tokens = 0, estimated_prompt = 0;
+  // What the prompts cost, in prompt-token equivalents, where a provider caches prefixes:
+  // OpenAI (half price, prompts and prefixes of 1,024 tokens or more, in steps of 128) and
+  // DeepSeek (a tenth of the price, in steps of 64): the tokens that would cost as much
+// uncached. Estimated tokens, as the prefix share.
+  double openai_cost = 0, deepseek_cost = 0;
   long source_lines = 0, test_lines = 0;
   std::map<std::string, long> prompt_by_action;  // action/kind -> prompt tokens
   std::string verdict;
@@ -61,6 +66,10 @@ RunFigures figures_of(const fs::path& folder) {
       const auto share = prefix.add(record["request"]["messages"]);
       f.prefix_tokens += share.prefix_tokens;
       f.estimated_prompt += share.prompt_tokens;
+      const long openai_cached =
+          share.prompt_tokens >= 1024 && share.prefix_tokens >= 1024 ? share.prefix_tokens / 128 * 128 : 0;
+      f.openai_cost += static_cast<double>(share.prompt_tokens) - 0.5 * static_cast<double>(openai_cached);
+      f.deepseek_cost += static_cast<double>(share.prompt_tokens) - 0.9 * static_cast<double>(share.prefix_tokens / 64 * 64);
       action_of_call[record.value("call_id", json()).dump()] =
           record.value("action", "") + "/" + record.value("hints", json::object()).value("kind", "");
     } else if (type == "llm_response") {
@@ -131,9 +140,9 @@ int main(int argc, char** argv) {
   int status = 0;
 
   testing::FakeLlmServer reader("rules:\n  - read: true\n");
-  fmt::print("\n{:>5} {:>6} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>10} {:>7}  {}\n", "files", "calls",
+  fmt::print("\n{:>5} {:>6} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>10} {:>7} {:>8} {:>8}  {}\n", "files", "calls",
              "prompt_tok", "src_ln", "test_ln", "tok/src", "tok/all", "largest", "largest/f", "prefix",
-             "verdict");
+             "openai", "deepseek", "verdict");
   for (int size : sizes) {
     const auto run = bench::run_child(
         {AGENTCO_BINARY, "run", "--no-user-config", "--warehouse", (root / fmt::format("w{}", size)).string(),
@@ -146,10 +155,11 @@ int main(int argc, char** argv) {
       status = 1;
       continue;
     }
-    fmt::print("{:>5} {:>6} {:>9} {:>7} {:>7} {:>9.1f} {:>9.1f} {:>9} {:>10.1f} {:>6.1f}%  {}\n", size,
-               f.calls, f.prompt_tokens, f.source_lines, f.test_lines, per(f.prompt_tokens, f.source_lines),
+    fmt::print("{:>5} {:>6} {:>9} {:>7} {:>7} {:>9.1f} {:>9.1f} {:>9} {:>10.1f} {:>6.1f}% {:>8.0f} {:>8.0f}  {}\n",
+               size, f.calls, f.prompt_tokens, f.source_lines, f.test_lines, per(f.prompt_tokens, f.source_lines),
                per(f.prompt_tokens, f.source_lines + f.test_lines), f.largest_prompt,
-               per(f.largest_prompt, size), 100.0 * per(f.prefix_tokens, f.estimated_prompt), f.verdict);
+               per(f.largest_prompt, size), 100.0 * per(f.prefix_tokens, f.estimated_prompt),
+               f.openai_cost, f.deepseek_cost, f.verdict);
     if (size == sizes.back()) {
       fmt::print("      prompt tokens by step at {} files:", size);
       for (const auto& [action, tokens] : f.prompt_by_action) fmt::print(" {} {};", action, tokens);

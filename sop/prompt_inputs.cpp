@@ -10,6 +10,7 @@ const std::vector<InputInfo>& known_inputs() {
       {Input::kFile, "file", "the path of the source file this step is about"},
       {Input::kCode, "code", "that file's current text, as last written"},
       {Input::kTask, "task", "that file's row of the task list"},
+      {Input::kFileDesign, "file_design", "the system design as it concerns that file: its classes and their neighbours"},
       {Input::kDependencies, "dependencies", "the files it imports: full code when it fits, else interfaces"},
       {Input::kSharedKnowledge, "shared_knowledge", "conventions several files share"},
       {Input::kPackages, "packages", "the third-party packages the project may use"},

@@ -19,6 +19,7 @@ enum class Input {
   kFile,             // the path of the source file this step is about
   kCode,             // that file's current text, as last written
   kTask,             // that file's row of the task list (what it holds, what it imports)
+  kFileDesign,       // the design as it concerns that file: its classes, those they relate to
   kDependencies,     // the files it imports: their full code when it fits, else their interfaces
   kSharedKnowledge,  // conventions the task list says several files share
   kPackages,         // the third-party packages the project may use

@@ -2,7 +2,7 @@
 // replies name dated models (gpt-4o-mini-2024-07-18, as real servers answer) and report cached
 // prompt tokens. A run is priced (cost > 0 in meta.json and in `agentco stats`), and an
 // --investment of about a third of a full run's cost stops the run with exit 3 without ever
-// spending past it, although files are coded concurrently (12 files, llm.concurrency 4).
+// spending past it, although files are coded and rewritten concurrently (12 files, llm.concurrency 4).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -46,8 +46,15 @@ constexpr const char* kConfig =
     "  test_rounds: 1\n";
 
 // The scripted project's server, answering gpt-4o-mini with a dated name and a prompt cache.
-std::string script_for(int files) {
+// With `reviews_ask_for_rewrites`, every file's review asks for one rewrite (the rewrites run
+// concurrently, as the first versions do).
+std::string script_for(int files, bool reviews_ask_for_rewrites) {
   testing::ScriptOptions options;
+  if (reviews_ask_for_rewrites) {
+    options.first_rules = json::array({{{"match", {{"regex", "Review \\w+\\.py"}}},
+                                        {"times", files},
+                                        {"reply", "## Code Review Result\nLBTM"}}});
+  }
   options.ttft_ms = 40;
   options.tokens_per_second = 2000;
   json script = testing::scripted_project_script(testing::scripted_project(files), options);
@@ -80,9 +87,9 @@ class BudgetRun : public ::testing::Test {
  protected:
   BudgetRun() : sandbox_("budget_run") { testing::spill(sandbox_.file("config.yaml"), kConfig); }
 
-  void start_server(int files) {
-    server_ = std::make_unique<FakeServerProcess>(sandbox_.root() / "server",
-                                                  FakeServerProcess::Options{script_for(files), "", false});
+  void start_server(int files, bool reviews_ask_for_rewrites = false) {
+    server_ = std::make_unique<FakeServerProcess>(
+        sandbox_.root() / "server", FakeServerProcess::Options{script_for(files, reviews_ask_for_rewrites), "", false});
     ASSERT_TRUE(server_->ok());
   }
 
@@ -135,7 +142,11 @@ TEST_F(BudgetRun, AServerNamingDatedModelsYieldsAPricedRunWithCachedTokens) {
 }
 
 TEST_F(BudgetRun, AThirdOfAFullRunsCostStopsWithExitThreeAndIsNeverOverspentByParallelCalls) {
-  start_server(12);
+  // Each file: code, review (LBTM), rewrite, review; so the coding is most of the run's cost.
+  std::string config = kConfig;
+  config.replace(config.find("code_review_rounds: 1"), 21, "code_review_rounds: 2");
+  testing::spill(sandbox_.file("config.yaml"), config);
+  start_server(12, /*reviews_ask_for_rewrites=*/true);
   const AgentcoRun full = run();
   ASSERT_EQ(full.process.exit_code, 0) << full.describe();
   const double full_cost = full.meta["total"].value("cost_usd", 0.0);

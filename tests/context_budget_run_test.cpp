@@ -3,8 +3,9 @@
 // small llm.context_window. With 4,500 tokens the run must leave things out (the whole code
 // listing of the summary and the manual is over three quarters of it) but every prompt can be
 // made to fit: it finishes, the trace says what was dropped, and no request asks for more than
-// the window. With 2,500 tokens the documents still fit, the code prompts cannot: the run stops
-// with the "context" error in one line, exit 1, and the PRD, design and tasks are kept.
+// the window. With 2,500 tokens the documents and every file's own prompts still fit (they show
+// the design only as it concerns their file), the summary of all the code cannot: the run stops
+// with the "context" error in one line, exit 1, and the PRD, design, tasks and code are kept.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -79,9 +80,11 @@ TEST_F(ContextBudgetRun, AWindowFarTooSmallStopsTheRunWithTheContextErrorAndKeep
   ASSERT_EQ(run.process.exit_code, 1) << run.describe();
   testing::expect_work_kept(run, "failed");
 
-  // One line says why, naming the file, the sizes and the window's source.
+  // One line says why, naming the step (and its file, when it is about one), the sizes and the
+  // window's source. Every file's own prompt fits 2,500 tokens; the summary, which shows the
+  // code of all twelve, does not even with the code cut to names.
   const std::regex why(
-      R"(run failed: Alex \(Engineer\) could not finish WriteCode: Alex WriteCode for \w+\.py: the prompt needs )"
+      R"(run failed: Alex \(Engineer\) could not finish WriteCode: Alex WriteCode( for \w+\.py)?: the prompt needs )"
       R"(about \d+ tokens, but model 'fake-model' has a context window of 2500 tokens \(llm\.context_window\) and )"
       R"(625 are kept for the reply; nothing more can be left out\. [^\n]*llm\.context_window[^\n]*\n)");
   EXPECT_TRUE(std::regex_search(run.process.err, why)) << run.tail();

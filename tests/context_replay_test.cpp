@@ -5,6 +5,8 @@
 // identical.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,20 +27,23 @@ using testing::RunSandbox;
 
 using testing::has;
 
-// The requests' hashes, in trace order.
+// The requests' hashes, sorted: files whose dependencies are written are asked for at once,
+// so the order of their requests in the trace is the order the calls happened to start.
 std::vector<std::string> request_hashes(const AgentcoRun& run) {
   std::vector<std::string> out;
   for (const auto& r : run.of_type("llm_request")) out.push_back(r.value("request_hash", ""));
+  std::sort(out.begin(), out.end());
   return out;
 }
 
-// The context_drop records without their place and time in the trace.
+// The context_drop records without their place and time in the trace, sorted likewise.
 std::vector<json> drops(const AgentcoRun& run) {
   std::vector<json> out;
   for (json r : run.of_type("context_drop")) {
     for (const char* key : {"seq", "ts", "crc"}) r.erase(key);
     out.push_back(r);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

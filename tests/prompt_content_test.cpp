@@ -3,7 +3,8 @@
 // fix. Every request about one file (review, rewrite, fix, test) shows that file verbatim,
 // as it was last written before the request; the fixes are shown the failing test and its
 // output; the triage is shown the failing test and the source file the traceback names; no
-// request carries an unfilled {{variable}}; requests about files of one role share a prefix.
+// request carries an unfilled {{variable}}; requests of one kind (code, review, rewrite)
+// share a prefix.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -135,25 +136,32 @@ TEST_F(PromptContent, EveryRequestAboutOneFileShowsThatFileAsLastWritten) {
   EXPECT_EQ(run.meta["verdict"].value("decision", ""), "passed") << run.meta.dump(2);
 }
 
-TEST_F(PromptContent, TheEngineersFileRequestsShareTheDesignAsAStablePrefix) {
+TEST_F(PromptContent, TheEngineersFileRequestsOfOneKindShareAStablePrefix) {
   AgentcoRun run = run_project();
   ASSERT_EQ(run.process.exit_code, 0) << run.describe();
-  std::vector<std::string> engineer;
+  // What starts the file-specific part of each kind of request.
+  const std::map<std::string, std::string> file_part = {
+      {"code", "\n## Your file: "}, {"review", "\n## The file under review: "}, {"rewrite", "\n## Your file: "}};
+  std::map<std::string, std::vector<std::string>> prompts;
   for (const auto& record : run.of_type("llm_request")) {
     const std::string kind = record.value("hints", json::object()).value("kind", "");
-    if (kind == "code" || kind == "review" || kind == "rewrite" || kind == "fix" || kind == "summary")
-      engineer.push_back(system_prompt_of(record) + "\n" + user_prompt(record));
+    if (file_part.count(kind)) prompts[kind].push_back(system_prompt_of(record) + "\n" + user_prompt(record));
   }
-  ASSERT_GE(engineer.size(), 12u);
-  // Everything up to the file-specific part is the same text in every one of them.
-  const std::string& first = engineer.front();
-  const std::size_t design = first.find("### System design");
-  const std::size_t own = first.find("\n## How to");
-  ASSERT_NE(design, std::string::npos);
-  ASSERT_NE(own, std::string::npos);
-  const std::string prefix = first.substr(0, own);
-  ASSERT_GT(prefix.size(), 400u);
-  for (const auto& p : engineer) EXPECT_TRUE(p.starts_with(prefix)) << p.substr(0, 600);
+  EXPECT_EQ(prompts["code"].size(), 6u);
+  EXPECT_GE(prompts["review"].size(), 6u);
+  EXPECT_GE(prompts["rewrite"].size(), 1u);
+  // Everything before the file-specific part is the same text in every request of a kind:
+  // the role, how QA runs the code, the packages and the step's own instructions.
+  for (const auto& [kind, all] : prompts) {
+    ASSERT_FALSE(all.empty()) << kind;
+    const std::size_t own = all.front().find(file_part.at(kind));
+    ASSERT_NE(own, std::string::npos) << kind << ":\n" << all.front();
+    const std::string prefix = all.front().substr(0, own);
+    EXPECT_TRUE(has(prefix, "### How QA runs the code")) << kind;
+    EXPECT_TRUE(has(prefix, "## How to ")) << kind;
+    EXPECT_GT(prefix.size(), 1000u) << kind;
+    for (const auto& p : all) EXPECT_TRUE(p.starts_with(prefix)) << kind << ":\n" << p.substr(0, 600);
+  }
 }
 
 }  // namespace

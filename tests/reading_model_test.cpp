@@ -97,8 +97,7 @@ TEST_P(ReadingModelRun, EndsWithPassingTestsAStartingProgramAndAnLbtmCaughtAndFi
   EXPECT_EQ(program.exit_code, 0) << program.err;
   EXPECT_NE(program.out.find("describe: "), std::string::npos) << program.out;
 
-  // The review catches the missing method: a file first judged LBTM is LGTM in a later round. first judged
-  // LBTM is LGTM in a later round.
+  // The review catches the missing method: a file first judged LBTM is LGTM in a later round.
   std::map<std::string, std::vector<std::string>> verdicts;
   for (const auto& review : r.of_type("review"))
     verdicts[review.value("file", "")].push_back(review.value("verdict", ""));
@@ -125,6 +124,19 @@ TEST_P(ReadingModelRun, EndsWithPassingTestsAStartingProgramAndAnLbtmCaughtAndFi
   EXPECT_EQ(steps["code"], GetParam());
   const auto checked = testing::expect_prompts_show_their_files(r);
   EXPECT_GE(checked.at("review"), GetParam());
+
+  // Requests about one file show the design only as it concerns that file, so their size does
+  // not grow with the project: at 24 files the whole design alone is over 5,000 bytes.
+  for (const auto& request : r.of_type("llm_request")) {
+    const json hints = request.value("hints", json::object());
+    const std::string kind = hints.value("kind", "");
+    if (kind != "code" && kind != "review" && kind != "test") continue;
+    const std::string prompt = testing::user_prompt(request);
+    const std::string file = hints.value("file", "");
+    EXPECT_LT(prompt.size(), 7000u) << kind << " of " << file << ":\n" << prompt;
+    if (GetParam() >= 12)
+      EXPECT_TRUE(testing::has(prompt, "%% only what concerns " + file)) << kind << " of " << file << ":\n" << prompt;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, ReadingModelRun, ::testing::Values(3, 6, 12, 24),
@@ -200,7 +212,7 @@ TEST_F(ReadingModelMissingContext, AReviewShownEveryFileAsJsonInsteadOfItsOwnSay
 }
 
 TEST_F(ReadingModelMissingContext, CodeWithoutTheDesignRaisesNotImplementedError) {
-  const auto reply = testing::reading_reply(without("code", "### System design", "### Task list"));
+  const auto reply = testing::reading_reply(without("code", "### The system design, as it concerns", "### Its task"));
   EXPECT_TRUE(has(reply, "NotImplementedError")) << reply;
   EXPECT_TRUE(has(reply, "does not show")) << reply;
   const auto shown = testing::reading_reply(prompts().at("code"));

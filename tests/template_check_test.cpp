@@ -193,8 +193,10 @@ TEST_F(TemplateCheckTest, TheBuiltInTemplatesOfAWriteCodeActionNeedTheDesignAndT
   write_template("my_code", "{{file}}\n");
   Result<Sop> loaded = parse(sop("my_code"));
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.error().message.find("actions/prompts/review_code.txt:3: unknown variable {{system_design}} in "
-                                        "template 'review_code'"),
+  // The per-file templates show the design as it concerns their file (a typed input); the
+  // summary shows the design and the tasks whole, documents the action must read.
+  EXPECT_NE(loaded.error().message.find("actions/prompts/summarize_code.txt:3: unknown variable {{system_design}} in "
+                                        "template 'summarize_code'"),
             std::string::npos)
       << loaded.error().message;
 }

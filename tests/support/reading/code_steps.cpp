@@ -99,11 +99,12 @@ std::string write_file(std::string_view prompt, const std::string& file, Defects
 }
 
 // The files that carry the deliberate defects: two of the design's modules, chosen by the
-// file list so that every project has its own.
+// file list alone (a prompt may show only the classes that concern its file) so that every
+// project has its own and every prompt of a run picks the same two.
 std::pair<std::string, std::string> defect_files(const Design& design) {
   std::vector<std::string> modules;
   for (const auto& f : design.files)
-    if (f != "main.py" && design.class_of(f)) modules.push_back(f);
+    if (f != "main.py" && f.ends_with(".py")) modules.push_back(f);
   if (modules.empty()) return {};
   std::string all;
   for (const auto& f : design.files) all += f + "\n";
