@@ -8,10 +8,12 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
 #include "core/text.hpp"
+#include "llm/ledger.hpp"
 
 // Written by hand: no Debian package parses mermaid, and the few line forms a classDiagram
 // uses (class blocks, "A : member", relations with optional cardinalities) are all we need.
@@ -156,9 +158,37 @@ std::vector<std::string> classes_for_file(const std::string& diagram, const std:
   return out;
 }
 
-std::string file_design_text(const RunContext& run, const std::string& path, const std::string& task_row) {
+bool whole_design_for(RunContext& run, const std::string& model) {
+  const std::string& mode = run.config.run.file_design;
+  bool whole = mode == "whole";
+  std::string why = "run.file_design: " + mode;
+  if (mode == "auto") {
+    const std::string entry = CostLedger(run.config.pricing, 0).priced_as("", model);
+    const auto price = run.config.pricing.find(entry);
+    const bool priced = price != run.config.pricing.end() && price->second.prompt_per_1k > 0;
+    const double share = priced && price->second.cached_per_1k
+                             ? *price->second.cached_per_1k / price->second.prompt_per_1k
+                             : 1.0;
+    whole = share <= 0.3;
+    why = !priced ? fmt::format("run.file_design: auto; model '{}' has no pricing: entry", model)
+          : price->second.cached_per_1k
+              ? fmt::format("run.file_design: auto; pricing.{} prices cached prompt tokens at {:.0f}% of the prompt "
+                            "price",
+                            entry, 100.0 * share)
+              : fmt::format("run.file_design: auto; pricing.{} has no cached price", entry);
+  }
+  if (run.file_design_said.insert(model).second) {
+    run.trace.append("file_design", {{"model", model}, {"design", whole ? "whole" : "excerpt"}, {"why", why}});
+    spdlog::info("prompts about one file show {} to model '{}' ({})",
+                 whole ? "the whole design" : "the design as it concerns the file", model, why);
+  }
+  return whole;
+}
+
+std::vector<SizedText> file_design_sizes(RunContext& run, const std::string& path, const std::string& task_row,
+                                         const std::string& model) {
   auto doc = run.documents.find("system_design");
-  if (doc == run.documents.end()) return "(not written yet)";
+  if (doc == run.documents.end()) return {{"none", "(not written yet)"}};
   static const DocumentLayout kNoLayout;
   auto layout_it = run.document_layouts.find("system_design");
   const DocumentLayout& layout = layout_it == run.document_layouts.end() ? kNoLayout : layout_it->second;
@@ -177,7 +207,9 @@ std::string file_design_text(const RunContext& run, const std::string& path, con
       value = excerpt;
     }
   }
-  return document_prompt_text(design, layout.fields, layout.brief);
+  SizedText excerpt{"as it concerns the file", document_prompt_text(design, layout.fields, layout.brief)};
+  if (!whole_design_for(run, model)) return {std::move(excerpt)};
+  return {{"whole", document_prompt_text(doc->second, layout.fields)}, std::move(excerpt)};
 }
 
 }  // namespace agentco

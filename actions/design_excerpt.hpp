@@ -1,7 +1,10 @@
-// The system design as it concerns one file: what a reviewer or a test writer of that file
-// needs, without the classes of every other file. The whole design grows with the project,
-// so showing it for every file makes the run's prompts grow with the square of the file
-// count; this excerpt stays about the same size however large the project is.
+// The system design as it concerns one file: what the writer, reviewer or test writer of that
+// file needs, without the classes of every other file. The whole design grows with the
+// project, so showing it for every file makes the run's prompts grow with the square of the
+// file count; this excerpt stays about the same size however large the project is. Where a
+// provider serves repeated prefixes from its cache at a quarter of the price or less, the
+// whole design, sent as the same prefix of every file's prompt, costs less: run.file_design
+// chooses (whole_design_for below).
 //
 // The excerpt is the design's brief fields (the SOP's `brief:` for system_design, all fields
 // when it gives none) with the classDiagram cut down to the file's own classes, the classes
@@ -15,6 +18,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "actions/prompt.hpp"
 
 namespace agentco {
 
@@ -32,7 +37,16 @@ std::vector<std::string> class_diagram_classes(const std::string& diagram);
 std::vector<std::string> classes_for_file(const std::string& diagram, const std::string& path,
                                           const std::string& task_row);
 
-// The design as a prompt shows it to the steps about `path` (review, tests).
-std::string file_design_text(const RunContext& run, const std::string& path, const std::string& task_row);
+// Whether the prompts about one file sent to `model` show the whole design (run.file_design:
+// "whole", or "auto" and the model's pricing: entry prices cached prompt tokens at 30% of
+// the prompt price or less), with the reason in words. The first answer for a model is
+// traced ("file_design" record) and logged.
+bool whole_design_for(RunContext& run, const std::string& model);
+
+// The design as a prompt about `path` shows it, richest first: the whole design then the
+// excerpt when whole_design_for(model), else the excerpt only (a prompt that does not fit the
+// model's context window gives up the whole design first: actions/prompt.hpp).
+std::vector<SizedText> file_design_sizes(RunContext& run, const std::string& path, const std::string& task_row,
+                                         const std::string& model);
 
 }  // namespace agentco

@@ -61,8 +61,8 @@ bool empty_value(const nlohmann::json& v) {
 }
 
 // The slot's inputs in the order their sizes are given up (see the header).
-enum class Step { kDependenciesToInterfaces, kListingToInterfaces, kDocumentsBrief, kDependenciesToNames,
-                  kTestOutputShorter, kListingToNames };
+enum class Step { kFileDesignToExcerpt, kDependenciesToInterfaces, kListingToInterfaces, kDocumentsBrief,
+                  kDependenciesToNames, kTestOutputShorter, kListingToNames };
 
 struct Fit {
   std::map<Input, std::size_t> level;  // index into the input's sizes
@@ -190,6 +190,7 @@ Result<ChatRequest> build_request(ActionContext& ctx, const PromptValues& values
     const long reply_room = std::min<long>(request.max_tokens, window / 4);
     const long room = window - reply_room;
     const std::vector<std::pair<Step, std::string>> steps = {
+        {Step::kFileDesignToExcerpt, "design: whole -> as it concerns the file"},
         {Step::kDependenciesToInterfaces, "dependencies: full code -> interfaces"},
         {Step::kListingToInterfaces, "code listing: full code -> interfaces"},
         {Step::kDocumentsBrief, "documents: whole -> brief"},
@@ -211,6 +212,7 @@ Result<ChatRequest> build_request(ActionContext& ctx, const PromptValues& values
       std::string what;
       for (; next < steps.size() && !applied; ++next) {
         switch (steps[next].first) {
+          case Step::kFileDesignToExcerpt: applied = step_down(Input::kFileDesign, 1); break;
           case Step::kDependenciesToInterfaces: applied = step_down(Input::kDependencies, 1); break;
           case Step::kListingToInterfaces: applied = step_down(Input::kCodeListing, 1); break;
           case Step::kDocumentsBrief:

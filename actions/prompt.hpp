@@ -12,9 +12,10 @@
 // leaner in this order, each step that leaves something out a `context_drop` trace record
 // (a step whose input the template does not use, or whose leaner size shows the same, is
 // passed over):
-//   1. dependencies: full code -> interfaces      2. the code listing: full code -> interfaces
-//   3. the documents read: whole -> brief         4. dependencies: interfaces -> names
-//   5. test output: every failure -> the first    6. the code listing: interfaces -> names
+//   1. the design of a file's prompt: whole -> as it concerns the file (design_excerpt.hpp)
+//   2. dependencies: full code -> interfaces      3. the code listing: full code -> interfaces
+//   4. the documents read: whole -> brief         5. dependencies: interfaces -> names
+//   6. test output: every failure -> the first    7. the code listing: interfaces -> names
 // A prompt that still does not fit is an error ("context") naming the role, action, file,
 // the estimate and the window, never a silent cut. The request asks for at most what the
 // window leaves the reply (max_tokens, and max_tokens_limit for a re-ask after a cut-off). No unfilled {{variable}} ever leaves: a

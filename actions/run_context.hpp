@@ -67,6 +67,8 @@ class RunContext {
   // and the models whose window the trace has been told.
   ContextWindows context_windows;
   std::set<std::string> context_windows_said;
+  // The models for which the trace says how file prompts show the design (run.file_design).
+  std::set<std::string> file_design_said;
   StopState stop;
 
   // Asks the run to end; the team wakes up and stops the roles.

@@ -11,6 +11,7 @@
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
 #include "core/dag_scheduler.hpp"
+#include "sop/model_choice.hpp"
 
 namespace agentco {
 namespace {
@@ -69,7 +70,8 @@ void set_file_inputs(const ActionContext& ctx, PromptValues& values, const std::
   values.set(Input::kFile, path);
   const std::string task = file_task(ctx.run, path);
   values.set(Input::kTask, task);
-  values.set(Input::kFileDesign, file_design_text(ctx.run, path, task));
+  values.set_sizes(Input::kFileDesign,
+                   file_design_sizes(ctx.run, path, task, model_for(ctx.run.config.llm, ctx.role, ctx.spec)));
   values.set_sizes(Input::kDependencies, std::move(dependencies));
   values.set(Input::kPackages, packages_text(ctx.run));
   values.set(Input::kRunInstructions, run_instructions(ctx.run, language));
@@ -348,7 +350,8 @@ boost::asio::awaitable<void> write_one_test(std::shared_ptr<TestTurn> turn, std:
   PromptValues values(kTestSlot);
   values.set(Input::kLanguage, turn->language);
   values.set(Input::kFile, source_path);
-  values.set(Input::kFileDesign, file_design_text(ctx.run, source_path, file_task(ctx.run, source_path)));
+  values.set_sizes(Input::kFileDesign, file_design_sizes(ctx.run, source_path, file_task(ctx.run, source_path),
+                                                        model_for(ctx.run.config.llm, ctx.role, ctx.spec)));
   values.set(Input::kCode, fenced(source_path, *source));
   values.set(Input::kTestFile, test_path);
   values.set(Input::kPackages, packages_text(ctx.run));

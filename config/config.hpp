@@ -133,6 +133,10 @@ struct RunConfig {
   double investment = 10.0;              // USD budget for the whole run
   int code_review_rounds = 2;
   int test_rounds = 3;
+  // What the prompts about one file show of the design: "excerpt" (only what concerns the
+  // file), "whole" (all of it, a prefix shared by every file), or "auto" (whole when the
+  // model's cached prompt tokens cost at most 30% of the prompt price, else excerpt).
+  std::string file_design = "auto";
 };
 
 struct LogConfig {

@@ -212,7 +212,7 @@ TEST_F(ReadingModelMissingContext, AReviewShownEveryFileAsJsonInsteadOfItsOwnSay
 }
 
 TEST_F(ReadingModelMissingContext, CodeWithoutTheDesignRaisesNotImplementedError) {
-  const auto reply = testing::reading_reply(without("code", "### The system design, as it concerns", "### Its task"));
+  const auto reply = testing::reading_reply(without("code", "## The system design", "## Your file"));
   EXPECT_TRUE(has(reply, "NotImplementedError")) << reply;
   EXPECT_TRUE(has(reply, "does not show")) << reply;
   const auto shown = testing::reading_reply(prompts().at("code"));
@@ -254,7 +254,7 @@ TEST_F(ReadingModelMissingContext, TriageWithoutTheOutputGivesUpAndFixWithoutItC
   // Without the output (and the design), the fix can only return the code it was shown.
   auto messages = without("fix_code", "## What QA's run printed", "## Task");
   auto& text = messages.back().content;
-  text.erase(text.find("### System design"), text.find("### Task list") - text.find("### System design"));
+  text.erase(text.find("## The system design"), text.find("## Your file") - text.find("## The system design"));
   const auto fix = testing::reading_reply(messages);
   const auto current = text.substr(text.find("## Current code of"));
   EXPECT_TRUE(has(fix, "reslt")) << "repaired what the prompt does not show:\n" << fix;
