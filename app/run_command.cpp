@@ -12,6 +12,7 @@
 #include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
 #include "app/commands.hpp"
+#include "core/utf8.hpp"
 #include "app/run_pipeline.hpp"
 #include "environment/existing_project.hpp"
 #include "app/context_probe.hpp"
@@ -64,6 +65,11 @@ int run_command(const RunOptions& options) {
   RunPlan plan;
   plan.config = std::move(*config_result);
   plan.idea = options.idea;
+  if (first_invalid_utf8(plan.idea)) {
+    Utf8Repair repair = repair_utf8(plan.idea);
+    spdlog::warn("the idea: {}", describe_utf8_repair(repair));
+    plan.idea = std::move(repair.text);
+  }
   plan.name = options.name;
   plan.registry = &registry;
   plan.prompts = PromptLibrary(plan.config.run.prompts_dir);

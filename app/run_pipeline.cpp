@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/secrets.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
 #include "environment/message_bus.hpp"
@@ -173,7 +174,8 @@ RunReport execute_run(RunPlan& plan) {
   if (outcome.reason == "idle") headline = "run finished: " + outcome.detail;
   else if (outcome.reason == "failed") headline = "run failed: " + outcome.detail;
   else headline = "run stopped (" + outcome.reason + "): " + outcome.detail;
-  std::fprintf(stderr, "%s\n%s\nfinished work is kept in the folder below\n", headline.c_str(), figures.c_str());
+  std::fprintf(stderr, "%s\n%s\nfinished work is kept in the folder below\n", scrub_secrets(headline).c_str(),
+               figures.c_str());
   if (plan.after_run) plan.after_run();
   return report;
 }

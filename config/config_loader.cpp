@@ -17,6 +17,7 @@
 #include "config/config_support.hpp"
 #include "config/metagpt_keys.hpp"
 #include "core/resources.hpp"
+#include "core/secrets.hpp"
 #include "core/text.hpp"
 
 namespace agentco {
@@ -736,11 +737,30 @@ std::optional<std::string> ignored_keys_warning(const Config& config) {
   return config.ignored.front().where + ": ignoring MetaGPT keys agentco has no use for: " + join(keys);
 }
 
+// The secrets of a configuration: API keys and the passwords of proxy URLs.
+void register_secrets_of(const Config& config) {
+  auto endpoint = [](const std::string& api_key, const std::string& proxy) {
+    register_secret(api_key);
+    const std::string redacted = redact_proxy(proxy);  // "http://***@host": the credentials are what it hid
+    if (redacted != proxy) {
+      const auto start = proxy.find("://") == std::string::npos ? 0 : proxy.find("://") + 3;
+      const std::string credentials = proxy.substr(start, proxy.rfind('@') - start);
+      register_secret(credentials);
+      if (const auto colon = credentials.find(':'); colon != std::string::npos) register_secret(credentials.substr(colon + 1));
+    }
+  };
+  endpoint(config.llm.api_key, config.llm.proxy);
+  for (const auto& role : config.roles) endpoint(role.endpoint.api_key, role.endpoint.proxy);
+  for (const auto& [name, model] : config.named_models) endpoint(model.endpoint.api_key, model.endpoint.proxy);
+}
+
 Result<Config> load_config(const ConfigSources& sources) {
   try {
     Result<Config> config = load_layers(sources);
-    if (config)
+    if (config) {
+      register_secrets_of(*config);
       if (auto warning = ignored_keys_warning(*config)) spdlog::warn("{}", *warning);
+    }
     return config;
   } catch (const std::exception& e) {
     return config_error(std::string("cannot load the configuration: ") + e.what());

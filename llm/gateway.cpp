@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "core/utf8.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco {
@@ -106,6 +107,23 @@ asio::awaitable<Result<ChatResult>> LlmGateway::call_once(const ChatRequest& req
     co_return result;
   }
   ChatResult& r = result.value();
+  // Model output is untrusted: bytes that are not UTF-8 (a character split across streamed
+  // tokens, a server in another encoding) become U+FFFD here, once, for everything after.
+  auto warn = [&](const std::string& message) {
+    spdlog::warn("{}", message);
+    if (trace_) trace_->append("warning", {{"role", site.role}, {"message", message}});
+  };
+  if (r.repaired_utf8_bytes > 0) {
+    warn(fmt::format("{} {}: the model server's reply held {} byte{} that {} not UTF-8, replaced by U+FFFD",
+                     site.role, site.action, r.repaired_utf8_bytes, r.repaired_utf8_bytes == 1 ? "" : "s",
+                     r.repaired_utf8_bytes == 1 ? "is" : "are"));
+  }
+  for (auto [part, what] : {std::pair{&r.text, "reply"}, std::pair{&r.reasoning, "reasoning"}}) {
+    if (!first_invalid_utf8(*part)) continue;
+    Utf8Repair repair = repair_utf8(*part);
+    warn(fmt::format("{} {}: the model's {}: {}", site.role, site.action, what, describe_utf8_repair(repair)));
+    *part = std::move(repair.text);
+  }
   if (r.latency_s <= 0.0) r.latency_s = elapsed;
   if (r.model.empty()) r.model = request.model;
   const Booking booking = ledger_.record(hold, site.role, request, r);

@@ -17,6 +17,7 @@
 #include <deque>
 #include <random>
 
+#include "core/secrets.hpp"
 #include "llm/sse_parser.hpp"
 
 namespace agentco {
@@ -205,6 +206,7 @@ struct ReplyReader {
   std::string finish_reason;
   std::string model;
   bool saw_done = false;
+  std::size_t repaired_utf8_bytes = 0;  // bytes that were not UTF-8 where the JSON was read
   bool has_usage = false;
   long prompt_tokens = 0;
   long completion_tokens = 0;
@@ -249,6 +251,7 @@ struct ReplyReader {
       saw_done = true;
       return;
     }
+    repaired_utf8_bytes += delta.repaired_utf8_bytes;
     if (!delta.model.empty()) model = delta.model;
     if (!delta.finish_reason.empty()) finish_reason = delta.finish_reason;
     if (delta.has_usage) {
@@ -447,6 +450,7 @@ struct OpenAiProvider::Impl {
       }
       ChatResult& result = outcome.result;
       result.text = std::move(reader.text);
+      result.repaired_utf8_bytes = reader.repaired_utf8_bytes;
       result.reasoning = trim_copy(reader.reasoning);
       result.finish_reason = reader.finish_reason.empty() ? "stop" : reader.finish_reason;
       result.model = reader.model.empty() ? model : reader.model;
@@ -661,6 +665,8 @@ asio::awaitable<Result<ChatResult>> OpenAiProvider::chat(const ChatRequest& requ
   }
   if (call->cancelled && (!result || !*result))
     co_return make_error("interrupted", fmt::format("the model call to {} was cancelled", impl->host));
+  // A server may quote the request's Authorization header in its error body.
+  if (!*result) co_return make_error(result->error().code, scrub_secrets(result->error().message));
   co_return std::move(*result);
 }
 
@@ -677,7 +683,9 @@ void OpenAiProvider::cancel_calls() {
 
 asio::awaitable<Result<std::vector<std::string>>> OpenAiProvider::list_models() {
   std::shared_ptr<Impl> impl = impl_;
-  co_return co_await impl->list_models();
+  auto models = co_await impl->list_models();
+  if (!models) co_return make_error(models.error().code, scrub_secrets(models.error().message));
+  co_return models;
 }
 
 const OpenAiOptions& OpenAiProvider::options() const { return impl_->options; }

@@ -50,6 +50,9 @@ struct ChatResult {
   Usage usage;
   double latency_s = 0.0;  // request sent -> last byte
   double first_token_s = 0.0;
+  // Bytes of the server's reply that were not UTF-8 where its JSON was read, replaced by
+  // U+FFFD (the gateway warns; bytes inside the text itself it repairs and counts there).
+  std::size_t repaired_utf8_bytes = 0;
 };
 
 class Provider {

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/utf8.hpp"
+
 namespace agentco {
 namespace {
 
@@ -243,8 +245,9 @@ Result<ChunkDelta> interpret_chunk(const SseEvent& event) {
     if (auto common = read_common_chunk(data)) return std::move(*common);
   }
   nlohmann::json root;
+  const Utf8Repair readable = repair_utf8(data);
   try {
-    root = nlohmann::json::parse(data);
+    root = nlohmann::json::parse(readable.text);
   } catch (const nlohmann::json::exception& e) {
     return llm_error(fmt::format("malformed event #{} in the model server's stream: {}; data: '{}'",
                                  event.index, e.what(), excerpt(event.data)));
@@ -263,6 +266,7 @@ Result<ChunkDelta> interpret_chunk(const SseEvent& event) {
   if (auto problem = read_choice_and_usage(root, "delta", delta))
     return llm_error(fmt::format("malformed event #{} in the model server's stream: {}; data: '{}'",
                                  event.index, *problem, excerpt(event.data)));
+  delta.repaired_utf8_bytes = readable.replaced;
   return delta;
 }
 
@@ -270,8 +274,10 @@ Result<ChunkDelta> interpret_completion(std::string_view body) {
   ChunkDelta whole;
   whole.done = true;
   nlohmann::json root;
+  const Utf8Repair readable = repair_utf8(body);
+  whole.repaired_utf8_bytes = readable.replaced;
   try {
-    root = nlohmann::json::parse(body);
+    root = nlohmann::json::parse(readable.text);
   } catch (const nlohmann::json::exception& e) {
     return llm_error(
         fmt::format("the model server's reply is not valid JSON: {}; body: '{}'", e.what(), excerpt(body)));

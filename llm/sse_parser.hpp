@@ -76,6 +76,9 @@ struct ChunkDelta {
   long prompt_tokens = 0;
   long completion_tokens = 0;
   long cached_tokens = 0;  // prompt tokens served from the server's prompt cache
+  // Bytes of the event that were not UTF-8, replaced by U+FFFD so that it could be read
+  // (core/utf8.hpp); the caller says so.
+  std::size_t repaired_utf8_bytes = 0;
 };
 
 // A `usage` object's token counts as a server sent them (absent ones empty), before they are

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/secrets.hpp"
 #include "actions/action.hpp"
 #include "core/text.hpp"
 #include "roles/role.hpp"
@@ -185,7 +186,7 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
                                {"duration_s", duration},
                                {"total", run.llm.ledger().total().to_json()}});
   std::ofstream meta(run.workspace.root() / "meta.json", std::ios::trunc);
-  meta << outcome.meta.dump(2) << "\n";
+  meta << scrub_secrets(outcome.meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
   return outcome;
 }
 

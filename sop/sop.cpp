@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
@@ -17,6 +18,7 @@
 #include "sop/template_check.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 namespace agentco {
 
@@ -304,8 +306,14 @@ void check_graph(const Sop& sop, Problems& problems) {
 
 }  // namespace
 
-Result<Sop> parse_sop(const std::string& yaml_text, const std::string& source_name,
+Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& source_name,
                       const ActionCatalog& catalog, const PromptLibrary& prompts) {
+  std::string yaml_text = raw_yaml_text;
+  if (first_invalid_utf8(yaml_text)) {
+    Utf8Repair repair = repair_utf8(yaml_text);
+    spdlog::warn("{}:{}: {}", source_name, repair.first_line, describe_utf8_repair(repair));
+    yaml_text = std::move(repair.text);
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

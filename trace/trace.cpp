@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/hash.hpp"
+#include "core/secrets.hpp"
 #include "core/text.hpp"
 
 namespace agentco {
@@ -103,7 +104,8 @@ std::string seal_trace_record(const nlohmann::json& record) {
   if (!record.is_object()) throw std::invalid_argument("trace record must be a JSON object");
   if (record.contains("crc")) throw std::invalid_argument("trace record must not carry its own \"crc\"");
   // Model output may hold invalid UTF-8; the trace must still be written, so it is replaced.
-  std::string body = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // No configured secret is ever written, even when a server echoed one back.
+  std::string body = scrub_secrets(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   std::string crc = crc32_hex(body);
   body.pop_back();  // the closing '}'
   if (body.size() > 1) body.push_back(',');

@@ -37,6 +37,7 @@ enum class Fault {
   finish_length,
   empty_reply,
   invalid_content_json,
+  invalid_utf8,
 };
 
 constexpr std::pair<std::string_view, Fault> kFaults[] = {
@@ -51,7 +52,16 @@ constexpr std::pair<std::string_view, Fault> kFaults[] = {
     {"finish_length", Fault::finish_length},
     {"empty_reply", Fault::empty_reply},
     {"invalid_content_json", Fault::invalid_content_json},
+    {"invalid_utf8", Fault::invalid_utf8},
 };
+
+// invalid_utf8: a raw 0xFF byte inside the reply's JSON string, as local servers send when a
+// multi-byte character is split across tokens (JSON writers refuse it, so it goes in after).
+constexpr std::string_view kRawByteMarker = "<<raw FF>>";
+std::string with_raw_byte(std::string dumped) {
+  if (auto at = dumped.find(kRawByteMarker); at != std::string::npos) dumped.replace(at, kRawByteMarker.size(), "\xff");
+  return dumped;
+}
 
 constexpr std::string_view kInvalidContentJson = "[CONTENT]\n{\"a\": [1, 2,, }\n[/CONTENT]";
 constexpr std::size_t kBytesPerToken = 4;
@@ -122,6 +132,7 @@ struct Responder::Script {
   std::vector<std::string> models{"fake-model"};
   bool models_given = false;
   std::optional<std::string> require_key;
+  bool echo_authorization = false;  // error bodies quote the request's Authorization header
   Latency latency;
   std::vector<Rule> rules;
   std::optional<std::string> report_model;  // the model named in every reply (a rule's own wins)
@@ -312,7 +323,8 @@ std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const s
   }
   auto script = std::make_shared<Responder::Script>();
   if (root.IsNull()) return script;
-  check_keys(root, {"models", "require_key", "latency", "rules", "report_model", "cache", "ollama"}, "top level");
+  check_keys(root, {"models", "require_key", "echo_authorization", "latency", "rules", "report_model", "cache", "ollama"},
+             "top level");
   if (const auto models = root["models"]) {
     if (!models.IsSequence() || models.size() == 0)
       fail("models", "expected a non-empty list of model names");
@@ -322,6 +334,7 @@ std::shared_ptr<Responder::Script> parse_script(const std::string& yaml, const s
     script->models_given = true;
   }
   if (root["require_key"]) script->require_key = scalar(root["require_key"], "require_key");
+  if (root["echo_authorization"]) script->echo_authorization = root["echo_authorization"].as<bool>();
   if (root["latency"]) script->latency = parse_latency(root["latency"], "latency");
   if (root["report_model"]) script->report_model = scalar(root["report_model"], "report_model");
   if (root["cache"]) script->cache = parse_cache(root["cache"]);
@@ -526,7 +539,8 @@ class PlanBuilder {
 };
 
 ResponsePlan non_streaming(const Completion& c) {
-  json message = {{"role", "assistant"}, {"content", c.content}};
+  json message = {{"role", "assistant"},
+                  {"content", c.fault == Fault::invalid_utf8 ? c.content + std::string(kRawByteMarker) : c.content}};
   if (!c.reasoning.empty()) message["reasoning_content"] = c.reasoning;
   const json body_json = {{"id", c.id},
                           {"object", "chat.completion"},
@@ -538,7 +552,7 @@ ResponsePlan non_streaming(const Completion& c) {
                                                     {"logprobs", nullptr},
                                                     {"finish_reason", c.finish_reason}}})},
                           {"usage", usage_json(c)}};
-  auto body = dump(body_json);
+  auto body = with_raw_byte(dump(body_json));
   if (c.fault == Fault::malformed_sse) body.resize(body.size() / 2);  // a 200 whose JSON breaks off
   const auto head = status_and_headers(200, {{"Content-Type", "application/json"},
                                              {"Content-Length", std::to_string(body.size())},
@@ -633,6 +647,8 @@ ResponsePlan streaming(const Completion& c) {
     if (i == std::min(fault_at, pieces.size())) {
       if (c.fault == Fault::stall_mid_stream) plan.pause(millis(c.stall_ms));
       if (c.fault == Fault::malformed_sse) sse.raw("data: {not json\n\n");
+      if (c.fault == Fault::invalid_utf8)
+        sse.event(with_raw_byte(dump(sse.chunk({{"content", std::string(kRawByteMarker)}}, nullptr))));
       if (c.fault == Fault::reset_mid_stream) {
         plan.pause(kDrainBeforeReset);
         plan.reset();
@@ -722,9 +738,12 @@ ResponsePlan Responder::respond_locked(const HttpRequest& request, FakeRequestLo
     if (request.header("authorization") == "Bearer " + *script.require_key) return true;
     return azure && request.header("api-key") == *script.require_key;
   };
-  const auto unauthorized = [] {
+  // A careless proxy or server quotes what it was sent.
+  const std::string echoed =
+      script.echo_authorization ? " (request had Authorization: " + request.header("authorization") + ")" : "";
+  const auto unauthorized = [&] {
     return json_response(
-        401, openai_error("Incorrect API key provided", "invalid_request_error", "invalid_api_key"));
+        401, openai_error("Incorrect API key provided" + echoed, "invalid_request_error", "invalid_api_key"));
   };
   const auto model_json = [](const std::string& id) {
     return json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "fake"}};
@@ -847,7 +866,10 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
           {{"Retry-After", std::to_string(rule->retry_after_s)}, {"x-ratelimit-remaining-requests", "0"}});
     case Fault::http_500:
       return json_response(
-          500, openai_error("The server had an error while processing your request. Sorry about that!",
+          500, openai_error("The server had an error while processing your request. Sorry about that!" +
+                                (script_->echo_authorization
+                                     ? " (request had Authorization: " + request.header("authorization") + ")"
+                                     : std::string()),
                             "server_error", nullptr));
     case Fault::http_502:
       return simple_response(

@@ -6,6 +6,7 @@
 // Script (YAML):
 //   models: [gpt-4o-mini, mock-model]          # what /v1/models lists (default: [fake-model])
 //   require_key: sk-test                        # optional: 401 unless "Authorization: Bearer sk-test"
+//   echo_authorization: true                    # optional: 401 and 500 bodies quote the Authorization header
 //   latency: {first_token_ms: 500, tokens_per_second: 50}   # optional, for every reply
 //   report_model: gpt-4o-mini-2024-07-18        # optional: the model every reply names (as real
 //                                               # servers answer with a dated name); default: the requested one
@@ -24,7 +25,7 @@
 //                                               # the messages alone; tests/support/reading_model.hpp)
 //       fault: none | http_429 | http_500 | http_502 | stall_before_first_byte |
 //              stall_mid_stream | reset_mid_stream | malformed_sse | finish_length |
-//              empty_reply | invalid_content_json
+//              empty_reply | invalid_content_json | invalid_utf8 (a raw 0xFF byte in the text)
 //       retry_after: 1                          # seconds, for http_429
 //       stall_ms: 3000                          # for the stall faults
 //       report_model: gpt-4o-2024-08-06         # optional: the model this rule's replies name
