@@ -14,6 +14,7 @@
 
 #include "actions/action.hpp"
 #include "sop/prompt_library.hpp"
+#include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
@@ -175,11 +176,11 @@ const bool bench_registered = register_command(60, [](CLI::App& app) {
          "--budget", o->budget,
          "USD for the whole experiment: no run starts once the finished runs spent it; each run gets "
          "what is left as its --investment")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_number(0));
   cmd->add_option(
          "--run-timeout", o->run_timeout,
          "Seconds a run may take; then it is stopped like Ctrl-C (status timed_out), killed 10 s later")
-      ->check(CLI::PositiveNumber);
+      ->check(finite_number(0, /*above=*/true));
   cmd->add_option("--config", o->config_file, "Extra config file (YAML), for every run");
   cmd->add_option("--llm", o->llm,
                   "Model provider: mock (offline) | openai | azure | ollama | lmstudio | llama.cpp | vllm");
@@ -187,7 +188,7 @@ const bool bench_registered = register_command(60, [](CLI::App& app) {
   cmd->add_option("--llm-base-url", o->base_url, "OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1");
   cmd->add_flag("--insecure", o->insecure,
                 "Accept any TLS certificate (a self-signed local server you trust)");
-  cmd->add_option("--investment", o->investment, "Budget in USD per run")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--investment", o->investment, "Budget in USD per run")->check(finite_number(0));
   cmd->add_option("--max-rounds", o->max_rounds, "Role turns before a run stops");
   cmd->add_flag("--no-user-config", o->no_user_config,
                 "Ignore ./config/agentco.yaml and ~/.config/agentco/config.yaml");

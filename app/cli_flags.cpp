@@ -1,6 +1,25 @@
 #include "app/cli_flags.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
 namespace agentco {
+
+CLI::Validator finite_number(double min, bool above) {
+  const std::string bound = fmt::format("{} {}", above ? "above" : "at least", min);
+  return CLI::Validator(
+      [min, above, bound](std::string& text) -> std::string {
+        double value = 0;
+        const char* end = text.data() + text.size();
+        const auto [at, ec] = std::from_chars(text.data(), end, value);
+        if (ec != std::errc() || at != end || !std::isfinite(value)) return "expected a number, got '" + text + "'";
+        if (above ? value <= min : value < min) return "must be " + bound + ", got " + text;
+        return {};
+      },
+      "NUMBER " + bound);
+}
 
 void CommonFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--config", config_file, "Extra config file (YAML), above the user's config");
@@ -24,8 +43,8 @@ ConfigSources CommonFlags::sources() const {
   else if (llm == "mock") s.flags.emplace_back("llm.model", "mock");
   if (!warehouse.empty()) s.flags.emplace_back("run.warehouse", warehouse);
   if (!sop.empty()) s.flags.emplace_back("run.sop", sop);
-  if (investment >= 0) s.flags.emplace_back("run.investment", std::to_string(investment));
-  if (max_rounds >= 0) s.flags.emplace_back("run.max_rounds", std::to_string(max_rounds));
+  if (!investment.empty()) s.flags.emplace_back("run.investment", investment);
+  if (!max_rounds.empty()) s.flags.emplace_back("run.max_rounds", max_rounds);
   if (verbose) s.flags.emplace_back("log.level", "debug");
   else if (quiet) s.flags.emplace_back("log.level", "warn");
   return s;

@@ -59,19 +59,32 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
     config = std::move(*layered);
   }
 
+  // The recorded texts, type-checked: a trace is a file a user can edit (seq 1 is run_start).
+  std::optional<Error> wrong;
+  auto text_of = [&](const nlohmann::json& object, const std::string& key, const std::string& where) -> std::string {
+    if (!object.is_object() || !object.contains(key) || object[key].is_null()) return "";
+    if (object[key].is_string()) return object[key].get<std::string>();
+    if (!wrong)
+      wrong = make_error("trace", fmt::format("{} (seq 1): {}'{}' must be a string, got {}", origin, where, key,
+                                              object[key].type_name()));
+    return "";
+  };
   plan.config = config;
-  plan.idea = start.value("idea", "");
-  plan.name = start.value("name", "");
+  plan.idea = text_of(start, "idea", "");
+  plan.name = text_of(start, "name", "");
   plan.registry = &registry;
   plan.prompts = PromptLibrary(config.run.prompts_dir);
   for (const auto& [name, t] : record_member(start, "prompts").items()) {
-    plan.prompts.pin(name, t.value("text", ""), "recorded in " + recorded.trace_file.string());
+    plan.prompts.pin(name, text_of(t, "text", "prompts." + name + "."), "recorded in " + recorded.trace_file.string());
   }
   const nlohmann::json& sop_record = record_member(start, "sop");
   const bool user_sop = options.layer_user_config && options.user_sop;
-  plan.sop_text = user_sop ? sop_text(config) : sop_record.value("text", "");
+  plan.sop_text = user_sop ? sop_text(config) : text_of(sop_record, "text", "sop.");
+  plan.started_at = text_of(start, "started_at", "");
+  plan.stamp = text_of(start, "folder_stamp", "");
   // A run rebuilt from a rebuilt run keeps one "recorded SOP" prefix, not one per generation.
-  std::string source = sop_record.value("source", "");
+  std::string source = text_of(sop_record, "source", "sop.");
+  if (wrong) return *wrong;
   if (!source.starts_with("recorded SOP ")) source = "recorded SOP " + source;
   Result<Sop> sop = user_sop ? load_sop(config.run.sop, registry, plan.prompts)
                              : parse_sop(plan.sop_text, source, registry, plan.prompts);
@@ -88,8 +101,6 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
       if (tokens.is_number_integer()) plan.context_windows[model] = tokens.get<long>();
     }
   }
-  plan.started_at = start.value("started_at", "");
-  plan.stamp = start.value("folder_stamp", "");
   return ok_status();
 }
 

@@ -14,6 +14,7 @@
 
 #include "tests/support/fake_llm_server_runs.hpp"
 #include "tests/support/scripted_project.hpp"
+#include "trace/trace.hpp"
 
 #ifdef AGENTCO_FAKE_SERVER
 
@@ -151,6 +152,61 @@ TEST_F(BadInput, UsageErrorsExitTwo) {
     EXPECT_EQ(result.exit_code, 2) << args.front() << ": " << result.err;
   }
   EXPECT_EQ(testing::run_process(sandbox_.options({"--help"}, {})).exit_code, 0);
+}
+
+TEST_F(BadInput, FlagsOutOfRangeAreRefusedAsTheSameValuesInAConfigFileAre) {
+  struct Case {
+    std::vector<std::string> flag;
+    std::string message;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {{"--investment", "-1"}, "run.investment: must be at least 0, got -1"},
+           {{"--investment", "nan"}, "run.investment: expected a number, got 'nan'"},
+           {{"--investment", "inf"}, "run.investment: expected a number, got 'inf'"},
+           {{"--max-rounds", "0"}, "run.max_rounds: must be at least 1, got 0"},
+           {{"--max-rounds", "many"}, "run.max_rounds: expected an integer, got 'many'"}}) {
+    std::vector<std::string> args = c.flag;
+    args.push_back("write a cli snake game");
+    const AgentcoRun run = mock_run(args);
+    EXPECT_EQ(run.process.exit_code, 2) << c.flag[0] << " " << c.flag[1] << ": " << run.process.err;
+    EXPECT_TRUE(has(run.process.err, c.message)) << run.process.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(sandbox_.warehouse())) << "no folder is made before the flags are right";
+
+  std::ofstream(sandbox_.root() / "prompts.txt") << "write a cli snake game\n";
+  for (const std::vector<std::string>& flag : std::vector<std::vector<std::string>>{
+           {"--investment", "nan"}, {"--budget", "-0.5"}, {"--budget", "inf"}, {"--run-timeout", "0"}}) {
+    std::vector<std::string> args = {"bench", (sandbox_.root() / "prompts.txt").string(), "--llm", "mock",
+                                     "--no-user-config", "--out", (sandbox_.root() / "bench").string()};
+    args.insert(args.end(), flag.begin(), flag.end());
+    const auto result = testing::run_process(sandbox_.options(args, {}));
+    EXPECT_EQ(result.exit_code, 2) << flag[0] << " " << flag[1] << ": " << result.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(sandbox_.root() / "bench"));
+}
+
+TEST_F(BadInput, ATraceWhoseRunStartHoldsAWronglyTypedIdeaIsRefusedNamingTheRecord) {
+  const AgentcoRun run = mock_run({"write a cli snake game"});
+  ASSERT_EQ(run.process.exit_code, 0) << run.describe();
+  // run_start's idea becomes a list, sealed with a correct CRC: well-formed, wrongly typed.
+  const fs::path trace = run.folder / "run.jsonl";
+  std::string text = slurp(trace);
+  const auto first_end = text.find('\n');
+  auto start = open_trace_record(text.substr(0, first_end));
+  ASSERT_TRUE(start.ok());
+  start->erase("crc");
+  (*start)["idea"] = json::array({"a", "list"});
+  text.replace(0, first_end, seal_trace_record(*start));
+  std::ofstream(trace, std::ios::binary | std::ios::trunc) << text;
+
+  for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+           {"replay", run.folder.string(), "--out", (sandbox_.root() / "replayed").string()},
+           {"replay", run.folder.string(), "--out", (sandbox_.root() / "forked").string(), "--fork-at", "5",
+            "--llm", "mock"}}) {
+    const auto result = testing::run_process(sandbox_.options(command, {}));
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_TRUE(has(result.err, "run.jsonl run_start (seq 1): 'idea' must be a string, got array")) << result.err;
+  }
 }
 
 }  // namespace
