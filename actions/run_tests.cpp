@@ -1,5 +1,7 @@
 #include "actions/run_tests.hpp"
 
+#include <charconv>
+
 #include <filesystem>
 #include <regex>
 #include <thread>
@@ -492,6 +494,20 @@ class RunTestsAction : public Action {
 
 }  // namespace
 
+namespace {
+
+// A count printed by a test runner whose output the model's code controls: digits only, so
+// a number too large for an int is clamped instead of throwing (std::stoi would).
+int count_of(const std::string& digits) {
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range) return 1'000'000'000;
+  if (ec != std::errc() || end != digits.data() + digits.size() || value < 0) return 0;
+  return static_cast<int>(std::min<long long>(value, 1'000'000'000));
+}
+
+}  // namespace
+
 TestCounts parse_test_output(const std::string& language, const std::string& output) {
   TestCounts counts;
   std::smatch m;
@@ -502,34 +518,34 @@ TestCounts parse_test_output(const std::string& language, const std::string& out
     static const std::regex kPytestFailed(R"((\d+) failed)");
     if (std::regex_search(output, m, kRan)) {
       counts.parsed = true;
-      int ran = std::stoi(m[1]);
+      int ran = count_of(m[1]);
       int bad = 0;
       if (std::regex_search(output, m, kFailed)) {
         static const std::regex kNum(R"((failures|errors)=(\d+))");
         std::string inner = m[1];
-        for (std::sregex_iterator it(inner.begin(), inner.end(), kNum), end; it != end; ++it) bad += std::stoi((*it)[2]);
+        for (std::sregex_iterator it(inner.begin(), inner.end(), kNum), end; it != end; ++it) bad += count_of((*it)[2]);
       }
       counts.failed = bad;
       counts.passed = std::max(0, ran - bad);
     } else if (std::regex_search(output, m, kPytest)) {
       counts.parsed = true;
-      counts.passed = std::stoi(m[1]);
-      if (std::regex_search(output, m, kPytestFailed)) counts.failed = std::stoi(m[1]);
+      counts.passed = count_of(m[1]);
+      if (std::regex_search(output, m, kPytestFailed)) counts.failed = count_of(m[1]);
     }
   } else if (language == "javascript") {
     static const std::regex kPass(R"(# pass (\d+))");
     static const std::regex kFail(R"(# fail (\d+))");
     if (std::regex_search(output, m, kPass)) {
       counts.parsed = true;
-      counts.passed = std::stoi(m[1]);
+      counts.passed = count_of(m[1]);
     }
-    if (std::regex_search(output, m, kFail)) counts.failed = std::stoi(m[1]);
+    if (std::regex_search(output, m, kFail)) counts.failed = count_of(m[1]);
   } else {
     static const std::regex kCtest(R"((\d+) tests failed out of (\d+))");
     if (std::regex_search(output, m, kCtest)) {
       counts.parsed = true;
-      counts.failed = std::stoi(m[1]);
-      counts.passed = std::stoi(m[2]) - counts.failed;
+      counts.failed = count_of(m[1]);
+      counts.passed = std::max(0, count_of(m[2]) - counts.failed);
     }
   }
   return counts;
