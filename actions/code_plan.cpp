@@ -17,9 +17,18 @@ bool is_word_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
-// True when `word` occurs in `text` delimited by non-word characters ('.' and '/' count as
-// delimiters so that "game.py" and "src/game" match "game").
-bool mentions(const std::string& text, const std::string& word) {
+std::vector<std::string> string_list(const nlohmann::json& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const auto& item : v) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+bool mentions_word(const std::string& text, const std::string& word) {
   if (word.empty()) return false;
   std::size_t pos = 0;
   while ((pos = text.find(word, pos)) != std::string::npos) {
@@ -32,20 +41,9 @@ bool mentions(const std::string& text, const std::string& word) {
   return false;
 }
 
-std::vector<std::string> string_list(const nlohmann::json& v) {
-  std::vector<std::string> out;
-  if (!v.is_array()) return out;
-  for (const auto& item : v) {
-    if (item.is_string()) out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-}  // namespace
-
 bool mentions_file(const std::string& text, const std::string& path) {
   std::filesystem::path p(path);
-  return mentions(text, p.filename().string()) || mentions(text, p.stem().string());
+  return mentions_word(text, p.filename().string()) || mentions_word(text, p.stem().string());
 }
 
 std::string language_key(const std::string& language_or_path) {
@@ -100,7 +98,7 @@ CodePlan make_code_plan(const nlohmann::json& tasks, const nlohmann::json& desig
       const std::string& other = plan.files[j].path;
       std::string stem = std::filesystem::path(other).stem().string();
       std::string name = std::filesystem::path(other).filename().string();
-      if (mentions(plan.files[i].analysis, name) || mentions(plan.files[i].analysis, stem)) {
+      if (mentions_word(plan.files[i].analysis, name) || mentions_word(plan.files[i].analysis, stem)) {
         plan.files[i].deps.push_back(j);
       }
     }

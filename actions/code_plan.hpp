@@ -35,6 +35,9 @@ std::string language_key(const std::string& language_or_path);
 // constants (Python); other languages: declarations up to a size cap.
 std::string source_interface(const std::string& path, const std::string& source);
 
+// True when `word` occurs in `text` delimited by non-word characters ('.' and '/' delimit).
+bool mentions_word(const std::string& text, const std::string& word);
+
 // True when `text` mentions the file's name or stem as a whole word.
 bool mentions_file(const std::string& text, const std::string& path);
 

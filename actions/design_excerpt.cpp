@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "actions/code_plan.hpp"
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
 #include "core/text.hpp"
@@ -94,16 +95,6 @@ std::string squashed(std::string_view text) {
     if (c != '_' && c != '-') out += c;
   }
   return out;
-}
-
-bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
-bool mentions_word(const std::string& text, const std::string& word) {
-  for (std::size_t pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
-    const std::size_t end = pos + word.size();
-    if ((pos == 0 || !is_word_char(text[pos - 1])) && (end >= text.size() || !is_word_char(text[end]))) return true;
-  }
-  return false;
 }
 
 }  // namespace
