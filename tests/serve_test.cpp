@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -254,6 +255,63 @@ TEST_F(ServeTest, TellsRunningFromStoppedRunsByRunEndAndRecentWrites) {
   fs::remove_all(copy);
 }
 
+// One bad run (empty, binary, a line deleted or swapped, a bad checksum) is listed as
+// damaged with the line and the reason; the good run beside it is listed as before.
+TEST_F(ServeTest, ListsDamagedRunsWithTheReasonAndKeepsTheOthers) {
+  const std::string text = read_text(warehouse_ / run_id_ / "run.jsonl");
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1)
+    lines.push_back(text.substr(at, end - at));
+  ASSERT_GT(lines.size(), 12u);
+  auto join = [](const std::vector<std::string>& part) {
+    std::string out;
+    for (const auto& line : part) out += line + "\n";
+    return out;
+  };
+  std::vector<std::string> deleted = lines;
+  deleted.erase(deleted.begin() + 10);
+  std::vector<std::string> swapped = lines;
+  std::swap(swapped[10], swapped[11]);
+  std::vector<std::string> bad_crc = lines;
+  bad_crc[10][bad_crc[10].size() - 4] = bad_crc[10][bad_crc[10].size() - 4] == '0' ? '1' : '0';
+  std::string binary(3000, '\0');
+  for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>((i * 7919u) % 251u);
+  const std::map<std::string, std::pair<std::string, std::string>> cases = {
+      {"bad_empty", {"", "holds no valid record"}},
+      {"bad_binary", {binary, "line 1: record has no checksum"}},
+      {"bad_deleted", {join(deleted), "line 11: seq 12 follows seq 10"}},
+      {"bad_swapped", {join(swapped), "line 11: seq 12 follows seq 10"}},
+      {"bad_crc", {join(bad_crc), "line 11: record checksum mismatch"}},
+  };
+  for (const auto& [id, content] : cases) {
+    fs::create_directories(warehouse_ / id);
+    std::ofstream(warehouse_ / id / "run.jsonl", std::ios::binary) << content.first;
+    fs::last_write_time(warehouse_ / id / "run.jsonl", fs::file_time_type::clock::now() - std::chrono::hours(1));
+  }
+  web::WarehouseView view(warehouse_);
+  web::Routes routes(view, "");
+  json runs = get_json(routes, "/api/runs");
+  ASSERT_TRUE(runs.is_array());
+  std::map<std::string, json> by_id;
+  for (const auto& run : runs) by_id[run["id"].get<std::string>()] = run;
+  ASSERT_TRUE(by_id.count(run_id_));
+  EXPECT_EQ(by_id[run_id_]["status"], "finished");
+  EXPECT_EQ(by_id[run_id_]["damaged_lines"], 0);
+  for (const auto& [id, content] : cases) {
+    ASSERT_TRUE(by_id.count(id)) << id;
+    EXPECT_EQ(by_id[id]["status"], "damaged") << id;
+    EXPECT_NE(by_id[id]["detail"].get<std::string>().find(content.second), std::string::npos)
+        << id << ": " << by_id[id]["detail"];
+  }
+  EXPECT_GE(by_id["bad_crc"]["damaged_lines"], 1);
+  // The records of a damaged run are still served, in seq order.
+  json page = get_json(routes, "/api/runs/bad_swapped/trace?from=1&limit=100000");
+  ASSERT_TRUE(page["records"].is_array());
+  for (std::size_t i = 1; i < page["records"].size(); ++i)
+    EXPECT_LT(page["records"][i - 1]["seq"], page["records"][i]["seq"]);
+  for (const auto& [id, content] : cases) fs::remove_all(warehouse_ / id);
+}
+
 TEST(ServeTraceLines, ConsumesOnlyCompleteCheckedLines) {
   std::string good = seal_trace_record({{"seq", 1}, {"ts", "2026-01-01T00:00:00.000Z"}, {"type", "warning"}});
   std::string bytes = good + "\n" + "{\"seq\":2,\"crc\":\"00000000\"}\n" + good.substr(0, 10);
@@ -372,6 +430,32 @@ TEST_F(ServeTest, ServerAnswersOverLoopbackAndRefusesEscapesMethodsAndForeignHos
   EXPECT_EQ(status_of(raw_http(port, "DELETE /api/runs/" + run_id_ + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")), 405);
   EXPECT_EQ(status_of(get(port, "/api/runs", "attacker.example")), 403);
   EXPECT_EQ(status_of(get(port, "/api/runs", "localhost:" + std::to_string(port))), 200);
+}
+
+TEST_F(ServeTest, ServerAnswersOversizedRequestsWith431And414AndForeignWebSocketsWith403) {
+  ServerProcess server(warehouse_, root_);
+  ASSERT_GT(server.port(), 0);
+  const int port = server.port();
+  std::string big_header = "GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(17000, 'a') +
+                           "\r\nConnection: close\r\n\r\n";
+  std::string reply = raw_http(port, big_header);
+  EXPECT_EQ(status_of(reply), 431) << reply.substr(0, 200);
+  EXPECT_EQ(status_of(get(port, "/" + std::string(9000, 'a'))), 414);
+  EXPECT_EQ(status_of(get(port, "/" + std::string(20000, 'a'))), 414);
+  // The server lives on after each.
+  EXPECT_EQ(status_of(get(port, "/api/runs")), 200);
+
+  auto upgrade = [&](const std::string& origin_line) {
+    return raw_http(port, "GET /api/runs/" + run_id_ + "/live?from=1 HTTP/1.1\r\nHost: 127.0.0.1:" +
+                              std::to_string(port) + "\r\n" + origin_line +
+                              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  };
+  EXPECT_EQ(status_of(upgrade("Origin: http://attacker.example\r\n")), 403);
+  EXPECT_EQ(status_of(upgrade("Origin: http://127.0.0.1\r\n")), 403) << "another port is another origin";
+  EXPECT_EQ(status_of(upgrade("Origin: null\r\n")), 403);
+  EXPECT_EQ(status_of(upgrade("Origin: http://127.0.0.1:" + std::to_string(port) + "\r\n")), 101);
+  EXPECT_EQ(status_of(upgrade("")), 101) << "a client that is not a browser sends no Origin";
 }
 
 struct Frame {

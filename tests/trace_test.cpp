@@ -246,6 +246,28 @@ TEST_F(TraceTest, ABadMiddleLineIsAnErrorNamingItsLine) {
   EXPECT_FALSE(writer.ok()) << "a writer must not append to a damaged trace";
 }
 
+// Each line's checksum covers only that line: the numbering shows a line deleted, repeated
+// or moved, and such a trace is refused like a line with a bad checksum.
+TEST_F(TraceTest, ADeletedSwappedOrRepeatedLineIsAnErrorNamingTheLineAndTheSeq) {
+  auto lines = split_lines(write_records(5));
+  ASSERT_EQ(lines.size(), 5u);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {lines[0] + "\n" + lines[1] + "\n" + lines[3] + "\n" + lines[4] + "\n", ":3: seq 4 follows seq 2"},
+      {lines[0] + "\n" + lines[2] + "\n" + lines[1] + "\n" + lines[3] + "\n", ":2: seq 3 follows seq 1"},
+      {lines[0] + "\n" + lines[1] + "\n" + lines[1] + "\n" + lines[2] + "\n", ":3: seq 2 follows seq 2"},
+      {lines[1] + "\n" + lines[2] + "\n", ":1: seq 2 where the trace must start at seq 1"},
+      {seal_trace_record({{"ts", "x"}, {"type", "note"}}) + "\n" + lines[1] + "\n", ":1: no seq"},
+      {seal_trace_record({{"seq", "1"}, {"type", "note"}}) + "\n" + lines[1] + "\n", ":1: seq \"1\""},
+  };
+  for (const auto& [text, expected] : cases) {
+    write_text(file_, text);
+    auto contents = read_trace(file_);
+    ASSERT_FALSE(contents.ok()) << expected;
+    EXPECT_NE(contents.error().message.find(file_.string() + expected), std::string::npos) << contents.error().message;
+    EXPECT_FALSE(TraceWriter::open(file_).ok()) << "a writer must not append to a damaged trace";
+  }
+}
+
 TEST_F(TraceTest, AnEmptyLineInTheMiddleIsAnError) {
   auto lines = split_lines(write_records(2));
   write_text(file_, lines[0] + "\n\n" + lines[1] + "\n");

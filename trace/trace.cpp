@@ -71,6 +71,17 @@ Result<TraceContents> parse_trace(std::string_view data, const std::string& file
       break;
     }
     if (auto version = newer_schema_version(record.value())) return newer_schema_error(file, *version);
+    // Each line checks only itself; the numbering is what shows a deleted, repeated or
+    // swapped line, so a gap is damage as much as a bad checksum is.
+    const std::uint64_t expected = contents.records.size() + 1;
+    const auto seq = record->find("seq");
+    if (seq == record->end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() != expected) {
+      const std::string found = seq == record->end() ? "no seq" : "seq " + seq->dump();
+      return trace_error(file + ":" + std::to_string(line_number) + ": " + found +
+                         (expected == 1 ? " where the trace must start at seq 1"
+                                        : " follows seq " + std::to_string(expected - 1)) +
+                         ": a record is missing, repeated or out of order");
+    }
     contents.records.push_back(std::move(record).value());
     contents.valid_bytes = next;
     pos = next;

@@ -60,7 +60,8 @@ struct TraceContents {
 };
 
 // Reads a whole trace. A bad last line is dropped with a warning; a bad line before the
-// last is an error naming the line; a run_start whose schema_version is newer than
+// last, or a seq that does not follow its predecessor by one (a line deleted, repeated or
+// swapped), is an error naming the line; a run_start whose schema_version is newer than
 // kTraceSchemaVersion is an error saying which version this binary reads.
 Result<TraceContents> read_trace(const std::filesystem::path& file);
 

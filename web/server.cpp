@@ -61,6 +61,21 @@ bool host_allowed(const Server& server, std::string_view host_header) {
   return is_loopback_name(host) || host == server.options.host;
 }
 
+// A browser names the page that opens a WebSocket in Origin, and (unlike fetch) the
+// socket is not bound by the same-origin policy: only our own page may stream a trace.
+// Clients that are not browsers send no Origin and are judged by Host alone.
+bool origin_allowed(const http::request<http::string_body>& request) {
+  auto origin = request.find(http::field::origin);
+  if (origin == request.end()) return true;
+  const std::string_view value = origin->value();
+  const std::string_view host = request[http::field::host];
+  if (host.empty()) return false;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (value.size() == scheme.size() + host.size() && value.starts_with(scheme) && value.ends_with(host)) return true;
+  }
+  return false;
+}
+
 template <class Body>
 void common_headers(http::response<Body>& response) {
   response.set(http::field::server, "agentco");
@@ -142,8 +157,8 @@ asio::awaitable<void> pump(websocket::stream<beast::tcp_stream>& ws, int fd, std
       co_return !ec;
     };
     for (auto& record : records) {
-      if (record.value("seq", std::uint64_t{0}) < from) continue;
-      if (record.value("type", "") == "run_end") ended = true;
+      if (record_seq(record) < from) continue;
+      if (const auto type = record.find("type"); type != record.end() && *type == "run_end") ended = true;
       batch.push_back(compact_record(record));
       if (batch.size() >= kBatch) {
         bool ok = co_await flush();
@@ -184,6 +199,41 @@ asio::awaitable<void> live_session(beast::tcp_stream stream, http::request<http:
   ::close(fd);
 }
 
+constexpr std::size_t kMaxHeader = 16 * 1024;
+constexpr std::size_t kMaxTarget = 8 * 1024;
+
+// After a header_limit error: was it the request line (method, target, version) that
+// did not fit? Beast stores the target once the request line is complete, so an empty
+// target means the limit was reached inside it.
+bool request_line_too_long(const http::request_parser<http::string_body>& parser) {
+  return parser.get().target().empty();
+}
+
+// Answers a request that is not served (too large, refused) and closes the connection.
+// The response is built before the coroutine is entered: g++ 12 mishandles temporaries
+// in a co_await's full-expression (see STACK.md), so callers pass a finished response.
+http::response<http::string_body> refusal(unsigned status, std::string body) {
+  http::response<http::string_body> response{static_cast<http::status>(status), 11};
+  common_headers(response);
+  response.set(http::field::content_type, "application/json");
+  response.keep_alive(false);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+http::response<http::string_body> size_refusal(unsigned status) {
+  return refusal(status, status == 414 ? R"j({"error":"the URL is longer than this server reads (8 KiB)"})j"
+                                       : R"j({"error":"the request headers are larger than this server reads (16 KiB)"})j");
+}
+
+asio::awaitable<void> refuse(beast::tcp_stream& stream, http::response<http::string_body>& response) {
+  stream.expires_after(std::chrono::seconds(10));
+  co_await http::async_write(stream, response, kTuple);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
 asio::awaitable<void> session(tcp::socket socket, std::shared_ptr<Server> server) {
   socket.set_option(tcp::no_delay(true));
   beast::tcp_stream stream(std::move(socket));
@@ -191,11 +241,27 @@ asio::awaitable<void> session(tcp::socket socket, std::shared_ptr<Server> server
   for (;;) {
     stream.expires_after(std::chrono::seconds(60));
     http::request_parser<http::string_body> parser;
-    parser.header_limit(16 * 1024);
+    parser.header_limit(kMaxHeader);
     parser.body_limit(64 * 1024);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (ec == http::error::header_limit) {
+      // Say why instead of resetting the connection; the request line alone decides which.
+      auto response = size_refusal(request_line_too_long(parser) ? 414 : 431);
+      co_await refuse(stream, response);
+      co_return;
+    }
     if (ec) co_return;
     http::request<http::string_body> request = parser.release();
+    if (request.target().size() > kMaxTarget) {
+      auto response = size_refusal(414);
+      co_await refuse(stream, response);
+      co_return;
+    }
+    if (websocket::is_upgrade(request) && !origin_allowed(request)) {
+      auto response = refusal(403, R"({"error":"a page from another origin may not stream this warehouse"})");
+      co_await refuse(stream, response);
+      co_return;
+    }
     if (websocket::is_upgrade(request) && host_allowed(*server, request[http::field::host])) {
       auto live = server->routes.live(request.target());
       if (live) {

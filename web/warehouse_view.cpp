@@ -85,9 +85,10 @@ json compact_record(const json& record) {
                             "agentco_version", "imported_from"}) {
       if (record.contains(key)) small[key] = record[key];
     }
-    if (record.contains("sop") && record["sop"].is_object()) small["sop"] = {{"name", record["sop"].value("name", "")}};
-    if (record.contains("config") && record["config"].contains("llm")) {
-      small["model"] = record["config"]["llm"].value("model", "");
+    if (record.contains("sop") && record["sop"].is_object()) small["sop"] = {{"name", str(record["sop"], "name")}};
+    if (record.contains("config") && record["config"].is_object() && record["config"].contains("llm") &&
+        record["config"]["llm"].is_object()) {
+      small["model"] = str(record["config"]["llm"], "model");
     }
     return small;
   }
@@ -124,6 +125,11 @@ json compact_record(const json& record) {
   return out;
 }
 
+std::uint64_t record_seq(const json& record) {
+  const auto seq = record.find("seq");
+  return seq != record.end() && seq->is_number_unsigned() ? seq->get<std::uint64_t>() : 0;
+}
+
 std::vector<json> parse_trace_lines(std::string_view bytes, std::size_t& offset, std::size_t* bad) {
   std::vector<json> records;
   while (offset < bytes.size()) {
@@ -158,6 +164,11 @@ std::optional<fs::path> WarehouseView::find_run(std::string_view id) const {
   if (ec || real.parent_path() != root_) return std::nullopt;
   if (!is_plain_file(real / "run.jsonl")) return std::nullopt;
   return real;
+}
+
+void WarehouseView::note_damage(RunState& state, std::string problem) {
+  ++state.bad_lines;
+  if (state.damage.empty()) state.damage = std::move(problem);
 }
 
 void WarehouseView::absorb(RunState& state, const json& record) {
@@ -235,11 +246,23 @@ WarehouseView::RunState* WarehouseView::refresh(const std::string& id, const fs:
       std::string_view line(bytes.data() + offset, end - offset);
       const std::uintmax_t line_start = state.scanned + offset;
       offset = end + 1;
-      if (line.empty()) continue;
-      auto record = open_trace_record(line);
-      if (!record) continue;
+      ++state.lines;
+      auto record = line.empty() ? Result<json>(Error{"trace", "empty line"}) : open_trace_record(line);
+      if (!record) {
+        note_damage(state, "line " + std::to_string(state.lines) + ": " + record.error().message);
+        continue;
+      }
+      const std::uint64_t seq = record_seq(record.value());
+      const std::uint64_t expected = state.line_seqs.empty() ? 1 : state.line_seqs.back() + 1;
+      if (seq != expected) {
+        // A deleted, swapped or repeated line: the schema numbers records 1, 2, ... without gaps.
+        note_damage(state, "line " + std::to_string(state.lines) + ": seq " + std::to_string(seq) +
+                               (state.line_seqs.empty() ? " where the trace should start at 1"
+                                                        : " follows seq " + std::to_string(state.line_seqs.back())));
+        if (seq <= (state.line_seqs.empty() ? 0 : state.line_seqs.back())) continue;  // keep seqs sorted
+      }
       state.line_offsets.push_back(line_start);
-      state.line_seqs.push_back(record->value("seq", std::uint64_t{0}));
+      state.line_seqs.push_back(seq);
       absorb(state, record.value());
     }
     state.scanned += offset;
@@ -283,13 +306,21 @@ json WarehouseView::public_summary(const std::string& id, const RunState& state)
   const double last = parse_iso_ms(s.value("last_ts", ""));
   out["duration_s"] = state.ended ? s.value("duration_s", 0.0) : (first >= 0 && last >= 0 ? (last - first) / 1000.0 : 0.0);
   out["started_ms"] = first;
-  if (state.ended) {
+  out["damaged_lines"] = state.bad_lines;
+  const auto age = std::chrono::duration<double>(fs::file_time_type::clock::now() - state.trace_mtime).count();
+  if (!state.damage.empty() || (state.line_seqs.empty() && age >= running_window_s_)) {
+    out["status"] = "damaged";
+    out["reason"] = "damaged trace";
+    out["detail"] = !state.damage.empty()
+                        ? "run.jsonl " + state.damage +
+                              (state.bad_lines > 1 ? " (" + std::to_string(state.bad_lines) + " bad lines in all)" : "")
+                        : "run.jsonl holds no valid record";
+  } else if (state.ended) {
     const std::string reason = s.value("reason", "");
     out["status"] = reason == "idle" ? "finished" : "stopped";
     out["reason"] = reason;
     out["detail"] = s.value("detail", "");
   } else {
-    const auto age = std::chrono::duration<double>(fs::file_time_type::clock::now() - state.trace_mtime).count();
     if (age < running_window_s_) {
       out["status"] = "running";
       out["reason"] = "";
@@ -363,7 +394,12 @@ std::optional<json> WarehouseView::records(std::string_view id, std::uint64_t fr
     const std::uintmax_t end_offset = last < state->line_offsets.size() ? state->line_offsets[last] : state->scanned;
     std::string bytes = read_range(*folder / "run.jsonl", state->line_offsets[first], end_offset);
     std::size_t offset = 0;
+    std::uint64_t previous = 0;
     for (auto& record : parse_trace_lines(bytes, offset)) {
+      // Lines of a damaged trace that the index left out (out of order, repeated) stay out.
+      const std::uint64_t seq = record_seq(record);
+      if (seq <= previous) continue;
+      previous = seq;
       records.push_back(compact ? compact_record(record) : [&] {
         record.erase("crc");
         return std::move(record);

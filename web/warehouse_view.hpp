@@ -26,6 +26,9 @@ namespace agentco::web {
 // replies) and says how big they were, so that a page can load a long run quickly.
 nlohmann::json compact_record(const nlohmann::json& record);
 
+// A record's seq, or 0 when it has none or it is not an unsigned number.
+std::uint64_t record_seq(const nlohmann::json& record);
+
 // Complete, checksummed records in `bytes` from `offset` on; `offset` moves past the last
 // complete line consumed. A line that fails its checksum is skipped and counted in `bad`.
 std::vector<nlohmann::json> parse_trace_lines(std::string_view bytes, std::size_t& offset, std::size_t* bad = nullptr);
@@ -42,7 +45,8 @@ class WarehouseView {
   std::optional<std::filesystem::path> find_run(std::string_view id) const;
 
   // Summaries of every run, refreshed from disk: [{id, idea, name, sop, model, provider,
-  // status, reason, detail, started_at, ended_at, duration_s, cost_usd, tokens, calls,
+  // status ("running", "finished", "stopped" or "damaged": a trace with no valid record,
+  // a bad checksum or a gap in seq; `detail` says which line), reason, detail, damaged_lines, started_at, ended_at, duration_s, cost_usd, tokens, calls,
   // files, lines_of_code, commits, verdict, records, bytes, modified}].
   nlohmann::json list_runs();
 
@@ -60,7 +64,10 @@ class WarehouseView {
     std::filesystem::file_time_type meta_mtime{};
     std::vector<std::uintmax_t> line_offsets;  // offset of record i (seq i+1 when gap-free)
     std::vector<std::uint64_t> line_seqs;
-    nlohmann::json summary;  // accumulated from the trace
+    std::size_t lines = 0;       // complete lines scanned, valid or not
+    std::size_t bad_lines = 0;   // lines that failed their checksum or broke the seq order
+    std::string damage;          // the first such problem, e.g. "line 12: seq 14 follows seq 12"
+    nlohmann::json summary = nlohmann::json::object();  // accumulated from the trace
     nlohmann::json meta;     // meta.json or null
     std::vector<std::string> roles_seen;
     std::set<std::string> files_written;
@@ -71,6 +78,7 @@ class WarehouseView {
 
   RunState* refresh(const std::string& id, const std::filesystem::path& folder);
   void absorb(RunState& state, const nlohmann::json& record);
+  static void note_damage(RunState& state, std::string problem);
   nlohmann::json public_summary(const std::string& id, const RunState& state) const;
 
   std::filesystem::path root_;
