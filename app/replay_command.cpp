@@ -54,6 +54,11 @@ int replay_command(ReplayArgs& args) {
   if (!recorded) return fail(recorded.error().message);
   for (const auto& w : recorded->warnings) spdlog::warn("{}: {}", recorded->trace_file.string(), w);
   const nlohmann::json& start = recorded->run_start;
+  if (recorded->later_run_start_seq != 0) {
+    return fail(fmt::format("{}: record seq {} starts a second run in this folder (`run --project-path` developed it "
+                            "further); its starting files are not in one run's trace, so it cannot be replayed",
+                            recorded->trace_file.string(), recorded->later_run_start_seq));
+  }
   if (start.contains("incremental") && !start["incremental"].is_null()) {
     return fail(recorded->trace_file.string() +
                 ": the run developed an existing project further; its starting files are not in the trace, so it "

@@ -28,6 +28,8 @@ ChatResult result_from(const nlohmann::json& r) {
   return out;
 }
 
+void absorb_record(RecordedRun& run, std::map<long, const nlohmann::json*>& requests, const nlohmann::json& record);
+
 }  // namespace
 
 Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
@@ -48,11 +50,32 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
 
   std::map<long, const nlohmann::json*> requests;  // call_id -> llm_request
   for (const auto& record : contents->records) {
+    // A record whose checksum holds can still carry a field of the wrong type (written by
+    // hand, or by another tool): say which record instead of failing somewhere later.
+    try {
+      absorb_record(run, requests, record);
+    } catch (const nlohmann::json::exception& e) {
+      return make_error("replay", file.string() + ": record seq " + record["seq"].dump() + " (" +
+                                      record.value("type", std::string("?")) + "): a field has the wrong type: " + e.what());
+    }
+  }
+  if (run.run_start.is_null()) return make_error("replay", file.string() + ": the trace has no run_start record");
+  return run;
+}
+
+namespace {
+
+void absorb_record(RecordedRun& run, std::map<long, const nlohmann::json*>& requests, const nlohmann::json& record) {
+  {
     const std::string type = record.value("type", "");
     const std::uint64_t seq = record.value("seq", std::uint64_t{0});
     run.last_seq = seq;
     if (type == "run_start") {
+      ++run.run_starts;
       if (run.run_start.is_null()) run.run_start = record;
+      else if (run.later_run_start_seq == 0) run.later_run_start_seq = seq;
+    } else if (type == "file_write") {
+      run.written[record.value("path", "")].insert(record.value("sha256", ""));
     } else if (type == "project_renamed") {
       run.renamed = true;
     } else if (type == "run_end") {
@@ -90,8 +113,8 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
       run.processes.push_back(std::move(process));
     }
   }
-  if (run.run_start.is_null()) return make_error("replay", file.string() + ": the trace has no run_start record");
-  return run;
 }
+
+}  // namespace
 
 }  // namespace agentco

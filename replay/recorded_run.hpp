@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +49,12 @@ struct RecordedRun {
   std::vector<RecordedEvent> events;  // completion order
   std::vector<std::string> warnings;  // from reading the trace (e.g. a torn last record)
   bool renamed = false;  // the folder took the PRD's project name (a project_renamed record)
+  // Every run_start after the first: a later run (`run --project-path`) that developed the
+  // same folder further and appended to its trace. Its seq, or 0 when there is none.
+  std::uint64_t later_run_start_seq = 0;
+  std::size_t run_starts = 0;
+  // Every version of every file the run wrote: path (relative) -> sha256 of each content.
+  std::map<std::string, std::set<std::string>> written;
   std::uint64_t last_seq = 0;
   std::size_t valid_bytes = 0;
   std::size_t record_count = 0;
@@ -54,7 +62,7 @@ struct RecordedRun {
 
 // Reads `dir_or_trace` (a project folder holding run.jsonl, or the trace file itself).
 // Errors name the file: missing, unreadable, corrupt before its last line, a newer schema,
-// no run_start.
+// no run_start, a field of the wrong type (naming the record's seq).
 Result<RecordedRun> read_recorded_run(const std::filesystem::path& dir_or_trace);
 
 }  // namespace agentco

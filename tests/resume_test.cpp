@@ -86,7 +86,7 @@ int count_records(const fs::path& trace, const std::string& type) {
   std::istringstream in(testing::slurp(trace));
   for (std::string line; std::getline(in, line);) {
     auto record = open_trace_record(line);
-    if (record && record->value("type", "") == type) ++n;
+    if (record && (type.empty() || record->value("type", "") == type)) ++n;  // "": every record
   }
   return n;
 }
@@ -284,6 +284,84 @@ TEST(Resume, AFinishedRunHasNothingToResume) {
   EXPECT_NE(again.process.err.find("nothing to resume"), std::string::npos) << again.describe();
   EXPECT_EQ(chat_requests(*s.server), before);
   EXPECT_EQ(testing::slurp(done.folder / "run.jsonl"), trace_before);
+}
+
+// Resume works on the folder it is given, wherever it was copied, and keeps its name; the
+// original is not touched, and files the user added are in the resumed folder.
+TEST(Resume, ACopiedFolderIsResumedInPlaceAndKeepsTheUsersFiles) {
+  const Reference& ref = reference();
+  ASSERT_GT(ref.records, 20);
+  Sandbox s(project_script());
+  AgentcoRun killed = s.run({"AGENTCO_CRASH_AT_RECORD=6"});
+  ASSERT_EQ(killed.process.exit_code, 128 + SIGKILL) << killed.describe();
+  const fs::path original = s.folder();
+  const std::string original_trace = testing::slurp(original / "run.jsonl");
+  const fs::path copy = s.sandbox.root() / "elsewhere" / "my_project";
+  fs::create_directories(copy.parent_path());
+  fs::copy(original, copy, fs::copy_options::recursive);
+  testing::spill(copy / "notes.txt", "my notes\n");
+  testing::spill(copy / "ideas" / "later.md", "a later idea\n");
+
+  AgentcoRun resumed = s.resume(copy);
+  ASSERT_EQ(resumed.process.exit_code, 0) << resumed.describe();
+  EXPECT_EQ(resumed.folder, copy) << resumed.describe();
+  EXPECT_EQ(testing::slurp(copy / "notes.txt"), "my notes\n");
+  EXPECT_EQ(testing::slurp(copy / "ideas" / "later.md"), "a later idea\n");
+  EXPECT_NE(resumed.process.err.find("kept 2 file(s) that the run did not write"), std::string::npos)
+      << resumed.describe();
+  EXPECT_FALSE(fs::exists(copy.string() + ".interrupted")) << "everything was accounted for";
+  auto files = project_files(copy);
+  for (const auto& [path, content] : ref.files) EXPECT_EQ(files[path], content) << path;
+  EXPECT_EQ(folders_in(s.sandbox.warehouse()), std::vector<fs::path>{original}) << "nothing is built elsewhere";
+  EXPECT_EQ(testing::slurp(original / "run.jsonl"), original_trace) << "the original is not touched";
+}
+
+// A folder of the user's that has the name resume uses for its copy is refused, not
+// merged or deleted; a file the user edited after the crash is kept beside the rebuilt one.
+TEST(Resume, NeverDeletesAUsersFolderOrAFileTheUserEdited) {
+  const Reference& ref = reference();
+  ASSERT_GT(ref.records, 20);
+  Sandbox s(project_script());
+  AgentcoRun killed = s.run({"AGENTCO_CRASH_AT_RECORD=" + std::to_string(ref.records / 2)});
+  ASSERT_EQ(killed.process.exit_code, 128 + SIGKILL) << killed.describe();
+  const fs::path folder = s.folder();
+  const fs::path clash = folder.string() + ".interrupted";
+  testing::spill(clash / "precious.txt", "mine\n");
+  const std::string trace = testing::slurp(folder / "run.jsonl");
+
+  AgentcoRun refused = s.resume(folder);
+  EXPECT_EQ(refused.process.exit_code, 2) << refused.describe();
+  EXPECT_NE(refused.process.err.find("is not an earlier resume's copy"), std::string::npos) << refused.describe();
+  EXPECT_EQ(testing::slurp(clash / "precious.txt"), "mine\n");
+  EXPECT_EQ(testing::slurp(folder / "run.jsonl"), trace);
+  fs::remove_all(clash);
+
+  testing::spill(folder / "docs" / "requirement.txt", "edited by me\n");
+  AgentcoRun resumed = s.resume(folder);
+  ASSERT_EQ(resumed.process.exit_code, 0) << resumed.describe();
+  EXPECT_NE(resumed.process.err.find("differ from the rebuilt ones (docs/requirement.txt)"), std::string::npos)
+      << resumed.describe();
+  EXPECT_EQ(testing::slurp(clash / "docs" / "requirement.txt"), "edited by me\n");
+  EXPECT_EQ(testing::slurp(folder / "docs" / "requirement.txt"), ref.files.at("docs/requirement.txt"));
+}
+
+// A second run that developed the folder further appended its own run_start: the trace
+// holds two runs, and resume says so instead of rebuilding only the first.
+TEST(Resume, AFolderDevelopedFurtherByASecondRunIsRefusedNamingItsRunStart) {
+  Sandbox s(project_script());
+  AgentcoRun done = s.run();
+  ASSERT_EQ(done.process.exit_code, 0) << done.describe();
+  const int first_records = count_records(done.folder / "run.jsonl", "");
+  AgentcoRun second = s.run({"AGENTCO_CRASH_AT_RECORD=" + std::to_string(first_records + 8)},
+                            {"--project-path", done.folder.string()});
+  ASSERT_EQ(second.process.exit_code, 128 + SIGKILL) << second.describe();
+  const std::string trace = testing::slurp(done.folder / "run.jsonl");
+  AgentcoRun refused = s.resume(done.folder);
+  EXPECT_EQ(refused.process.exit_code, 2) << refused.describe();
+  EXPECT_NE(refused.process.err.find("record seq " + std::to_string(first_records + 1) + " starts a second run"),
+            std::string::npos)
+      << refused.describe();
+  EXPECT_EQ(testing::slurp(done.folder / "run.jsonl"), trace);
 }
 
 TEST(Resume, AFolderWithoutATraceIsNamed) {
