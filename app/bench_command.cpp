@@ -89,7 +89,8 @@ std::vector<std::string> run_flags(const BenchOptions& o) {
 fs::path fresh_experiment_folder(const fs::path& warehouse) {
   const std::string base = "bench-" + folder_timestamp_now();
   fs::path candidate = warehouse / base;
-  for (int i = 2; fs::exists(candidate); ++i) candidate = warehouse / fmt::format("{}-{}", base, i);
+  std::error_code ec;  // a warehouse that cannot be looked at fails below, where the folder is made
+  for (int i = 2; fs::exists(candidate, ec) && !ec; ++i) candidate = warehouse / fmt::format("{}-{}", base, i);
   return candidate;
 }
 

@@ -24,9 +24,12 @@ namespace fs = std::filesystem;
 namespace {
 
 // warehouse/<base>_<stamp>, with -2, -3 ... when that exists already.
+// A folder that cannot be looked at (no permission, a name too long) is returned as it is:
+// creating it then fails with a message that names it.
 fs::path fresh_folder(const fs::path& warehouse, const std::string& base, const std::string& stamp) {
   fs::path candidate = warehouse / (base + "_" + stamp);
-  for (int i = 2; fs::exists(candidate); ++i) candidate = warehouse / fmt::format("{}_{}-{}", base, stamp, i);
+  std::error_code ec;
+  for (int i = 2; fs::exists(candidate, ec) && !ec; ++i) candidate = warehouse / fmt::format("{}_{}-{}", base, stamp, i);
   return candidate;
 }
 
@@ -91,7 +94,7 @@ RunReport execute_run(RunPlan& plan) {
     plan.folder = fresh_folder(warehouse, slugify(plan.name.empty() ? plan.idea : plan.name), plan.stamp);
   }
   auto workspace = Workspace::open(plan.folder);
-  if (!workspace) return not_started("cannot create the project folder: " + workspace.error().message);
+  if (!workspace) return not_started(workspace.error().message);  // names the folder and why
   Workspace& ws = **workspace;
   auto trace_writer = TraceWriter::open(ws.root() / "run.jsonl");
   if (!trace_writer) return not_started("cannot write the trace: " + trace_writer.error().message);
@@ -113,7 +116,11 @@ RunReport execute_run(RunPlan& plan) {
                                                         : nlohmann::json(nullptr)}};
   if (!plan.context_windows.empty()) start["context_windows"] = plan.context_windows;
   for (const auto& [key, value] : plan.run_start_extra.items()) start[key] = value;
-  trace.append("run_start", std::move(start));
+  try {
+    trace.append("run_start", std::move(start));
+  } catch (const TraceWriteError& e) {
+    return not_started(std::string("cannot start the run: ") + e.what());
+  }
   spdlog::info("project folder: {}", ws.root().string());
 
   auto project_root = [&ws] { return ws.root().string(); };
@@ -153,6 +160,7 @@ RunReport execute_run(RunPlan& plan) {
       run.warn("Team", "could not rename the project folder: " + status.error().message);
       return;
     }
+    trace.renamed_to(target / "run.jsonl");
     trace.append("project_renamed", {{"from", from.filename().string()}, {"to", target.filename().string()}});
     spdlog::info("project folder renamed to {}", target.string());
   };
@@ -176,6 +184,12 @@ RunReport execute_run(RunPlan& plan) {
   else headline = "run stopped (" + outcome.reason + "): " + outcome.detail;
   std::fprintf(stderr, "%s\n%s\nfinished work is kept in the folder below\n", scrub_secrets(headline).c_str(),
                figures.c_str());
+  if (!trace.failure().empty()) {
+    std::fprintf(stderr,
+                 "the trace holds every record up to seq %llu, whole: free some space, then continue with\n"
+                 "  agentco resume %s\n",
+                 static_cast<unsigned long long>(trace.last_seq()), ws.root().c_str());
+  }
   if (plan.after_run) plan.after_run();
   return report;
 }

@@ -1,7 +1,10 @@
 #include "roles/team.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +20,7 @@
 #include "core/text.hpp"
 #include "roles/role.hpp"
 #include "environment/project_summary.hpp"
+#include "trace/trace.hpp"
 
 namespace agentco {
 namespace asio = boost::asio;
@@ -31,6 +35,28 @@ int exit_code_for(const std::string& reason) {
 
 namespace {
 
+// meta.json appears whole or not at all: written beside, then renamed over. On a full disk
+// the old one (if any) stays and the error is logged; the trace is what a resume needs.
+void write_meta(const std::filesystem::path& file, const std::string& text) {
+  const std::filesystem::path temp = file.string() + ".part";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (out) {
+      out.close();
+      std::error_code ec;
+      std::filesystem::rename(temp, file, ec);
+      if (!ec) return;
+      spdlog::error("cannot write {}: {}", file.string(), ec.message());
+    } else {
+      spdlog::error("cannot write {}: {}", file.string(), std::strerror(errno));
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove(temp, ignored);
+}
+
 struct TeamState {
   std::vector<std::unique_ptr<Role>> roles;
   std::size_t running = 0;
@@ -44,6 +70,8 @@ asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_t
       if (e) {
         try {
           std::rethrow_exception(e);
+        } catch (const TraceWriteError& ex) {
+          run.request_stop("failed", fmt::format("the trace could not be written: {}", ex.what()));
         } catch (const std::exception& ex) {
           run.request_stop("failed", fmt::format("role {} crashed: {}", name, ex.what()));
         }
@@ -136,6 +164,8 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
   if (failure) {
     try {
       std::rethrow_exception(failure);
+    } catch (const TraceWriteError& e) {
+      run.stop.request("failed", std::string("the trace could not be written: ") + e.what());
     } catch (const std::exception& e) {
       run.stop.request("failed", std::string("internal error: ") + e.what());
     }
@@ -181,12 +211,17 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
       {"review_rounds", run.project.review_rounds},
       {"verdict", run.project.qa_verdict},
   };
-  run.trace.append("run_end", {{"reason", outcome.reason},
-                               {"detail", outcome.detail},
-                               {"duration_s", duration},
-                               {"total", run.llm.ledger().total().to_json()}});
-  std::ofstream meta(run.workspace.root() / "meta.json", std::ios::trunc);
-  meta << scrub_secrets(outcome.meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
+  try {
+    run.trace.append("run_end", {{"reason", outcome.reason},
+                                 {"detail", outcome.detail},
+                                 {"duration_s", duration},
+                                 {"total", run.llm.ledger().total().to_json()}});
+  } catch (const TraceWriteError& e) {
+    // The trace keeps every record before this one: the run can be resumed from it.
+    spdlog::error("{}", e.what());
+  }
+  write_meta(run.workspace.root() / "meta.json",
+             scrub_secrets(outcome.meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n");
   return outcome;
 }
 

@@ -91,10 +91,12 @@ Result<TraceContents> parse_trace(std::string_view data, const std::string& file
 
 // Fault injection for the resume tests: AGENTCO_CRASH_AT_RECORD=N kills the process with
 // SIGKILL right after record N reaches the file (the state a `kill -9` at that moment leaves);
-// "N:torn" writes only half of record N first (a crash in the middle of a write). Read once.
+// "N:torn" writes only half of record N first (a crash in the middle of a write); "N:full"
+// fails the write of record N as a full disk does (ENOSPC). Read once.
 struct CrashPoint {
   std::uint64_t seq = 0;
   bool torn = false;
+  bool full = false;
 };
 
 const CrashPoint& crash_point() {
@@ -103,6 +105,7 @@ const CrashPoint& crash_point() {
     if (const char* text = std::getenv("AGENTCO_CRASH_AT_RECORD")) {
       p.seq = std::strtoull(text, nullptr, 10);
       p.torn = std::strstr(text, ":torn") != nullptr;
+      p.full = std::strstr(text, ":full") != nullptr;
     }
     return p;
   }();
@@ -207,6 +210,7 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::open(const std::filesystem::pa
 }
 
 std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) {
+  if (!failure_.empty()) throw TraceWriteError(failure_);
   if (!fields.is_object()) fields = nlohmann::json{{"value", std::move(fields)}};
   const std::uint64_t seq = seq_ + 1;
   fields["seq"] = seq;
@@ -215,7 +219,12 @@ std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) 
   std::string line = seal_trace_record(fields);
   line.push_back('\n');
 
-  if (const CrashPoint& crash = crash_point(); crash.seq == seq) {
+  const CrashPoint& crash = crash_point();
+  if (crash.full && crash.seq == seq) {
+    failure_ = "cannot write " + path_.string() + ": " + std::strerror(ENOSPC);
+    throw TraceWriteError(failure_);
+  }
+  if (crash.seq == seq && !crash.full) {
     const std::size_t length = crash.torn ? line.size() / 2 : line.size();
     (void)!::write(fileno(file_), line.data(), length);
     ::kill(::getpid(), SIGKILL);
@@ -223,7 +232,8 @@ std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) 
 
   struct stat info {};
   if (::fstat(fileno(file_), &info) != 0) {
-    throw std::runtime_error("trace: cannot inspect " + path_.string() + ": " + std::strerror(errno));
+    failure_ = "cannot inspect " + path_.string() + ": " + std::strerror(errno);
+    throw TraceWriteError(failure_);
   }
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
     int error_number = errno;
@@ -232,7 +242,8 @@ std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) 
     if (::ftruncate(fileno(file_), info.st_size) != 0) {
       // The torn tail stays; readers drop it only while it is last.
     }
-    throw std::runtime_error("trace: cannot write " + path_.string() + ": " + std::strerror(error_number));
+    failure_ = "cannot write " + path_.string() + ": " + std::strerror(error_number);
+    throw TraceWriteError(failure_);
   }
   seq_ = seq;
   return seq;

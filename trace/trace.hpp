@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,13 @@ std::string seal_trace_record(const nlohmann::json& record);
 // wrong crc.
 Result<nlohmann::json> open_trace_record(std::string_view line);
 
+// A record could not be written (disk full, I/O error). The trace holds every record before
+// it, whole; the writer refuses all later records, so that the trace never has a gap.
+class TraceWriteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Appends records, each flushed to the OS as soon as it is written. Not thread-safe.
 class TraceWriter {
  public:
@@ -41,16 +49,22 @@ class TraceWriter {
 
   // Adds seq, ts and type to `fields` (an object; anything else is wrapped as {"value": ...}),
   // seals and writes it. Returns the seq. When the line cannot be written (disk full), the
-  // file is cut back to where it was and std::runtime_error is thrown.
+  // file is cut back to where it was and TraceWriteError is thrown, then and for every later
+  // record.
   std::uint64_t append(std::string_view type, nlohmann::json fields);
   std::uint64_t last_seq() const { return seq_; }
+  // Why the trace stopped taking records, or "" while it takes them.
+  const std::string& failure() const { return failure_; }
   const std::filesystem::path& path() const { return path_; }
+  // The folder holding the open file was renamed: messages name the file where it is now.
+  void renamed_to(std::filesystem::path path) { path_ = std::move(path); }
 
  private:
   TraceWriter(std::filesystem::path path, std::FILE* file, std::uint64_t seq);
   std::filesystem::path path_;
   std::FILE* file_;
   std::uint64_t seq_;
+  std::string failure_;
 };
 
 struct TraceContents {
