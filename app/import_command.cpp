@@ -20,6 +20,7 @@ struct ImportOptions {
   std::string out;
   std::string warehouse;
   bool quiet = false;
+  ImportLimits limits;
 };
 
 int import_command(const ImportOptions& options) {
@@ -27,6 +28,7 @@ int import_command(const ImportOptions& options) {
   request.tool = options.tool;
   request.source = options.source;
   request.out = options.out;
+  request.limits = options.limits;
   if (!options.warehouse.empty()) {
     request.warehouse = options.warehouse;
   } else {
@@ -62,6 +64,16 @@ const bool import_registered = register_command(40, [](CLI::App& app) {
   cmd->add_option("--out", o->out, "The project folder to create (default: a new folder in the warehouse)");
   cmd->add_option("--warehouse", o->warehouse, "Where the new folder goes (default: run.warehouse from the config)");
   cmd->add_flag("-q,--quiet", o->quiet, "Do not print the warnings");
+  cmd->add_option("--max-file-size", o->limits.max_file_bytes,
+                  "Refuse a source whose files (or zip entries) unpack to more than this, e.g. 64MiB")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("16MiB");
+  cmd->add_option("--max-total-size", o->limits.max_total_bytes, "Refuse a source that unpacks to more than this in all")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("256MiB");
+  cmd->add_option("--max-ratio", o->limits.max_ratio, "Refuse a zip that unpacks to more than this many times its size")
+      ->check(CLI::Range(1.0, 1e9))
+      ->default_str("100");
   return Command{cmd, [o] { return import_command(*o); }};
 });
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.hpp"  // split_lines
+
 namespace agentco::chatdev {
 
 struct LogRecord {
@@ -63,7 +65,5 @@ std::map<std::string, double> parse_software_info(std::string_view body);
 // "| **key** | value |" rows of a System: **[chatting]** table.
 std::map<std::string, std::string> parse_parameter_table(std::string_view body);
 
-// Lines of a string (split at '\n', a trailing '\r' removed).
-std::vector<std::string> split_lines(std::string_view text);
 
 }  // namespace agentco::chatdev

@@ -28,6 +28,11 @@ Result<ImportReport> import_run(const ImportRequest& request) {
   std::error_code ec;
   if (!std::filesystem::exists(request.source, ec))
     return make_error("import", request.source.string() + ": no such file or folder");
+  // A zip is checked from its listing before it is unpacked (see import_metagpt); anything
+  // else is checked as it lies on disk before it is read.
+  if (request.source.extension() != ".zip") {
+    if (auto status = check_tree_limits(request.source, request.limits); !status) return status.error();
+  }
   return it->second(request);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "importers/import_limits.hpp"
 
 namespace agentco {
 
@@ -19,6 +20,7 @@ struct ImportRequest {
   std::filesystem::path source;     // a log file, a folder, a zip ...
   std::filesystem::path out;        // the project folder to create; empty: under `warehouse`
   std::filesystem::path warehouse = "warehouse";
+  ImportLimits limits;              // how much may be read (and unpacked)
 };
 
 struct ImportReport {

@@ -124,9 +124,12 @@ Result<ImportReport> import_metagpt(const ImportRequest& request) {
     if (root.extension() != ".zip")
       return make_error("import", root.string() + ": expected a MetaGPT workspace folder or a .zip of one");
     if (temp.path.empty()) return make_error("import", "cannot create a temporary folder");
+    if (auto status = check_zip_limits(root, request.limits); !status) return status.error();
     int rc = run_program({"unzip", "-q", "-o", root.string(), "-d", temp.path.string()});
     if (rc == -1) return make_error("import", "cannot run 'unzip' (install the Debian package unzip)");
     if (rc != 0) return make_error("import", fmt::format("{}: unzip failed (exit {})", root.string(), rc));
+    // The listing could lie about sizes: what was unpacked is checked again before it is read.
+    if (auto status = check_tree_limits(temp.path, request.limits); !status) return status.error();
     format = "zip";
     // A zip of one folder: that folder is the workspace.
     std::vector<fs::path> top;
