@@ -1,12 +1,12 @@
 #include "actions/mermaid.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
-#include "environment/process_runner.hpp"
 #include "actions/run_context.hpp"
+#include "core/private_temp_file.hpp"
+#include "environment/process_runner.hpp"
 
 namespace agentco {
 namespace fs = std::filesystem;
@@ -22,18 +22,21 @@ boost::asio::awaitable<std::vector<std::string>> render_mermaid(RunContext& run,
     }
     co_return rendered;
   }
-  // mmdc's browser: Debian's chromium, never a downloaded one.
-  fs::path config = fs::temp_directory_path() / fmt::format("agentco-puppeteer-{}.json", ::getpid());
-  {
-    std::ofstream out(config);
-    out << R"({"executablePath":"/usr/bin/chromium","args":["--no-sandbox","--headless=new","--disable-gpu",)"
-           R"("--disable-dev-shm-usage","--disable-background-networking","--disable-component-update",)"
-           R"("--disable-sync","--no-first-run"]})";
+  // mmdc's browser: Debian's chromium, never a downloaded one. Its config goes in a private
+  // temporary file: a predictable name in /tmp could be planted by another user first.
+  auto config = PrivateTempFile::create(
+      "agentco-puppeteer-", ".json",
+      R"({"executablePath":"/usr/bin/chromium","args":["--no-sandbox","--headless=new","--disable-gpu",)"
+      R"("--disable-dev-shm-usage","--disable-background-networking","--disable-component-update",)"
+      R"("--disable-sync","--no-first-run"]})");
+  if (!config) {
+    run.warn(role, "diagrams stay as .mmd files: " + config.error().message);
+    co_return rendered;
   }
   for (const auto& mmd : mmd_paths) {
     std::string svg = fs::path(mmd).replace_extension(".svg").generic_string();
     ProcessSpec spec;
-    spec.argv = {"mmdc", "-p", config.string(), "-i", mmd, "-o", svg};
+    spec.argv = {"mmdc", "-p", config->path().string(), "-i", mmd, "-o", svg};
     spec.cwd = run.workspace.root().string();
     spec.deadline = std::chrono::milliseconds(60000);
     spec.sandbox = false;  // a trusted tool on our own diagram files
@@ -45,8 +48,6 @@ boost::asio::awaitable<std::vector<std::string>> render_mermaid(RunContext& run,
                                  result.stderr_text.empty() ? result.error : result.stderr_text.substr(0, 400)));
     }
   }
-  std::error_code ec;
-  fs::remove(config, ec);
   co_return rendered;
 }
 

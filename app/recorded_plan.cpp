@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/private_temp_file.hpp"
 #include "replay/replay_provider.hpp"
 #include "sop/model_choice.hpp"
 #include "sop/role_llms.hpp"
@@ -29,16 +30,10 @@ Result<Config> layered_config(const nlohmann::json& recorded_config, const Commo
                               const std::string& origin) {
   ConfigSources sources = common.sources();
   llm.add_flags(sources);
-  const fs::path path = fs::temp_directory_path() / fmt::format("agentco-recorded-config-{}.yaml", ::getpid());
-  {
-    std::ofstream out(path);
-    out << recorded_config.dump();
-    if (!out) return make_error("config", path.string() + ": cannot write the recorded config of " + origin);
-  }
-  sources.config_file = path.string();
+  auto file = PrivateTempFile::create("agentco-recorded-config-", ".yaml", recorded_config.dump());
+  if (!file) return make_error("config", file.error().message + " (the recorded config of " + origin + ")");
+  sources.config_file = file->path().string();
   auto layered = load_config(sources);
-  std::error_code ec;
-  fs::remove(path, ec);
   return layered;
 }
 
