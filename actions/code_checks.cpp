@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "actions/code_plan.hpp"
+#include "core/text.hpp"
 #include "environment/process_runner.hpp"
 
 namespace agentco {
@@ -31,7 +32,7 @@ std::vector<std::string> python_top_level_names(const std::string& source) {
   std::string line;
   std::smatch m;
   while (std::getline(in, line)) {
-    if (line.empty() || std::isspace(static_cast<unsigned char>(line[0]))) continue;
+    if (line.empty() || std::isspace(static_cast<unsigned char>(line[0])) || line.size() > kRegexInputLimit) continue;
     if (std::regex_search(line, m, kDef) || std::regex_search(line, m, kAssign)) {
       names.push_back(m[1]);
     } else if (std::regex_search(line, m, kImport) || std::regex_search(line, m, kFrom)) {
@@ -66,7 +67,7 @@ std::vector<std::string> python_import_problems(const std::string& path, const s
   std::smatch m;
   while (std::getline(in, line)) {
     ++number;
-    if (!std::regex_search(line, m, kFrom)) continue;
+    if (line.size() > kRegexInputLimit || !std::regex_search(line, m, kFrom)) continue;
     auto it = modules.find(m[1]);
     if (it == modules.end()) continue;
     auto defined = python_top_level_names(*it->second);

@@ -31,16 +31,6 @@ const std::regex kRelationLine(
 const std::regex kMemberLine(R"(^\s*(\w+)\s*:[^:])");
 const std::regex kAnnotationLine(R"(^\s*<<[^>]*>>\s*(\w+))");
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    out.push_back(std::move(line));
-  }
-  return out;
-}
-
 bool opens_block(const std::string& line) { return line.find('{') != std::string::npos && line.find('}') == std::string::npos; }
 
 // The diagram's lines, each with the classes it is about: one for a class block's lines and a
@@ -66,7 +56,9 @@ std::optional<std::vector<DiagramLine>> read_diagram(const std::string& diagram)
       continue;
     }
     if (t.starts_with("namespace ")) return std::nullopt;
-    if (std::regex_search(line, m, kClassLine)) {
+    if (line.size() > kRegexInputLimit) {
+      out.push_back({std::move(line), {}});
+    } else if (std::regex_search(line, m, kClassLine)) {
       std::string name = m[1];
       if (opens_block(line)) block = name;
       out.push_back({std::move(line), {std::move(name)}});

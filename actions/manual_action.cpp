@@ -88,7 +88,7 @@ std::string dependency_manifest(const std::string& language, const std::string& 
     static const std::regex kSplit(R"(^(@?[^@=<>~^\s]+)\s*(?:@|==|>=|\^|~)?\s*(.*)$)");
     for (const auto& p : packages) {
       std::smatch m;
-      if (std::regex_match(p, m, kSplit)) deps[m[1].str()] = m[2].str().empty() ? "*" : m[2].str();
+      if (p.size() <= kRegexInputLimit && std::regex_match(p, m, kSplit)) deps[m[1].str()] = m[2].str().empty() ? "*" : m[2].str();
     }
     nlohmann::json pkg = {{"name", project_name}, {"version", "0.1.0"}, {"private", true},
                           {"scripts", {{"test", "node --test tests/"}}}, {"dependencies", deps}};
@@ -142,8 +142,10 @@ endforeach()
 
 std::string cmake_program_name(const std::string& cmake_lists) {
   static const std::regex kExecutable(R"(add_executable\s*\(\s*([A-Za-z0-9_.+-]+))", std::regex::icase);
-  for (std::sregex_iterator it(cmake_lists.begin(), cmake_lists.end(), kExecutable), end; it != end; ++it) {
-    std::string name = (*it)[1];
+  for (const std::string& line : split_lines(cmake_lists)) {
+    std::smatch match;
+    if (line.size() > kRegexInputLimit || !std::regex_search(line, match, kExecutable)) continue;
+    std::string name = match[1];
     std::string lowered = name;
     for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lowered.find("test") == std::string::npos) return name;

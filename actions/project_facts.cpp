@@ -21,7 +21,7 @@ const nlohmann::json& document(const RunContext& run, const std::string& name) {
 bool looks_like_package(const std::string& p) {
   // "No third-party dependencies required" and other prose are not packages.
   static const std::regex kPackage(R"(^[A-Za-z0-9_.\-\[\]@/]+\s*((==|>=|<=|~=|!=|>|<|@|\^|~)\s*[A-Za-z0-9_.*\-]+)?\s*$)");
-  return std::regex_match(p, kPackage);
+  return p.size() <= kRegexInputLimit && std::regex_match(p, kPackage);
 }
 
 std::string fence_language(const std::string& path) {

@@ -6,6 +6,13 @@
 #include <vector>
 
 namespace agentco {
+// The longest line (or value) a std::regex may be run on when the text comes from a model.
+// libstdc++'s regex engine recurses once per character it matches, so a single line of a
+// few hundred kilobytes overflows the stack; no line worth matching is this long.
+inline constexpr std::size_t kRegexInputLimit = 4096;
+}  // namespace agentco
+
+namespace agentco {
 
 // "Write a CLI Snake game!" -> "write_a_cli_snake_game": lower-case ASCII letters, digits
 // and single underscores, at most `max_length` bytes, never empty ("project" instead).
@@ -28,6 +35,9 @@ std::string fill_template(std::string_view templ, const std::function<const std:
 // fill_template with a list of (name, value); the first entry of a name wins.
 std::string render_template(std::string_view templ,
                             const std::vector<std::pair<std::string, std::string>>& vars);
+
+// The lines of `text` without their "\n" (or "\r\n"); text ending in "\n" gives a last empty line.
+std::vector<std::string> split_lines(std::string_view text);
 
 // ASCII lower case.
 std::string to_lower(std::string_view text);
