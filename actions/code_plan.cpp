@@ -136,14 +136,38 @@ bool is_testable_source(const std::string& path) {
   return false;
 }
 
-std::string test_path_for(const std::string& source_path) {
+std::string test_path_for(const std::string& source_path, const std::vector<std::string>& project_sources) {
   std::filesystem::path p(source_path);
   std::string key = language_key(source_path);
   std::string stem = p.stem().string();
+  const bool shared_stem = std::any_of(project_sources.begin(), project_sources.end(), [&](const std::string& other) {
+    return other != source_path && std::filesystem::path(other).stem() == p.stem() && language_key(other) == key &&
+           is_testable_source(other);
+  });
+  if (shared_stem) {
+    // "a/b/models.py" -> "a_b_models": a name that is still a valid module name.
+    std::string joined;
+    for (const auto& part : p.parent_path()) {
+      const std::string text = part.string();
+      if (text.empty() || text == "." || text == "/") continue;
+      joined += text + "_";
+    }
+    for (char& c : joined) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    }
+    stem = joined + stem;
+  }
   if (key == "python") return "tests/test_" + stem + ".py";
   if (key == "javascript") return "tests/" + stem + ".test.js";
   if (key == "cpp") return "tests/" + stem + "_test.cpp";
   return "tests/test_" + stem + p.extension().string();
+}
+
+std::vector<std::string> source_paths(const std::map<std::string, std::string>& sources) {
+  std::vector<std::string> paths;
+  paths.reserve(sources.size());
+  for (const auto& [path, _] : sources) paths.push_back(path);
+  return paths;
 }
 
 }  // namespace agentco

@@ -7,6 +7,7 @@
 // no cycles and the task list's order is respected.
 #pragma once
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,12 @@ bool mentions_file(const std::string& text, const std::string& path);
 bool is_testable_source(const std::string& path);
 
 // Paths of the test file QA writes for a source file ("game.py" -> "tests/test_game.py").
-std::string test_path_for(const std::string& source_path);
+// `project_sources` are the project's other sources: when one of them shares the file's
+// stem ("a/models.py", "b/models.py"), the folders go into the name ("tests/test_a_models.py")
+// so that the two tests do not overwrite each other.
+std::string test_path_for(const std::string& source_path, const std::vector<std::string>& project_sources = {});
+
+// The keys of a map of sources, for test_path_for.
+std::vector<std::string> source_paths(const std::map<std::string, std::string>& sources);
 
 }  // namespace agentco

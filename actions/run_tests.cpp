@@ -122,8 +122,9 @@ struct Diagnosis {
 
 // The source file a test file tests ("tests/test_game.py" -> "game.py"), or "".
 std::string subject_of(const ActionContext& ctx, const std::string& test_file) {
-  for (const auto& [path, _] : ctx.run.project.sources) {
-    if (test_path_for(path) == test_file) return path;
+  const std::vector<std::string> sources = source_paths(ctx.run.project.sources);
+  for (const auto& path : sources) {
+    if (test_path_for(path, sources) == test_file) return path;
   }
   return "";
 }
@@ -276,7 +277,7 @@ class RunTestsAction : public Action {
         // The test that shows the failure: the one triage looked at, else the one named after the file.
         std::string test_file = diagnosis.test_file;
         if (test_file.empty() || diagnosis.source_file != file) {
-          const std::string named = test_path_for(file);
+          const std::string named = test_path_for(file, source_paths(ctx.run.project.sources));
           if (ctx.run.workspace.exists(named)) test_file = named;
         }
         out.payload = {{"decision", "fix_code"},

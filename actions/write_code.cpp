@@ -346,7 +346,7 @@ boost::asio::awaitable<void> write_one_test(std::shared_ptr<TestTurn> turn, std:
   const std::string& source_path = turn->sources[index];
   auto source = ctx.run.workspace.read(source_path);
   if (!source) co_return;
-  std::string test_path = test_path_for(source_path);
+  std::string test_path = test_path_for(source_path, source_paths(ctx.run.project.sources));
   PromptValues values(kTestSlot);
   values.set(Input::kLanguage, turn->language);
   values.set(Input::kFile, source_path);

@@ -258,6 +258,13 @@ TEST(CodePlanTest, TestPathForNamesTheTestFileByLanguageConvention) {
   EXPECT_EQ(test_path_for("app.js"), "tests/app.test.js");
   EXPECT_EQ(test_path_for("board.cpp"), "tests/board_test.cpp");
   EXPECT_EQ(test_path_for("main.go"), "tests/test_main.go");
+  // Two sources with one stem get two test files, named after their folders.
+  const std::vector<std::string> sources = {"a/models.py", "b/models.py", "app.py", "docs/models.md"};
+  EXPECT_EQ(test_path_for("a/models.py", sources), "tests/test_a_models.py");
+  EXPECT_EQ(test_path_for("b/models.py", sources), "tests/test_b_models.py");
+  EXPECT_EQ(test_path_for("app.py", sources), "tests/test_app.py");
+  EXPECT_EQ(test_path_for("my-app/v2/models.py", {"my-app/v2/models.py", "models.py"}), "tests/test_my_app_v2_models.py");
+  EXPECT_EQ(test_path_for("models.py", {"my-app/v2/models.py", "models.py"}), "tests/test_models.py");
 }
 
 // MetaGPT's own cached reply of WriteTasks for a snake game (rsp_cache.json, entry 202).
