@@ -64,7 +64,7 @@ asio::awaitable<void> ReplayScript::wait_turn(std::size_t index) {
     } else if (std::chrono::steady_clock::now() - idle_since >= kDivergedAfter) {
       std::size_t skipped = 0;
       for (std::size_t i = first_unused_; i < index; ++i) {
-        if (!entries_[i].used) {
+        if (!entries_[i].used && !entries_[i].claimed) {  // a claimed one is about to be used
           entries_[i].used = true;
           ++skipped;
         }
@@ -94,12 +94,15 @@ asio::awaitable<std::optional<Result<ChatResult>>> ReplayScript::answer_call(con
   bool by_order = false;
   for (std::size_t i = first_unused_; i < entries_.size() && !found; ++i) {
     const auto& e = entries_[i];
-    if (!e.used && e.event.kind == RecordedEvent::Kind::call && run_.calls[e.event.index].request_hash == hash) found = i;
+    if (!e.used && !e.claimed && e.event.kind == RecordedEvent::Kind::call &&
+        run_.calls[e.event.index].request_hash == hash) {
+      found = i;
+    }
   }
   if (!found && options_.match_by_order) {
     for (std::size_t i = first_unused_; i < entries_.size() && !found; ++i) {
       const auto& e = entries_[i];
-      if (e.used || e.event.kind != RecordedEvent::Kind::call) continue;
+      if (e.used || e.claimed || e.event.kind != RecordedEvent::Kind::call) continue;
       const RecordedCall& call = run_.calls[e.event.index];
       if (call.role == role && call.action == action) found = i;
     }
@@ -123,6 +126,7 @@ asio::awaitable<std::optional<Result<ChatResult>>> ReplayScript::answer_call(con
     }
   }
   if (!found) co_return std::nullopt;
+  entries_[*found].claimed = true;
   co_await wait_turn(*found);
   mark_used(*found);
   ++counters_.calls_answered;
@@ -136,9 +140,13 @@ asio::awaitable<std::optional<ProcessResult>> ReplayScript::answer_process(const
   std::optional<std::size_t> found;
   for (std::size_t i = first_unused_; i < entries_.size() && !found; ++i) {
     const auto& e = entries_[i];
-    if (!e.used && e.event.kind == RecordedEvent::Kind::process && run_.processes[e.event.index].key == key) found = i;
+    if (!e.used && !e.claimed && e.event.kind == RecordedEvent::Kind::process &&
+        run_.processes[e.event.index].key == key) {
+      found = i;
+    }
   }
   if (!found) co_return std::nullopt;
+  entries_[*found].claimed = true;
   co_await wait_turn(*found);
   mark_used(*found);
   ++counters_.processes_answered;

@@ -72,6 +72,9 @@ class ReplayScript {
   struct Entry {
     RecordedEvent event;
     bool used = false;
+    // Taken by a request that waits for its turn: two identical requests in flight at once
+    // must get the two recorded answers, not one answer twice.
+    bool claimed = false;
   };
   boost::asio::awaitable<void> wait_turn(std::size_t index);
   void mark_used(std::size_t index);
