@@ -3,9 +3,12 @@
 #include <chrono>
 #include <thread>
 
-#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/utf8.hpp"
 
 namespace agentco {
 namespace {
@@ -29,6 +32,14 @@ std::string read_answer(std::FILE* in, bool& accepted) {
   if (first) accepted = true;  // end of input before anything: take the draft
   return answer;
 }
+
+// What the reading thread hands back.
+struct PendingAnswer {
+  std::mutex mutex;
+  bool ready = false;
+  std::string answer;
+  bool accepted = false;
+};
 
 }  // namespace
 
@@ -60,22 +71,46 @@ boost::asio::awaitable<Result<ChatResult>> HumanProvider::chat(const ChatRequest
 
   // The terminal read blocks: it runs on a helper thread; the run goes on meanwhile. Calls
   // that arrive together (parallel reviews) take turns: each question is shown and answered
-  // whole before the next is shown.
-  auto executor = co_await boost::asio::this_coro::executor;
-  using Channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code, std::string, bool)>;
-  Channel done(executor, 1);
+  // whole before the next is shown. The thread shares nothing with the run but `pending` and
+  // the terminal: when the run is stopped (Ctrl-C) and this coroutine is destroyed unanswered,
+  // the thread, detached, finishes on its own whenever the terminal gives it a line.
+  auto pending = std::make_shared<PendingAnswer>();
   auto started = std::chrono::steady_clock::now();
-  std::thread reader([this, &done, shown = std::move(shown)] {
-    std::lock_guard<std::mutex> turn(terminal_);
-    std::fputs(shown.c_str(), output_);
-    std::fflush(output_);
+  std::thread([pending, terminal = terminal_, in = input_, out = output_, shown = std::move(shown)] {
+    std::lock_guard<std::mutex> turn(*terminal);
+    std::fputs(shown.c_str(), out);
+    std::fflush(out);
     bool accepted = false;
-    std::string answer = read_answer(input_, accepted);
-    done.try_send(boost::system::error_code{}, std::move(answer), accepted);
-  });
-  auto [answer, accepted] = co_await done.async_receive(boost::asio::use_awaitable);
-  reader.join();
+    std::string answer = read_answer(in, accepted);
+    std::lock_guard<std::mutex> lock(pending->mutex);
+    pending->answer = std::move(answer);
+    pending->accepted = accepted;
+    pending->ready = true;
+  }).detach();
+  // A person answers in seconds: looking every 50 ms costs nothing and needs no hand-off
+  // through the io_context, which may be gone by the time the answer comes.
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  std::string answer;
+  bool accepted = false;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(pending->mutex);
+      if (pending->ready) {
+        answer = std::move(pending->answer);
+        accepted = pending->accepted;
+        break;
+      }
+    }
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
 
+  // The terminal may send Latin-1 or a character cut in two: the answer goes into JSON.
+  if (Utf8Repair repair = repair_utf8(answer); repair.replaced > 0) {
+    spdlog::warn("the answer typed for {}: {}", request.hints.value("role", std::string("?")),
+                 describe_utf8_repair(repair));
+    answer = std::move(repair.text);
+  }
   ChatResult result;
   if (accepted && draft) {
     result = *draft;

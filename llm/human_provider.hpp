@@ -35,7 +35,8 @@ class HumanProvider : public Provider {
   bool review_by_human_;
   std::FILE* input_;
   std::FILE* output_;
-  std::mutex terminal_;  // one question at a time on the terminal
+  // One question at a time on the terminal; shared with reading threads that may outlive us.
+  std::shared_ptr<std::mutex> terminal_ = std::make_shared<std::mutex>();
 };
 
 }  // namespace agentco
