@@ -8,6 +8,8 @@
 # exit code 86 and fails its test (a child's report too: tests/support/child_process.hpp);
 # afterwards the test log is searched for reports once more, and any found fails the script.
 #   JOBS=N (default nproc), BUILD_DIR=... (default build-asan or build-tsan)
+#   TESTS="process_runner human_mode": build only these test files (tests/<name>_test.cpp),
+#   since a sanitizer build of all of them takes long; unset: all.
 # Uses g++ (the compiler of the normal build) at -O1 -g, and ccache when it is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +24,13 @@ esac
 shift
 
 BUILD_DIR=${BUILD_DIR:-$default_dir}
+TESTS=${TESTS:-}
 JOBS=${JOBS:-$(nproc)}
 launcher=()
 if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DAGENTCO_SANITIZE="$kind" "${launcher[@]}" >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DAGENTCO_SANITIZE="$kind" -DAGENTCO_TEST_FILES="${TESTS// /;}" "${launcher[@]}" >/dev/null
 # The tests need agentco and fake-llm-server, which agentco_tests depends on; the benchmarks
 # are not built.
 cmake --build "$BUILD_DIR" -j "$JOBS" --target agentco_tests
