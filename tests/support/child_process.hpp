@@ -106,6 +106,19 @@ inline std::optional<SpawnedChild> spawn_child(const ProcessOptions& options) {
   return child;
 }
 
+// A sanitizer build's report (scripts/sanitize.sh) in a child's stderr fails the test, whatever
+// exit code the test expects: each sanitizer ends its report with "SUMMARY: <name>: ...".
+inline void expect_no_sanitizer_report(const std::string& program, const std::string& err) {
+  for (const char* name : {"AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", "ThreadSanitizer"}) {
+    const std::size_t at = err.find(std::string("SUMMARY: ") + name);
+    if (at == std::string::npos) continue;
+    const std::size_t from = err.rfind("==================", at);  // where the report starts
+    ADD_FAILURE() << program << " reported a sanitizer finding:\n"
+                  << err.substr(from == std::string::npos ? 0 : from);
+    return;
+  }
+}
+
 // Runs a process with stdin from /dev/null, stdout and stderr captured separately.
 inline ProcessResult run_process(const ProcessOptions& options) {
   ProcessResult result;
@@ -153,6 +166,7 @@ inline ProcessResult run_process(const ProcessOptions& options) {
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  expect_no_sanitizer_report(options.argv[0], result.err);
   return result;
 }
 

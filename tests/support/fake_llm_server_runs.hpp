@@ -66,6 +66,7 @@ class BackgroundProcess {
   explicit BackgroundProcess(const ProcessOptions& options) {
     const std::optional<SpawnedChild> child = spawn_child(options);
     if (!child) return;
+    program_ = options.argv[0];
     pid_ = child->pid;
     readers_.emplace_back([this, fd = child->out_fd] { pump(fd, out_); });
     readers_.emplace_back([this, fd = child->err_fd] { pump(fd, err_); });
@@ -132,6 +133,7 @@ class BackgroundProcess {
     result.err = err_;
     if (WIFEXITED(status_)) result.exit_code = WEXITSTATUS(status_);
     else if (WIFSIGNALED(status_)) result.exit_code = 128 + WTERMSIG(status_);
+    expect_no_sanitizer_report(program_, result.err);
     return result;
   }
 
@@ -165,6 +167,7 @@ class BackgroundProcess {
     status_ = status;
   }
 
+  std::string program_;
   pid_t pid_ = -1;
   bool reaped_ = false;
   int status_ = 0;
