@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (fast) {
     if (!full) fuzz::fail("interpret_chunk refuses a chunk the fast path read");
     const auto tree = nlohmann::json::parse(repair_utf8(text).text, nullptr, /*allow_exceptions=*/false);
-    if (tree.is_discarded() || !tree.is_object()) fuzz::fail("the fast path read a chunk that is no JSON object");
+    if (tree.is_discarded() || !tree.is_object())
+      fuzz::fail("the fast path read a chunk that is no JSON object");
     // Duplicate keys are read differently by design (the tree keeps the last); compare only
     // chunks where the member occurs once.
     if (const auto* content = string_at(tree, "content"); content && count_of(text, "\"content\"") == 1)

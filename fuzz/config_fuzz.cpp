@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Result<Config> config = load_config(sources);
   if (!config) {
     // load_config() words what it expects; an exception it had to catch is a parser bug.
-    if (config.error().message.starts_with("cannot load the configuration:")) fuzz::fail(config.error().message);
+    if (config.error().message.starts_with("cannot load the configuration:"))
+      fuzz::fail(config.error().message);
   } else {
     nlohmann::json recorded = config->to_json(true);
     drop_redacted_secrets(recorded);

@@ -2,6 +2,7 @@
 // A target treats any escaping exception, abort or sanitizer report as a bug in the parser:
 // untrusted input must end in a value (a parsed result or a clear Error), never in a crash.
 #pragma once
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -13,8 +14,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 namespace agentco::fuzz {
 

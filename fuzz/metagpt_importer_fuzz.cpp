@@ -28,9 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace agentco;
   namespace fs = std::filesystem;
   fuzz::quiet();
-  static const char* kDefaults[] = {"docs/requirement.txt", "docs/prd/20240102030405.json",
-                                    "docs/system_design/20240102030405.json", "docs/task/20240102030405.json",
-                                    "game/main.py", "game/utils.py", "resources/prd/20240102030405.md",
+  static const char* kDefaults[] = {"docs/requirement.txt",
+                                    "docs/prd/20240102030405.json",
+                                    "docs/system_design/20240102030405.json",
+                                    "docs/task/20240102030405.json",
+                                    "game/main.py",
+                                    "game/utils.py",
+                                    "resources/prd/20240102030405.md",
                                     "requirements.txt"};
   const fs::path work = fuzz::scratch_dir() / "metagpt";
   std::error_code ec;

@@ -30,10 +30,16 @@ const fs::path& warehouse() {
     agentco::fuzz::write_bytes(run / "main.py", "print('hello, world')\n");
     (void)(*repo)->commit({"main.py", "docs/prd.md"}, "Alex", "alex@agentco", "FixBug: main.py");
     std::string trace;
-    trace += agentco::seal_trace_record({{"seq", 1}, {"ts", "2026-01-01T00:00:00Z"}, {"type", "run_start"},
-                                         {"schema_version", 1}, {"idea", "snake"}, {"name", "snake"}}) + "\n";
-    trace += agentco::seal_trace_record({{"seq", 2}, {"ts", "2026-01-01T00:00:01Z"}, {"type", "run_end"},
-                                         {"reason", "idle"}}) + "\n";
+    trace += agentco::seal_trace_record({{"seq", 1},
+                                         {"ts", "2026-01-01T00:00:00Z"},
+                                         {"type", "run_start"},
+                                         {"schema_version", 1},
+                                         {"idea", "snake"},
+                                         {"name", "snake"}}) +
+             "\n";
+    trace += agentco::seal_trace_record(
+                 {{"seq", 2}, {"ts", "2026-01-01T00:00:01Z"}, {"type", "run_end"}, {"reason", "idle"}}) +
+             "\n";
     agentco::fuzz::write_bytes(run / "run.jsonl", trace);
     agentco::fuzz::write_bytes(run / "meta.json", R"({"idea":"snake","outcome":{"status":"finished"}})");
     return dir;
@@ -71,8 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (live->trace.parent_path().parent_path() != root) fuzz::fail("a live stream outside the warehouse");
   }
   if (parts.size() > 1) {
-    for (const char* fixed : {"/api/runs", "/api/runs/r1", "/api/runs/r1/trace?from=1&limit=3&compact=1",
-                              "/api/runs/r1/commits"})
+    for (const char* fixed :
+         {"/api/runs", "/api/runs/r1", "/api/runs/r1/trace?from=1&limit=3&compact=1", "/api/runs/r1/commits"})
       check(routes.get(fixed), fixed);
   }
   return 0;

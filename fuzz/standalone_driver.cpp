@@ -91,10 +91,54 @@ std::vector<Input> load_corpus(const std::vector<std::string>& paths, std::size_
 
 // Byte strings that parsers of JSON, YAML, SSE, logs and URLs treat specially.
 const std::vector<std::string_view> kTokens = {
-    "{", "}", "[", "]", "\"", ":", ",", "\n", "\r\n", "\r", "\\", "\\u0000", "\\ud800", std::string_view("\0", 1),
-    "\xff", "\xc3", "\xe2\x80", "<think>", "</think>", "[CONTENT]", "[/CONTENT]", "```", "data: ", "[DONE]",
-    "- ", ": ", "&a", "*a", "!!binary", "---", "%2e", "..", "/", "?", "&", "=", "%", "-1", "0",
-    "4294967296", "99999999999999999999", "1e309", "-1e309", "NaN", "null", "true", "\t", "    ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    ":",
+    ",",
+    "\n",
+    "\r\n",
+    "\r",
+    "\\",
+    "\\u0000",
+    "\\ud800",
+    std::string_view("\0", 1),
+    "\xff",
+    "\xc3",
+    "\xe2\x80",
+    "<think>",
+    "</think>",
+    "[CONTENT]",
+    "[/CONTENT]",
+    "```",
+    "data: ",
+    "[DONE]",
+    "- ",
+    ": ",
+    "&a",
+    "*a",
+    "!!binary",
+    "---",
+    "%2e",
+    "..",
+    "/",
+    "?",
+    "&",
+    "=",
+    "%",
+    "-1",
+    "0",
+    "4294967296",
+    "99999999999999999999",
+    "1e309",
+    "-1e309",
+    "NaN",
+    "null",
+    "true",
+    "\t",
+    "    ",
 };
 
 class Mutator {
@@ -110,10 +154,13 @@ class Mutator {
   }
 
  private:
-  std::size_t below(std::size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  std::size_t below(std::size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
 
   void insert(Input& data, std::string_view bytes) {
-    data.insert(data.begin() + static_cast<std::ptrdiff_t>(below(data.size() + 1)), bytes.begin(), bytes.end());
+    data.insert(data.begin() + static_cast<std::ptrdiff_t>(below(data.size() + 1)), bytes.begin(),
+                bytes.end());
   }
 
   void step(Input& data, const std::vector<Input>& corpus) {
@@ -137,14 +184,16 @@ class Mutator {
         if (!data.empty()) {
           std::size_t at = below(data.size());
           std::size_t len = 1 + below(std::min<std::size_t>(data.size() - at, 64));
-          data.erase(data.begin() + static_cast<std::ptrdiff_t>(at), data.begin() + static_cast<std::ptrdiff_t>(at + len));
+          data.erase(data.begin() + static_cast<std::ptrdiff_t>(at),
+                     data.begin() + static_cast<std::ptrdiff_t>(at + len));
         }
         break;
       case 5:  // repeat a range of the input inside itself
         if (!data.empty()) {
           std::size_t at = below(data.size());
           std::size_t len = 1 + below(std::min<std::size_t>(data.size() - at, 256));
-          Input piece(data.begin() + static_cast<std::ptrdiff_t>(at), data.begin() + static_cast<std::ptrdiff_t>(at + len));
+          Input piece(data.begin() + static_cast<std::ptrdiff_t>(at),
+                      data.begin() + static_cast<std::ptrdiff_t>(at + len));
           insert(data, std::string_view(reinterpret_cast<const char*>(piece.data()), piece.size()));
         }
         break;
@@ -165,8 +214,9 @@ class Mutator {
         for (std::size_t tries = 0; tries < 16 && !data.empty(); ++tries) {
           std::size_t at = below(data.size());
           if (data[at] >= '0' && data[at] <= '9') {
-            static const std::vector<std::string_view> kNumbers = {"-1", "0", "4294967296", "99999999999999999999",
-                                                                   "1e309", "-9223372036854775809", "2147483648"};
+            static const std::vector<std::string_view> kNumbers = {
+                "-1",        "0", "4294967296", "99999999999999999999", "1e309", "-9223372036854775809",
+                "2147483648"};
             std::string_view n = kNumbers[below(kNumbers.size())];
             data.erase(data.begin() + static_cast<std::ptrdiff_t>(at));
             data.insert(data.begin() + static_cast<std::ptrdiff_t>(at), n.begin(), n.end());
@@ -182,7 +232,9 @@ class Mutator {
 };
 
 int usage() {
-  std::fprintf(stderr, "usage: agentco_fuzz_smoke NAME CORPUS... [--seconds S] [--seed N] [--max-len BYTES]\ntargets:");
+  std::fprintf(
+      stderr,
+      "usage: agentco_fuzz_smoke NAME CORPUS... [--seconds S] [--seed N] [--max-len BYTES]\ntargets:");
   for (const auto& t : kFuzzTargets) std::fprintf(stderr, " %s", t.name);
   std::fprintf(stderr, "\n");
   return 2;
@@ -206,9 +258,12 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if ((arg == "--seconds" || arg == "--seed" || arg == "--max-len") && i + 1 < argc) {
       const char* value = argv[++i];
-      if (arg == "--seconds") seconds = std::strtod(value, nullptr);
-      else if (arg == "--seed") seed = std::strtoull(value, nullptr, 10);
-      else max_len = std::strtoull(value, nullptr, 10);
+      if (arg == "--seconds")
+        seconds = std::strtod(value, nullptr);
+      else if (arg == "--seed")
+        seed = std::strtoull(value, nullptr, 10);
+      else
+        max_len = std::strtoull(value, nullptr, 10);
     } else if (arg.starts_with("--")) {
       return usage();
     } else {
@@ -233,6 +288,7 @@ int main(int argc, char** argv) {
   }
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("fuzz smoke %s: %zu seed files, %llu runs in %.1f s (seed %llu), no crash\n", name.c_str(),
-              corpus.size(), static_cast<unsigned long long>(runs), elapsed, static_cast<unsigned long long>(seed));
+              corpus.size(), static_cast<unsigned long long>(runs), elapsed,
+              static_cast<unsigned long long>(seed));
   return 0;
 }

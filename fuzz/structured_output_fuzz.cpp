@@ -31,9 +31,14 @@ const agentco::OutputSchema& required_schema() {
 
 const agentco::OutputSchema& optional_schema() {
   static const agentco::OutputSchema schema{{
-      field("a", "str", false),    field("n", "int", false),     field("x", "float", false),
-      field("b", "bool", false),   field("l", "list", false),    field("o", "object", false),
-      field("s", "list[str]", false), field("t", "list[list[str]]", false),
+      field("a", "str", false),
+      field("n", "int", false),
+      field("x", "float", false),
+      field("b", "bool", false),
+      field("l", "list", false),
+      field("o", "object", false),
+      field("s", "list[str]", false),
+      field("t", "list[list[str]]", false),
   }};
   return schema;
 }
@@ -45,7 +50,8 @@ void check(const agentco::Result<agentco::StructuredReply>& reply, const agentco
   }
   if (!reply->value.is_object()) agentco::fuzz::fail("an accepted reply that is not an object");
   for (const auto& f : schema.fields)
-    if (f.required && !reply->value.contains(f.name)) agentco::fuzz::fail("an accepted reply misses " + f.name);
+    if (f.required && !reply->value.contains(f.name))
+      agentco::fuzz::fail("an accepted reply misses " + f.name);
 }
 
 }  // namespace

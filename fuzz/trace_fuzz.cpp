@@ -23,8 +23,10 @@ std::string seal_lines(std::string_view text) {
     auto end = text.find('\n');
     std::string_view line = text.substr(0, end);
     auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (record.is_object() && !record.contains("crc")) out += agentco::seal_trace_record(record);
-    else out += line;
+    if (record.is_object() && !record.contains("crc"))
+      out += agentco::seal_trace_record(record);
+    else
+      out += line;
     if (end == std::string_view::npos) break;
     out += '\n';
     text.remove_prefix(end + 1);

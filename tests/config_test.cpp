@@ -525,7 +525,8 @@ TEST_F(ConfigTest, JsonHasEverySectionWithTypedValues) {
 // dumping it as JSON (a request body, the recorded config a replay loads) threw.
 TEST_F(ConfigTest, BytesThatAreNotUtf8BecomeReplacementCharactersAndTheConfigStillDumps) {
   Config config;
-  ASSERT_TRUE(apply_config_yaml(config, "pricing:\n  gpt-\xcb.1: {prompt: 0.002, completion: 0.008}\n", "f.yaml").ok());
+  const std::string text = "pricing:\n  gpt-\xcb.1: {prompt: 0.002, completion: 0.008}\n";
+  ASSERT_TRUE(apply_config_yaml(config, text, "f.yaml").ok());
   ASSERT_EQ(config.pricing.count("gpt-\xef\xbf\xbd.1"), 1u);
   EXPECT_NO_THROW((void)config.to_json().dump());
 }
