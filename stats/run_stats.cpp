@@ -236,9 +236,10 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
   run.files = static_cast<long>(final_content.size());
   for (const auto& [path, content] : final_content) {
     if (!imported && path.starts_with("tests/")) continue;
-    // By suffix, as ChatDev counts ("x.py" and ".py" are both Python).
+    // By suffix, as ChatDev counts ("x.py" and ".py" are both Python). `path` is captured by
+    // name: clang 14 (the fuzz build) cannot capture a structured binding.
     bool code = std::any_of(code_extensions.begin(), code_extensions.end(),
-                            [&](const std::string& ext) { return path.ends_with(ext); });
+                            [&path = path](const std::string& ext) { return path.ends_with(ext); });
     if (!code) continue;
     run.lines_of_code += non_blank_lines(content);
   }
