@@ -128,8 +128,9 @@ std::vector<SizedText> plan_dependencies(const CodeTurn& turn, std::size_t index
     if (!turn.written[d].empty()) files.emplace_back(turn.written[d], turn.sources[d]);
   }
   for (const auto& [path, source] : turn.ctx.run.project.sources) {
+    // Captured by name: clang 14 (the fuzz build) cannot capture a structured binding.
     bool planned = std::any_of(turn.plan.files.begin(), turn.plan.files.end(),
-                               [&](const PlannedFile& f) { return f.path == path; });
+                               [&path = path](const PlannedFile& f) { return f.path == path; });
     if (!planned && mentions_file(file.analysis, path)) files.emplace_back(path, source);
   }
   return files_in_sizes(files, "(none: this file imports no other file of the project)");

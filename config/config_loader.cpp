@@ -19,6 +19,7 @@
 #include "core/resources.hpp"
 #include "core/secrets.hpp"
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 namespace agentco {
 namespace {
@@ -494,8 +495,16 @@ class YamlLayer {
   bool with_lines_ = true;
 };
 
-Status apply_yaml_layer(Config& config, const std::string& yaml_text, const std::string& source,
+Status apply_yaml_layer(Config& config, const std::string& raw_yaml_text, const std::string& source,
                         std::optional<std::string> fixed_origin) {
+  // Settings reach JSON (the trace, requests, meta.json), which needs UTF-8: a file that is
+  // not (Latin-1, a cut character) is read with U+FFFD in place of the bad bytes, and said so.
+  std::string yaml_text = raw_yaml_text;
+  if (first_invalid_utf8(yaml_text)) {
+    Utf8Repair repair = repair_utf8(yaml_text);
+    spdlog::warn("{}:{}: {}", source, repair.first_line, describe_utf8_repair(repair));
+    yaml_text = std::move(repair.text);
+  }
   try {
     const YAML::Node root = YAML::Load(yaml_text);
     Config candidate = config;  // all or nothing: a failing layer leaves `config` untouched

@@ -1,5 +1,8 @@
 #include "environment/process_journal.hpp"
 
+#include <limits>
+
+#include "core/json_read.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco {
@@ -32,19 +35,22 @@ nlohmann::json process_result_to_json(const ProcessResult& r) {
           {"error", r.error},           {"too_many_processes", r.too_many_processes}};
 }
 
+// A recorded result comes from a trace, a file a user can edit: a member of another type
+// reads as its default, never as an exception or an out-of-range conversion.
 ProcessResult process_result_from_json(const nlohmann::json& j) {
+  constexpr long long kIntMin = std::numeric_limits<int>::min(), kIntMax = std::numeric_limits<int>::max();
   ProcessResult r;
-  r.exit_code = j.value("exit_code", -1);
-  r.signal = j.value("signal", 0);
-  r.timed_out = j.value("timed_out", false);
-  r.started = j.value("started", false);
-  r.stdout_text = j.value("stdout", "");
-  r.stderr_text = j.value("stderr", "");
-  r.output_truncated = j.value("output_truncated", false);
-  r.seconds = j.value("seconds", 0.0);
-  r.sandbox = j.value("sandbox", "");
-  r.error = j.value("error", "");
-  r.too_many_processes = j.value("too_many_processes", false);
+  r.exit_code = static_cast<int>(read_integer(j, "exit_code", -1, kIntMin, kIntMax).value_or(-1));
+  r.signal = static_cast<int>(read_integer(j, "signal", 0, kIntMin, kIntMax).value_or(0));
+  r.timed_out = read_flag(j, "timed_out", false).value_or(false);
+  r.started = read_flag(j, "started", false).value_or(false);
+  r.stdout_text = read_text(j, "stdout", "").value_or("");
+  r.stderr_text = read_text(j, "stderr", "").value_or("");
+  r.output_truncated = read_flag(j, "output_truncated", false).value_or(false);
+  r.seconds = read_number(j, "seconds", 0.0).value_or(0.0);
+  r.sandbox = read_text(j, "sandbox", "").value_or("");
+  r.error = read_text(j, "error", "").value_or("");
+  r.too_many_processes = read_flag(j, "too_many_processes", false).value_or(false);
   return r;
 }
 

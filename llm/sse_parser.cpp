@@ -75,8 +75,11 @@ std::optional<std::string> read_choice_and_usage(const nlohmann::json& root, con
   if (!choices->is_array()) return "'choices' is not a list";
   if (choices->empty()) return std::nullopt;  // the usage-only chunk has "choices": []
   const nlohmann::json* choice = &(*choices)[0];
-  for (const auto& candidate : *choices)  // n=1 is what we ask for; prefer index 0 anyway
-    if (candidate.is_object() && candidate.value("index", -1) == 0) choice = &candidate;
+  for (const auto& candidate : *choices) {  // n=1 is what we ask for; prefer index 0 anyway
+    if (!candidate.is_object()) continue;
+    // Compared as JSON: an index that is no number (or too big for an int) is not 0, not an exception.
+    if (auto index = candidate.find("index"); index != candidate.end() && *index == 0) choice = &candidate;
+  }
   if (!choice->is_object()) return "'choices[0]' is not an object";
   if (auto reason = choice->find("finish_reason"); reason != choice->end() && reason->is_string())
     out.finish_reason = *reason;

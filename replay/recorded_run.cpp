@@ -1,7 +1,10 @@
 #include "replay/recorded_run.hpp"
 
+#include <limits>
 #include <map>
+#include <optional>
 
+#include "core/json_read.hpp"
 #include "environment/process_journal.hpp"
 #include "trace/trace.hpp"
 
@@ -10,25 +13,73 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ChatResult result_from(const nlohmann::json& r) {
-  ChatResult out;
-  out.text = r.value("text", "");
-  out.reasoning = r.value("reasoning", "");
-  out.finish_reason = r.value("finish_reason", "stop");
-  out.model = r.value("model", "");
-  if (r.contains("usage") && r["usage"].is_object()) {
-    const auto& u = r["usage"];
-    out.usage.prompt_tokens = u.value("prompt_tokens", 0L);
-    out.usage.completion_tokens = u.value("completion_tokens", 0L);
-    out.usage.estimated = u.value("estimated", false);
-    out.usage.cached_tokens = u.value("cached_tokens", 0L);
+// Reads members as replay needs them. A trace is a file a user can edit or another tool
+// wrote: the first member of another type (or a number out of range) is remembered, and the
+// record is then refused with its line, instead of json::value() throwing.
+class Members {
+ public:
+  explicit Members(const nlohmann::json& record) : record_(record) {}
+  std::string text(const char* key, const std::string& fallback = "") {
+    return check(key, "text", read_text(record_, key, fallback), fallback);
   }
-  out.latency_s = r.value("latency_s", 0.0);
-  out.first_token_s = r.value("first_token_s", 0.0);
+  long whole(const char* key, long fallback) {
+    constexpr auto kMin = std::numeric_limits<long>::min(), kMax = std::numeric_limits<long>::max();
+    return static_cast<long>(check(key, "a whole number", read_integer(record_, key, fallback, kMin, kMax),
+                                   static_cast<long long>(fallback)));
+  }
+  std::uint64_t seq() {
+    return static_cast<std::uint64_t>(
+        check("seq", "a record number", read_integer(record_, "seq", 0, 0, kMaxSeq), 0LL));
+  }
+  double number(const char* key, double fallback) {
+    return check(key, "a number", read_number(record_, key, fallback), fallback);
+  }
+  bool flag(const char* key, bool fallback) {
+    return check(key, "true or false", read_flag(record_, key, fallback), fallback);
+  }
+  // "'usage.prompt_tokens' must be a whole number", for the first wrong member; "" when none.
+  const std::string& problem() const { return problem_; }
+  Members in(const char* key) {
+    Members inner(record_.is_object() && record_.contains(key) ? record_[key] : kNull);
+    inner.prefix_ = prefix_ + key + ".";
+    return inner;
+  }
+  void adopt(const Members& inner) {
+    if (problem_.empty()) problem_ = inner.problem_;
+  }
+
+ private:
+  static constexpr long long kMaxSeq = std::numeric_limits<long long>::max();
+  static inline const nlohmann::json kNull = nullptr;
+
+  template <typename T>
+  T check(const char* key, const char* wanted, std::optional<T> value, T fallback) {
+    if (value) return *value;
+    if (problem_.empty()) problem_ = "'" + prefix_ + key + "' must be " + wanted;
+    return fallback;
+  }
+
+  const nlohmann::json& record_;
+  std::string prefix_;
+  std::string problem_;
+};
+
+ChatResult result_from(Members& r) {
+  ChatResult out;
+  out.text = r.text("text");
+  out.reasoning = r.text("reasoning");
+  out.finish_reason = r.text("finish_reason", "stop");
+  out.model = r.text("model");
+  Members u = r.in("usage");
+  out.usage.prompt_tokens = u.whole("prompt_tokens", 0);
+  out.usage.completion_tokens = u.whole("completion_tokens", 0);
+  out.usage.estimated = u.flag("estimated", false);
+  out.usage.cached_tokens = u.whole("cached_tokens", 0);
+  r.adopt(u);
+  out.latency_s = r.number("latency_s", 0.0);
+  out.first_token_s = r.number("first_token_s", 0.0);
   return out;
 }
-
-void absorb_record(RecordedRun& run, std::map<long, const nlohmann::json*>& requests, const nlohmann::json& record);
 
 }  // namespace
 
@@ -49,51 +100,39 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
   run.record_count = contents->records.size();
 
   std::map<long, const nlohmann::json*> requests;  // call_id -> llm_request
+  std::size_t line = 0;
   for (const auto& record : contents->records) {
-    // A record whose checksum holds can still carry a field of the wrong type (written by
-    // hand, or by another tool): say which record instead of failing somewhere later.
-    try {
-      absorb_record(run, requests, record);
-    } catch (const nlohmann::json::exception& e) {
-      return make_error("replay", file.string() + ": record seq " + record["seq"].dump() + " (" +
-                                      record.value("type", std::string("?")) + "): a field has the wrong type: " + e.what());
-    }
-  }
-  if (run.run_start.is_null()) return make_error("replay", file.string() + ": the trace has no run_start record");
-  return run;
-}
-
-namespace {
-
-void absorb_record(RecordedRun& run, std::map<long, const nlohmann::json*>& requests, const nlohmann::json& record) {
-  {
-    const std::string type = record.value("type", "");
-    const std::uint64_t seq = record.value("seq", std::uint64_t{0});
+    ++line;  // records are the trace's lines, in order (a bad line before the last is an error)
+    Members m(record);
+    const std::string type = m.text("type");
+    const std::uint64_t seq = m.seq();
     run.last_seq = seq;
     if (type == "run_start") {
       ++run.run_starts;
       if (run.run_start.is_null()) run.run_start = record;
       else if (run.later_run_start_seq == 0) run.later_run_start_seq = seq;
     } else if (type == "file_write") {
-      run.written[record.value("path", "")].insert(record.value("sha256", ""));
+      run.written[m.text("path")].insert(m.text("sha256"));
     } else if (type == "project_renamed") {
       run.renamed = true;
     } else if (type == "run_end") {
       run.run_end = record;
     } else if (type == "llm_request") {
-      requests[record.value("call_id", 0L)] = &record;
+      requests[m.whole("call_id", 0)] = &record;
     } else if (type == "llm_response" || type == "llm_error") {
       RecordedCall call;
       call.seq = seq;
-      call.call_id = record.value("call_id", 0L);
-      call.role = record.value("role", "");
-      call.action = record.value("action", "");
+      call.call_id = m.whole("call_id", 0);
+      call.role = m.text("role");
+      call.action = m.text("action");
       if (auto it = requests.find(call.call_id); it != requests.end()) {
-        call.request_hash = it->second->value("request_hash", "");
+        Members request(*it->second);
+        call.request_hash = request.text("request_hash");
+        m.adopt(request);
       }
       call.ok = type == "llm_response";
-      if (call.ok) call.result = result_from(record);
-      else call.error = Error{record.value("code", "llm"), record.value("error", "")};
+      if (call.ok) call.result = result_from(m);
+      else call.error = Error{m.text("code", "llm"), m.text("error")};
       run.events.push_back({RecordedEvent::Kind::call, run.calls.size(), seq});
       run.calls.push_back(std::move(call));
     } else if (type == "process") {
@@ -102,19 +141,23 @@ void absorb_record(RecordedRun& run, std::map<long, const nlohmann::json*>& requ
       nlohmann::json argv = record.contains("argv") ? record["argv"] : nlohmann::json::array();
       // Traces written before commands named "python3" hold the interpreter's resolved path
       // (e.g. /usr/bin/python3.11): such a trace still replays on a machine whose Python lives elsewhere.
-      if (!argv.empty() && argv[0].is_string()) {
+      if (argv.is_array() && !argv.empty() && argv[0].is_string()) {
         const fs::path program = argv[0].get<std::string>();
         if (program.is_absolute() && program.filename().string().starts_with("python3")) argv[0] = "python3";
       }
-      process.key = {{"argv", std::move(argv)}, {"cwd", record.value("cwd", "")}, {"stdin", record.value("stdin", "")}};
+      process.key = {{"argv", std::move(argv)}, {"cwd", m.text("cwd")}, {"stdin", m.text("stdin")}};
       nlohmann::json result = record.contains("result") ? record["result"] : nlohmann::json::object();
       process.result = process_result_from_json(result);
       run.events.push_back({RecordedEvent::Kind::process, run.processes.size(), seq});
       run.processes.push_back(std::move(process));
     }
+    if (!m.problem().empty())
+      return make_error("replay", file.string() + ":" + std::to_string(line) + ": " +
+                                      (type.empty() ? std::string("a record") : "the " + type + " record") + ": " +
+                                      m.problem());
   }
+  if (run.run_start.is_null()) return make_error("replay", file.string() + ": the trace has no run_start record");
+  return run;
 }
-
-}  // namespace
 
 }  // namespace agentco

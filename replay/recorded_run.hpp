@@ -62,7 +62,7 @@ struct RecordedRun {
 
 // Reads `dir_or_trace` (a project folder holding run.jsonl, or the trace file itself).
 // Errors name the file: missing, unreadable, corrupt before its last line, a newer schema,
-// no run_start, a field of the wrong type (naming the record's seq).
+// no run_start, a member of the wrong type (naming the line and the member).
 Result<RecordedRun> read_recorded_run(const std::filesystem::path& dir_or_trace);
 
 }  // namespace agentco

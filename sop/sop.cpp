@@ -142,18 +142,41 @@ int int_value(const YAML::Node& node, const std::string& what, int fallback, int
   }
 }
 
-nlohmann::json yaml_to_json(const YAML::Node& node) {
+// A YAML alias may name the node that holds it (`&a [*a]`) or repeat a big node many times
+// over: the copy into JSON is bounded in depth and in values.
+constexpr int kMaxValueDepth = 64;
+constexpr std::size_t kMaxValues = 100000;
+
+std::optional<nlohmann::json> bounded_yaml_to_json(const YAML::Node& node, int depth, std::size_t& budget) {
+  if (depth > kMaxValueDepth || budget == 0) return std::nullopt;
+  --budget;
   if (node.IsMap()) {
     nlohmann::json out = nlohmann::json::object();
-    for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    for (const auto& kv : node) {
+      auto value = bounded_yaml_to_json(kv.second, depth + 1, budget);
+      if (!value) return std::nullopt;
+      out[kv.first.as<std::string>()] = std::move(*value);
+    }
     return out;
   }
   if (node.IsSequence()) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& item : node) out.push_back(yaml_to_json(item));
+    for (const auto& item : node) {
+      auto value = bounded_yaml_to_json(item, depth + 1, budget);
+      if (!value) return std::nullopt;
+      out.push_back(std::move(*value));
+    }
     return out;
   }
   if (node.IsScalar()) return node.as<std::string>();
+  return nlohmann::json(nullptr);
+}
+
+nlohmann::json yaml_to_json(const YAML::Node& node, const std::string& what, Problems& problems) {
+  std::size_t budget = kMaxValues;
+  if (auto value = bounded_yaml_to_json(node, 0, budget)) return std::move(*value);
+  problems.add(node, fmt::format("{} nests deeper than {} levels or holds more than {} values (an alias that "
+                                 "refers to itself?)", what, kMaxValueDepth, kMaxValues));
   return nullptr;
 }
 
@@ -203,7 +226,8 @@ OutputSchema parse_schema(const YAML::Node& node, const std::string& action, Pro
                                              action, field.name, field.type));
     }
     if (item["example"].IsDefined()) {
-      field.example = yaml_to_json(item["example"]);
+      field.example = yaml_to_json(
+          item["example"], fmt::format("action {}: the example of field '{}'", action, field.name), problems);
       if (auto problem = example_problem(field)) {
         problems.add(item["example"], fmt::format("action {}: the example of field '{}' {}", action, field.name, *problem));
       }
@@ -376,7 +400,7 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
                                                type->slot(key) ? type->slot(key)->default_template : "my_template"));
             continue;
           }
-          spec.params[key] = yaml_to_json(def[key]);
+          spec.params[key] = yaml_to_json(def[key], fmt::format("action {}: {}", spec.name, key), problems);
           if (key.ends_with("_prompt") && !prompts.find(spec.params[key].get<std::string>())) {
             problems.add(def[key], fmt::format("action {}: {} template '{}' not found", spec.name, key,
                                                spec.params[key].get<std::string>()));

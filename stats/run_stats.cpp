@@ -23,6 +23,10 @@ double parse_iso_time(const std::string& text) {
   double second = 0;
   if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%lf", &year, &month, &day, &hour, &minute, &second) != 6)
     return std::nan("");
+  // Out-of-range fields (an edited trace) are no time; they would also overflow `year - 1900`.
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 24 ||
+      minute < 0 || minute > 59 || !(second >= 0 && second < 61))
+    return std::nan("");
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
   tm.tm_mday = day;
@@ -47,6 +51,17 @@ std::string str(const nlohmann::json& record, const char* key) {
 double num(const nlohmann::json& record, const char* key) {
   auto it = record.find(key);
   return it != record.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// A count or round number: clamped to +-10^12 so that the conversion is defined whatever the
+// (editable, imported) trace says.
+long whole(const nlohmann::json& record, const char* key) {
+  return static_cast<long>(std::clamp(num(record, key), -1e12, 1e12));
+}
+
+bool flag(const nlohmann::json& record, const char* key, bool fallback) {
+  auto it = record.find(key);
+  return it != record.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
 double percentile(std::vector<double> values, double q) {
@@ -116,12 +131,12 @@ std::string verdict_of(const nlohmann::json& meta, const std::map<long, bool>& r
     if (v != meta.end()) {
       if (v->is_string()) return v->get<std::string>();
       if (v->is_object()) {
-        std::string decision = v->value("decision", std::string());
+        std::string decision = str(*v, "decision");
         if (decision == "passed" || decision == "failed" || decision == "not_run") return decision;
         if (v->contains("tests_failed")) {
-          long failed = v->value("tests_failed", 0L);
+          long failed = whole(*v, "tests_failed");
           auto prog = v->find("program");
-          bool program = prog == v->end() || !prog->is_object() || prog->value("started", true);
+          bool program = prog == v->end() || !prog->is_object() || flag(*prog, "started", true);
           if (!decision.empty() && decision != "passed") return failed > 0 || !program ? "failed" : decision;
           return failed > 0 || !program ? "failed" : "passed";
         }
@@ -161,7 +176,7 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
       run.started_at = str(record, "started_at");
       if (auto from = record.find("imported_from"); from != record.end() && from->is_object()) {
         imported = true;
-        run.source = from->value("tool", std::string("imported"));
+        run.source = from->contains("tool") ? str(*from, "tool") : "imported";
         if (auto ext = from->find("code_extensions"); ext != from->end() && ext->is_array()) {
           code_extensions.clear();
           for (const auto& e : *ext)
@@ -186,9 +201,9 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
       if (role_name.empty()) continue;
       auto& r = roles.role(role_name);
       if (auto usage = record.find("usage"); usage != record.end() && usage->is_object()) {
-        r.stats.prompt_tokens += static_cast<long>(num(*usage, "prompt_tokens"));
-        r.stats.completion_tokens += static_cast<long>(num(*usage, "completion_tokens"));
-        r.stats.cached_tokens += static_cast<long>(num(*usage, "cached_tokens"));
+        r.stats.prompt_tokens += whole(*usage, "prompt_tokens");
+        r.stats.completion_tokens += whole(*usage, "completion_tokens");
+        r.stats.cached_tokens += whole(*usage, "cached_tokens");
       }
       r.stats.cost_usd += num(record, "cost_usd");
       if (auto lat = record.find("latency_s"); lat != record.end() && lat->is_number())
@@ -217,10 +232,10 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
     } else if (type == "review") {
       if (!role_name.empty()) ++roles.role(role_name).stats.review_rounds;
     } else if (type == "execution") {
-      long round = static_cast<long>(num(record, "round"));
+      long round = whole(record, "round");
       if (!role_name.empty()) roles.role(role_name).test_rounds.insert(round);
-      bool failed = record.value("exit_code", 0) != 0 || record.value("failed", 0) > 0 ||
-                    (record.value("timed_out", false) && !record.value("started", false));
+      bool failed = num(record, "exit_code") != 0 || num(record, "failed") > 0 ||
+                    (flag(record, "timed_out", false) && !flag(record, "started", false));
       if (record.contains("ok") && record["ok"].is_boolean()) failed = !record["ok"].get<bool>();
       round_failed[round] = round_failed[round] || failed;
     } else if (type == "file_write") {
@@ -236,9 +251,10 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
   run.files = static_cast<long>(final_content.size());
   for (const auto& [path, content] : final_content) {
     if (!imported && path.starts_with("tests/")) continue;
-    // By suffix, as ChatDev counts ("x.py" and ".py" are both Python).
+    // By suffix, as ChatDev counts ("x.py" and ".py" are both Python). `path` is captured by
+    // name: clang 14 (the fuzz build) cannot capture a structured binding.
     bool code = std::any_of(code_extensions.begin(), code_extensions.end(),
-                            [&](const std::string& ext) { return path.ends_with(ext); });
+                            [&path = path](const std::string& ext) { return path.ends_with(ext); });
     if (!code) continue;
     run.lines_of_code += non_blank_lines(content);
   }

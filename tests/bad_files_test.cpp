@@ -137,7 +137,7 @@ TEST_F(BadFiles, ADamagedTraceIsRefusedByReplayStatsAndResumeNamingTheLine) {
   };
   for (const Case& c : std::vector<Case>{
            {"deleted", deleted.joined(), "run.jsonl:10: seq 11 follows seq 9"},
-           {"typed", typed.joined(), "run.jsonl: record seq " + seq + " (llm_response): a field has the wrong type"}}) {
+           {"typed", typed.joined(), "run.jsonl:" + seq + ": the llm_response record: 'text' must be text"}}) {
     const fs::path copy = sandbox_.root() / ("damaged_" + c.name);
     fs::copy(run.folder, copy, fs::copy_options::recursive);
     std::ofstream(copy / "run.jsonl", std::ios::binary | std::ios::trunc) << c.trace;

@@ -521,5 +521,20 @@ TEST_F(ConfigTest, JsonHasEverySectionWithTypedValues) {
   EXPECT_DOUBLE_EQ(json["pricing"]["gpt-4o"]["completion"].get<double>(), 0.01);
 }
 
+// Found by fuzz/config_fuzz.cpp: a model name with a byte that is not UTF-8 loaded, and then
+// dumping it as JSON (a request body, the recorded config a replay loads) threw.
+TEST_F(ConfigTest, BytesThatAreNotUtf8BecomeReplacementCharactersAndTheConfigStillDumps) {
+  Config config;
+  const std::string text = "pricing:\n  gpt-\xcb.1: {prompt: 0.002, completion: 0.008}\n";
+  ASSERT_TRUE(apply_config_yaml(config, text, "f.yaml").ok());
+  ASSERT_EQ(config.pricing.count("gpt-\xef\xbf\xbd.1"), 1u);
+  EXPECT_NO_THROW((void)config.to_json().dump());
+}
+
+TEST_F(ConfigTest, AnEscapeOfHalfASurrogatePairIsASyntaxErrorWithItsLine) {
+  const std::string message = yaml_error("llm:\n  model: \"gpt-\\uD800\"\n");
+  EXPECT_TRUE(message.starts_with("f.yaml:2: YAML syntax error: invalid unicode")) << message;
+}
+
 }  // namespace
 }  // namespace agentco

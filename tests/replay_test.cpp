@@ -118,5 +118,40 @@ TEST_F(ReplayTest, AnOlderTracesResolvedPythonPathIsReadAsPython3) {
   EXPECT_EQ(run->processes[1].key["argv"][0], "/usr/bin/node");
 }
 
+// Found by fuzz/trace_fuzz.cpp: a sealed record whose members had other types ("seq" as
+// text, a token count of 1e300, a process result that is no object) made read_recorded_run
+// throw or convert out of range. Now the record is refused with its line, and a recorded
+// process result reads what it can.
+TEST_F(ReplayTest, AWronglyTypedMemberIsAnErrorNamingTheRecordsLine) {
+  auto trace_with = [&](const std::string& name, const std::vector<nlohmann::json>& records) {
+    fs::create_directories(root_ / name);
+    std::ofstream out(root_ / name / "run.jsonl");
+    for (const auto& r : records) out << seal_trace_record(r) << "\n";
+    return root_ / name;
+  };
+  const nlohmann::json start = {{"seq", 1}, {"type", "run_start"}, {"schema_version", kTraceSchemaVersion}};
+  auto text_seq = read_recorded_run(trace_with("seq", {{{"seq", "1"}, {"type", "run_start"}}}));
+  ASSERT_FALSE(text_seq.ok());
+  EXPECT_NE(text_seq.error().message.find("run.jsonl:1: the run_start record: 'seq' must be a record number"),
+            std::string::npos)
+      << text_seq.error().message;
+
+  auto huge = read_recorded_run(trace_with(
+      "huge", {start, {{"seq", 2}, {"type", "llm_response"}, {"call_id", 1}, {"usage", {{"prompt_tokens", 1e300}}}}}));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find(":2: the llm_response record: 'usage.prompt_tokens' must be a whole number"),
+            std::string::npos)
+      << huge.error().message;
+
+  auto odd_process = read_recorded_run(trace_with(
+      "process", {start,
+                  {{"seq", 2}, {"type", "process"}, {"argv", "python3 main.py"}, {"result", 5}},
+                  {{"seq", 3}, {"type", "process"}, {"argv", {"x"}}, {"result", {{"exit_code", 1e300}, {"stdout", 7}}}}}));
+  ASSERT_TRUE(odd_process.ok()) << odd_process.error().message;
+  ASSERT_EQ(odd_process->processes.size(), 2u);
+  EXPECT_EQ(odd_process->processes[1].result.exit_code, -1);
+  EXPECT_EQ(odd_process->processes[1].result.stdout_text, "");
+}
+
 }  // namespace
 }  // namespace agentco

@@ -566,5 +566,25 @@ TEST_F(ServeTest, PageShowsRunsTimelineReplayAndALiveRunInChromium) {
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
 }
 
+// Found by fuzz/routes_fuzz.cpp: a run folder whose run.jsonl holds no readable record (empty,
+// or only a torn line) made /api/runs throw (json::value() on its null summary).
+TEST(ServeRoutes, ARunWithoutAReadableRecordIsListedNotAnInternalError) {
+  const fs::path warehouse = make_temp_dir("empty-run");
+  for (const std::string trace : {"", "{\"seq\":1,\"type\":\"run_st"}) {
+    fs::create_directories(warehouse / "r1");
+    std::ofstream(warehouse / "r1" / "run.jsonl", std::ios::binary) << trace;
+    std::ofstream(warehouse / "r1" / "meta.json") << "[1,2]";
+    web::WarehouseView view(warehouse);
+    web::Routes routes(view, fs::path());
+    web::Reply reply;
+    ASSERT_NO_THROW(reply = routes.get("/api/runs")) << trace;
+    EXPECT_EQ(reply.status, 200u) << reply.body;
+    ASSERT_NO_THROW(reply = routes.get("/api/runs/r1")) << trace;
+    EXPECT_NE(reply.status, 500u) << reply.body;
+  }
+  std::error_code ec;
+  fs::remove_all(warehouse, ec);
+}
+
 }  // namespace
 }  // namespace agentco

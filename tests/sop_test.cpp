@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <sstream>
@@ -337,6 +338,29 @@ TEST_F(SopTest, EveryProblemInTheRoleGraphIsReportedAtOnce) {
   std::string message = rejection(tiny_with({{6, "    watch: [UserRequirement, WriteTests]"}, {9, ""}}));
   expect_problem(message, 3, {"role Writer", "'WriteTests'", "no role produces"});
   expect_problem(message, 7, {"role Coder watches nothing"});
+}
+
+// ---- Found by fuzz/sop_fuzz.cpp ------------------------------------------------------------
+
+std::string read_seed(const std::string& name) {
+  std::ifstream in(std::string(AGENTCO_SOURCE_DIR) + "/fuzz/corpus/sop/" + name, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// An example that holds itself through an alias (`&goals [first, *goals]`) was copied into
+// JSON without end: a stack overflow.
+TEST_F(SopTest, AnExampleThatHoldsItselfThroughAnAliasIsAProblemNotACrash) {
+  const std::string yaml = read_seed("regress_alias_cycle.yaml");
+  ASSERT_FALSE(yaml.empty());
+  expect_problem(rejection(yaml), 12,
+                 {"action WritePRD: the example of field 'Goals'", "an alias that refers to itself?"});
+}
+
+// Aliases repeating an alias nine levels deep stand for 8^9 values: the copy stops at 100000.
+TEST_F(SopTest, AnExampleThatAliasesExpandToMillionsOfValuesIsAProblemNotAHang) {
+  const std::string yaml = read_seed("regress_alias_laughs.yaml");
+  ASSERT_FALSE(yaml.empty());
+  expect_problem(rejection(yaml), 12, {"holds more than 100000 values"});
 }
 
 }  // namespace

@@ -269,6 +269,23 @@ TEST(SseChunk, ContentOfTheWrongTypeIsAnError) {
   EXPECT_NE(delta.error().message.find("'content'"), std::string::npos) << delta.error().message;
 }
 
+// Found by fuzz/chunk_reader_fuzz.cpp: a choice whose "index" was not a number made
+// interpret_chunk throw (json's value("index", -1)) instead of reading the chunk.
+TEST(SseChunk, AChoiceIndexThatIsNoNumberIsReadAsNotTheFirstChoice) {
+  for (const char* index : {R"({"n":1})", R"("0")", "null", "1e300", "[0]"}) {
+    const std::string data = std::string(R"({"choices":[{"index":)") + index +
+                             R"(,"delta":{"content":"a"}},{"index":0,"delta":{"content":"b"}}]})";
+    Result<ChunkDelta> delta(make_error("", ""));
+    ASSERT_NO_THROW(delta = interpret_chunk(event(data)));
+    ASSERT_TRUE(delta.ok()) << index << ": " << delta.error().message;
+    EXPECT_EQ(delta->content, "b") << index;  // the choice with index 0
+  }
+  Result<ChunkDelta> whole(make_error("", ""));
+  ASSERT_NO_THROW(whole = interpret_completion(R"({"choices":[{"index":"x","message":{"content":"c"}}]})"));
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(whole->content, "c");  // the only choice
+}
+
 TEST(SseChunk, AnErrorEventFromTheServerIsAnError) {
   auto delta = interpret_chunk(event(R"({"error":{"message":"overloaded","type":"server_error"}})", 9));
   ASSERT_FALSE(delta.ok());

@@ -221,5 +221,20 @@ TEST(DisplayWidth, CountsWideCharactersTwice) {
   EXPECT_EQ(display_width("赛车"), 4u);
 }
 
+// Found by fuzz/trace_fuzz.cpp: members of other types or absurd sizes in a trace (an edited
+// or imported file) threw from json::value() or converted out of range. Now they count as 0.
+TEST(RunStats, WronglyTypedOrHugeMembersCountAsNothingInsteadOfThrowing) {
+  std::vector<json> records = {
+      {{"seq", 1}, {"type", "run_start"}, {"ts", "-2147483648-01-01T00:00:00Z"}, {"imported_from", {{"tool", 5}}}},
+      {{"seq", 2}, {"type", "llm_response"}, {"role", "Alice"}, {"usage", {{"prompt_tokens", 1e300}}}},
+      {{"seq", 3}, {"type", "execution"}, {"role", "Bob"}, {"round", -1e300}, {"exit_code", "x"}, {"timed_out", 1}},
+  };
+  const json meta = {{"verdict", {{"decision", 5}, {"tests_failed", "x"}, {"program", {{"started", "no"}}}}}};
+  RunStats run;
+  ASSERT_NO_THROW(run = compute_run_stats(records, meta));
+  EXPECT_EQ(run.source, "");
+  EXPECT_EQ(run.total.prompt_tokens, 1000000000000L);  // clamped to 10^12
+}
+
 }  // namespace
 }  // namespace agentco
