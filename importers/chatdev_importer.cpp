@@ -541,6 +541,7 @@ class ChatDevImport {
     completion_tokens_ += call.usage.completion_tokens;
     cost_ += cost;
     auto& figures = roles_[role];
+    if (!figures.is_object()) figures = nlohmann::json::object();  // a role the log's config did not name
     figures["calls"] = figures.value("calls", 0L) + 1;
     figures["prompt_tokens"] = figures.value("prompt_tokens", 0L) + call.usage.prompt_tokens;
     figures["completion_tokens"] = figures.value("completion_tokens", 0L) + call.usage.completion_tokens;

@@ -165,7 +165,10 @@ SplitLog split_log(std::string_view text, const std::string& stamp) {
 Usage parse_usage(std::string_view body) {
   Usage u;
   for (const auto& line : split_lines(body)) {
-    auto value = [&](std::string_view prefix) { return std::strtol(line.c_str() + prefix.size(), nullptr, 10); };
+    // Clamped to 0..10^12, so that sums of what a log claims cannot overflow.
+    auto value = [&](std::string_view prefix) {
+      return std::clamp(std::strtol(line.c_str() + prefix.size(), nullptr, 10), 0L, 1000000000000L);
+    };
     if (starts_with(line, "prompt_tokens:")) {
       u.any = true;
       u.prompt_tokens += value("prompt_tokens:");

@@ -248,5 +248,28 @@ TEST(Import, UnknownToolsAndMissingSourcesAreClearErrors) {
   EXPECT_NE(missing.error().message.find("/nonexistent/x.log"), std::string::npos);
 }
 
+// Found by fuzz/chatdev_log_fuzz.cpp: token counts near LONG_MAX overflowed when summed
+// (undefined behaviour), and a call before any chat turn (no role yet) made the importer call
+// json::value() on a null role entry. Counts are clamped to 10^12 and such a log imports.
+TEST(ChatDevLog, HugeTokenCountsAreClampedAndACallBeforeAnyTurnImports) {
+  const std::string body =
+      "prompt_tokens: 9223372036854775807\ncompletion_tokens: -5\nprompt_tokens: 99999999999999999999\n";
+  chatdev::Usage usage = chatdev::parse_usage(body);
+  EXPECT_EQ(usage.prompt_tokens, 2000000000000L);
+  EXPECT_EQ(usage.completion_tokens, 0);
+
+  char pattern[] = "/tmp/agentco_chatdev_fuzz_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  fs::copy_file(fs::path(AGENTCO_SOURCE_DIR) / "fuzz/corpus/chatdev_log/regress_huge_token_counts.log",
+                dir / "Fuzz_Org_20230825093547.log");
+  ImportRequest request{"chatdev", dir / "Fuzz_Org_20230825093547.log", dir / "out", dir};
+  Result<ImportReport> report(make_error("", ""));
+  ASSERT_NO_THROW(report = import_run(request));
+  EXPECT_TRUE(report.ok()) << report.error().message;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
 }  // namespace
 }  // namespace agentco
