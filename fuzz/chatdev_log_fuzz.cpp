@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)chatdev::parse_parameter_table(record.body);
     (void)chatdev::extract_codes(record.body);
   }
-  const std::vector<std::string> lines = chatdev::split_lines(text);
+  const std::vector<std::string> lines = split_lines(text);
   const std::vector<std::string> old(lines.begin(), lines.begin() + static_cast<long>(lines.size() / 2));
   const std::vector<std::string> diff(lines.begin() + static_cast<long>(lines.size() / 2), lines.end());
   bool clean = true;

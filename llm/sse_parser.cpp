@@ -96,7 +96,8 @@ std::optional<std::string> read_choice_and_usage(const nlohmann::json& root, con
 std::string server_error_text(const nlohmann::json& error) {
   if (error.is_string()) return error.get<std::string>();
   if (error.is_object()) {
-    std::string text = error.value("message", std::string());
+    std::string text;
+    if (auto message = error.find("message"); message != error.end() && message->is_string()) text = *message;
     if (auto type = error.find("type"); type != error.end() && type->is_string())
       text += fmt::format(" ({})", type->get<std::string>());
     if (!text.empty()) return text;

@@ -4,6 +4,7 @@
 // Each ends with one clear message naming the file, line or seq and exit 1 or 2, never 134
 // or 139, and keeps finished work (a disk-full run is resumed afterwards).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -156,6 +157,20 @@ TEST_F(BadFiles, ADamagedTraceIsRefusedByReplayStatsAndResumeNamingTheLine) {
   }
 }
 
+// python3 found on PATH (the test runner starts programs by path).
+std::string python3() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (std::size_t at = 0; at <= dirs.size();) {
+    std::size_t end = dirs.find(':', at);
+    if (end == std::string::npos) end = dirs.size();
+    const fs::path candidate = fs::path(dirs.substr(at, end - at)) / "python3";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    at = end + 1;
+  }
+  return "/usr/bin/python3";
+}
+
 // A MetaGPT workspace zip written with Python's zipfile (deflated): `entries` maps a name
 // inside the archive to its size in bytes of zeros.
 fs::path zip_of_zeros(const fs::path& zip, const std::vector<std::pair<std::string, std::size_t>>& entries) {
@@ -164,7 +179,7 @@ fs::path zip_of_zeros(const fs::path& zip, const std::vector<std::pair<std::stri
     script += "    z.writestr('" + name + "', b'\\0' * " + std::to_string(size) + ")\n";
   }
   testing::ProcessOptions options;
-  options.argv = {"python3", "-c", script, zip.string()};
+  options.argv = {python3(), "-c", script, zip.string()};
   options.env = {std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin")};
   const auto result = testing::run_process(options);
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -178,6 +193,8 @@ TEST_F(BadFiles, AnImportThatUnpacksToFarMoreThanItsSizeIsRefusedBeforeItIsUnpac
   const fs::path many = zip_of_zeros(sandbox_.root() / "many.zip", {{"ws/a.py", 1u << 20},
                                                                     {"ws/b.py", 1u << 20},
                                                                     {"ws/c.py", 1u << 20}});
+  const fs::path folder = sandbox_.root() / "workspace";
+  testing::spill(folder / "docs" / "prd" / "1.json", std::string(2u << 20, ' '));
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -187,7 +204,7 @@ TEST_F(BadFiles, AnImportThatUnpacksToFarMoreThanItsSizeIsRefusedBeforeItIsUnpac
            {{dense.string()}, "entry 'ws/docs/prd/1.json' unpacks 2 MiB from"},
            {{many.string(), "--max-ratio", "1e6", "--max-total-size", "2MiB"},
             "its entries unpack to more than the 2 MiB an import may read"},
-           {{sandbox_.root().string(), "--max-file-size", "1MiB"}, "is more than the 1 MiB a file may have"}}) {
+           {{folder.string(), "--max-file-size", "1MiB"}, "1.json: 2 MiB is more than the 1 MiB a file may have"}}) {
     std::vector<std::string> args = {"import", "metagpt"};
     args.insert(args.end(), c.args.begin(), c.args.end());
     args.insert(args.end(), {"--out", out.string()});

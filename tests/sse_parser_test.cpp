@@ -293,6 +293,14 @@ TEST(SseChunk, AnErrorEventFromTheServerIsAnError) {
   EXPECT_NE(delta.error().message.find("event #9"), std::string::npos);
 }
 
+// Found by the fuzz smoke test: an error whose message is a number (a status code) is shown
+// as the error object, not an exception.
+TEST(SseChunk, AnErrorEventWhoseMessageIsNoTextIsStillAnError) {
+  auto delta = interpret_chunk(event(R"({"error":{"message":429}})", 2));
+  ASSERT_FALSE(delta.ok());
+  EXPECT_NE(delta.error().message.find("429"), std::string::npos) << delta.error().message;
+}
+
 TEST(SseChunk, ALongMalformedEventIsShownShortened) {
   auto delta = interpret_chunk(event("{" + std::string(5000, 'x'), 1));
   ASSERT_FALSE(delta.ok());
