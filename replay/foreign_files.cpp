@@ -1,9 +1,7 @@
 #include "replay/foreign_files.hpp"
 
-#include <fstream>
-#include <iterator>
-
 #include "core/hash.hpp"
+#include "core/text.hpp"
 
 namespace agentco {
 namespace fs = std::filesystem;
@@ -11,8 +9,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string content_hash(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  (void)read_file(file.string(), bytes);  // unreadable: hashes as empty, so it never matches the run's
   return sha256_hex(bytes);
 }
 

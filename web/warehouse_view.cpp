@@ -282,9 +282,7 @@ WarehouseView::RunState* WarehouseView::refresh(const std::string& id, const fs:
 }
 
 json WarehouseView::public_summary(const std::string& id, const RunState& state) const {
-  // A run whose trace holds no readable record has no summary yet (null): it reads as empty.
-  static const json kNoSummary = json::object();
-  const json& s = state.summary.is_object() ? state.summary : kNoSummary;
+  const json& s = state.summary;  // an object from the start, even before any record
   const json& meta = state.meta;
   json out = {{"id", id},
               {"idea", s.value("idea", "")},
