@@ -88,7 +88,7 @@ class RunContext {
 
   // The project's name is known (from the PRD); the team may rename the folder.
   std::function<void(const std::string&)> on_project_name;
-  bool mermaid_warned = false;  // "mmdc is not installed" is said once per run
+  bool mermaid_unavailable = false;  // mmdc is not installed: said once, then not tried again
   std::function<void()> wake;
 
  private:

@@ -66,6 +66,7 @@ int child_run(bool no_exec) {
   config.llm.api_type = "mock";
   config.llm.model = "mock";
   config.pricing["mock"] = ModelPrice{0.0, 0.0};
+  config.run.render_diagrams = false;  // the company's overhead, not mmdc's browser (seconds per diagram)
   PromptLibrary prompts;
   ActionRegistry registry;
   register_builtin_actions(registry);

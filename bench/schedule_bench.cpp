@@ -244,6 +244,7 @@ int main(int argc, char** argv) {
       spec.deadline = std::chrono::minutes(15);
       spec.env["HOME"] = (root / "home").string();
       spec.env["AGENTCO_LLM_CONCURRENCY"] = std::to_string(limit);
+      spec.env["AGENTCO_RUN_RENDER_DIAGRAMS"] = "false";  // the scheduler's figures, not mmdc's browser
       agentco::ProcessResult result = agentco::run_process(spec);
       fs::path folder;
       if (fs::exists(warehouse)) {

@@ -137,6 +137,9 @@ struct RunConfig {
   // file), "whole" (all of it, a prefix shared by every file), or "auto" (whole when the
   // model's cached prompt tokens cost at most 30% of the prompt price, else excerpt).
   std::string file_design = "auto";
+  // Render the design's mermaid diagrams (.mmd) to SVG beside them with mmdc, which starts a
+  // headless chromium for each (a few seconds); false keeps only the .mmd files.
+  bool render_diagrams = true;
 };
 
 struct LogConfig {

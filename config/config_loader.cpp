@@ -130,6 +130,7 @@ const KeyDescriptor kKeys[] = {
     {.name = "run.file_design",
      .field = field_of<&Config::run, &RunConfig::file_design>,
      .limits = one_of("auto|excerpt|whole")},
+    {.name = "run.render_diagrams", .field = field_of<&Config::run, &RunConfig::render_diagrams>},
     {.name = "log.level",
      .field = field_of<&Config::log, &LogConfig::level>,
      .limits = one_of("trace|debug|info|warn|error|off")},

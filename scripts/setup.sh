@@ -31,11 +31,13 @@ if ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
-# The viewer's front-end packages (marked, mermaid) and playwright-core for its browser
-# test, into web/node_modules; skipped when web/package-lock.json has not changed.
+# Into web/node_modules: the viewer's front-end packages (marked, mermaid), mermaid-cli
+# (mmdc), which renders a run's diagrams in Debian's chromium, and playwright-core for the
+# viewer's browser test; skipped when web/package-lock.json has not changed. Puppeteer (for
+# mmdc) must not download a browser of its own: web/.puppeteerrc.cjs says so, and so does this.
 if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
   echo "setup: npm ci in web/"
-  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  (cd web && PUPPETEER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}

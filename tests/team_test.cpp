@@ -200,6 +200,7 @@ class TeamTest : public ::testing::Test {
     config_.llm.model = "mock";
     config_.llm.repair_attempts = 2;
     config_.pricing["mock"] = ModelPrice{0.0, 0.0};
+    config_.run.render_diagrams = false;  // mermaid_test tests the rendering; no browser per run here
     register_builtin_actions(registry_);
   }
 

@@ -92,15 +92,6 @@ Reply asset(const std::string& name) {
 
 }  // namespace
 
-fs::path node_modules_dir() {
-  if (const char* env = std::getenv("AGENTCO_WEB_NODE_MODULES"); env && *env) return env;
-#ifdef AGENTCO_WEB_NODE_MODULES
-  std::error_code ec;
-  if (fs::is_directory(AGENTCO_WEB_NODE_MODULES, ec)) return AGENTCO_WEB_NODE_MODULES;
-#endif
-  return {};
-}
-
 Routes::Routes(WarehouseView& view, fs::path node_modules) : view_(view), node_modules_(std::move(node_modules)) {}
 
 Reply Routes::get(std::string_view raw) {

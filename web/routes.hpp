@@ -40,10 +40,6 @@ struct LiveRequest {
   std::uint64_t from = 1;
 };
 
-// Where /vendor/ files come from: $AGENTCO_WEB_NODE_MODULES, else the web/node_modules
-// folder of the source tree this binary was built from (empty when neither exists).
-std::filesystem::path node_modules_dir();
-
 class Routes {
  public:
   Routes(WarehouseView& view, std::filesystem::path node_modules);

@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "environment/node_tools.hpp"
 #include "web/routes.hpp"
 #include "web/warehouse_view.hpp"
 

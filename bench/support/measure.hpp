@@ -84,7 +84,9 @@ struct ChildRun {
 };
 
 // Runs argv[0] (a path) with `env` ("NAME=value") set on top of this process's environment
-// and `cwd` (empty: ours); waits for it and both its outputs.
+// and `cwd` (empty: ours); waits for it and both its outputs. Runs do not render diagrams
+// (AGENTCO_RUN_RENDER_DIAGRAMS=false unless set): the figures measure the company, not the
+// browser mmdc starts for each diagram.
 inline ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                           const std::string& cwd = {}) {
   ChildRun r;
@@ -98,6 +100,7 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::vecto
   if (pid == 0) {
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
+    ::setenv("AGENTCO_RUN_RENDER_DIAGRAMS", "false", 0);
     for (const auto& entry : env) {
       const auto eq = entry.find('=');
       if (eq != std::string::npos) ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);

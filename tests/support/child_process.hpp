@@ -12,8 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -47,7 +49,21 @@ struct SpawnedChild {
   int err_fd = -1;
 };
 
-// Starts options.argv[0] (a path) with options.env as its whole environment, in options.cwd
+// The suite's own switches (tests/CMakeLists.txt sets them for every test) reach every child
+// that does not set them itself: AGENTCO_RUN_RENDER_DIAGRAMS=false keeps a hundred runs from
+// each starting a browser for their diagrams (mermaid_test turns it on where it tests them).
+inline std::vector<std::string> with_suite_switches(std::vector<std::string> env) {
+  for (const char* name : {"AGENTCO_RUN_RENDER_DIAGRAMS"}) {
+    const char* value = std::getenv(name);
+    const std::string prefix = std::string(name) + "=";
+    const bool set = std::any_of(env.begin(), env.end(), [&](const std::string& e) { return e.starts_with(prefix); });
+    if (value && !set) env.push_back(prefix + value);
+  }
+  return env;
+}
+
+// Starts options.argv[0] (a path) with options.env (and the suite's switches) as its whole
+// environment, in options.cwd
 // when set, stdin from /dev/null, stdout and stderr to pipes. The child starts with no blocked
 // signals and default SIGINT/SIGTERM/SIGPIPE handling, whatever the test runner did with them.
 // Nothing (and a test failure naming the program) when it cannot be started.
@@ -86,7 +102,8 @@ inline std::optional<SpawnedChild> spawn_child(const ProcessOptions& options) {
   std::vector<char*> argv, envp;
   for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
+  const std::vector<std::string> env = with_suite_switches(options.env);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
   SpawnedChild child;

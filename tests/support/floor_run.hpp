@@ -157,6 +157,8 @@ inline FloorRun run_agentco(const TempDir& dir, const RunOptions& options) {
   spec.stdin_text = options.stdin_text;
   spec.env["HOME"] = home.string();
   if (!options.path.empty()) spec.env["PATH"] = options.path;
+  // The suite's switch (tests/CMakeLists.txt): no browser per run for its diagrams.
+  if (const char* render = std::getenv("AGENTCO_RUN_RENDER_DIAGRAMS")) spec.env["AGENTCO_RUN_RENDER_DIAGRAMS"] = render;
   FloorRun run;
   run.process = agentco::run_process(spec);
   std::istringstream out(run.process.stdout_text);

@@ -1,0 +1,25 @@
+#include "environment/node_tools.hpp"
+
+#include <cstdlib>
+
+namespace agentco {
+namespace fs = std::filesystem;
+
+fs::path node_modules_dir() {
+  if (const char* env = std::getenv("AGENTCO_WEB_NODE_MODULES"); env && *env) return env;
+#ifdef AGENTCO_WEB_NODE_MODULES
+  std::error_code ec;
+  if (fs::is_directory(AGENTCO_WEB_NODE_MODULES, ec)) return AGENTCO_WEB_NODE_MODULES;
+#endif
+  return {};
+}
+
+std::string path_with_node_tools() {
+  const char* caller = std::getenv("PATH");
+  std::string path = (caller != nullptr && *caller != '\0') ? caller : "/usr/local/bin:/usr/bin:/bin";
+  const fs::path modules = node_modules_dir();
+  if (!modules.empty()) path += ":" + (modules / ".bin").string();
+  return path;
+}
+
+}  // namespace agentco
