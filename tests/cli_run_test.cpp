@@ -192,9 +192,10 @@ class Sandbox {
   fs::path warehouse() const { return dir_.path() / "warehouse"; }
   fs::path file(const std::string& name) const { return dir_.path() / name; }
 
-  // Runs `agentco <args>` with PATH and HOME only, plus `env` ("NAME=value").
+  // Runs `agentco <args>` with PATH and HOME only, plus `env` ("NAME=value"); SIGINT once
+  // stderr says `interrupt_on`, when given.
   ProcessResult agentco(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                        std::optional<std::chrono::milliseconds> interrupt_after = std::nullopt) const {
+                        const std::string& interrupt_on = {}) const {
     ProcessOptions options;
     options.argv.push_back(AGENTCO_BINARY);
     options.argv.insert(options.argv.end(), args.begin(), args.end());
@@ -202,17 +203,17 @@ class Sandbox {
     options.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"), "HOME=" + home().string(), "LANG=C.UTF-8"};
     options.env.insert(options.env.end(), env.begin(), env.end());
     options.cwd = work();
-    options.interrupt_after = interrupt_after;
+    options.interrupt_on = interrupt_on;
     return run_process(options);
   }
 
   // `agentco run --no-user-config --llm mock --warehouse W <extra...> <idea>`.
   ProcessResult run_mock(const std::vector<std::string>& extra = {}, const std::vector<std::string>& env = {},
-                         std::optional<std::chrono::milliseconds> interrupt_after = std::nullopt) const {
+                         const std::string& interrupt_on = {}) const {
     std::vector<std::string> args = {"run", "--no-user-config", "--llm", "mock", "--warehouse", warehouse().string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(kIdea);
-    return agentco(args, env, interrupt_after);
+    return agentco(args, env, interrupt_on);
   }
 
   // The project folders the warehouse holds.
@@ -449,9 +450,10 @@ TEST(CliRun, MaxRoundsStopsWithExitFourAndKeepsThePrdAndDesign) {
 
 TEST(CliRun, CtrlCStopsWithExit130AndKeepsTheFinishedDocumentsCommitted) {
   Sandbox sandbox;
-  // Each mock call takes 300 ms, so at 700 ms the PRD and the design are done (the whole run
-  // would need 11 calls) and a third call is under way.
-  ProcessResult result = sandbox.run_mock({}, {"AGENTCO_MOCK_LATENCY_MS=300"}, std::chrono::milliseconds(700));
+  // Ctrl-C once the architect starts: the PRD is done and committed, the design's call (300 ms
+  // each, the whole run would need 11) is under way. A point in the run, not a time, so that a
+  // slow start (a sanitized build) changes nothing.
+  ProcessResult result = sandbox.run_mock({}, {"AGENTCO_MOCK_LATENCY_MS=300"}, "(Architect) runs WriteDesign");
   ASSERT_EQ(result.exit_code, 130) << describe(result);
   EXPECT_NE(join(last_lines(result.err, 3)).find("interrupted"), std::string::npos) << result.err;
   fs::path folder = sandbox.folder_of(result);

@@ -38,6 +38,9 @@ struct ProcessOptions {
   std::vector<std::string> env;  // NAME=value entries: the child's whole environment
   std::filesystem::path cwd;
   std::optional<std::chrono::milliseconds> interrupt_after;  // send SIGINT then
+  // Send SIGINT once stderr holds this text (a point in the run, however slowly the child
+  // starts: a sanitized build takes seconds).
+  std::string interrupt_on;
   std::chrono::milliseconds timeout{15000};                   // SIGKILL then
 };
 
@@ -169,6 +172,11 @@ inline ProcessResult run_process(const ProcessOptions& options) {
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
       if (n > 0) {
         sinks[i]->append(buffer, static_cast<std::size_t>(n));
+        if (i == 1 && !interrupted && !options.interrupt_on.empty() &&
+            result.err.find(options.interrupt_on) != std::string::npos) {
+          ::kill(pid, SIGINT);
+          interrupted = true;
+        }
       } else if (n == 0 || errno != EINTR) {
         ::close(fds[i].fd);
         fds[i].fd = -1;
