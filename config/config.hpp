@@ -63,6 +63,10 @@ struct LlmConfig {
   double retry_max_s = 30;
   int concurrency = 4;                 // model requests in flight at once, all roles together (per server)
   int requests_per_minute = 0;         // 0 = unlimited
+  // How tool calls travel (llm/tool_call_text.hpp): "native" (the server's tool_calls),
+  // "text" (<tool_call> blocks in the text, for servers without function calling), "auto"
+  // (native, and calls found in the text of a reply that has none).
+  std::string tool_format = "auto";
   // Models per role or per role and action, without editing the SOP: "Architect" (a role's
   // name or profile) or "Engineer/WriteCode" -> model. They win over the SOP's own `model:`;
   // see model_for() in sop/model_choice.hpp for the whole order. Each layer merges key by key

@@ -14,7 +14,7 @@ using json = nlohmann::json;
 // The members the reader cares about; every other key is `other`.
 enum class Key { other, model, usage, choices, error, prompt_tokens, completion_tokens, finish_reason, delta,
                  content, reasoning_content, reasoning, prompt_tokens_details, cached_tokens,
-                 prompt_cache_hit_tokens, prompt_cache_miss_tokens };
+                 prompt_cache_hit_tokens, prompt_cache_miss_tokens, tool_calls, function_call };
 
 Key key_of(std::string_view k) {
   switch (k.size()) {
@@ -31,10 +31,14 @@ Key key_of(std::string_view k) {
     case 9:
       if (k == "reasoning") return Key::reasoning;
       break;
+    case 10:
+      if (k == "tool_calls") return Key::tool_calls;
+      break;
     case 13:
       if (k == "prompt_tokens") return Key::prompt_tokens;
       if (k == "finish_reason") return Key::finish_reason;
       if (k == "cached_tokens") return Key::cached_tokens;
+      if (k == "function_call") return Key::function_call;
       break;
     case 17:
       if (k == "completion_tokens") return Key::completion_tokens;
@@ -89,6 +93,7 @@ class ChunkSax {
       if (key == Key::content) out_.content += value;
       else if (key == Key::reasoning_content) reasoning_content_ += value;
       else if (key == Key::reasoning) reasoning_ += value;
+      else if (key == Key::tool_calls || key == Key::function_call) return give_up();
     } else if (role == Role::choices) {
       return give_up();
     }
@@ -155,7 +160,8 @@ class ChunkSax {
         if (f.key == Key::delta && kind != Scalar::null) return give_up();
         return true;
       case Role::delta:
-        if ((f.key == Key::content || f.key == Key::reasoning_content || f.key == Key::reasoning) &&
+        if ((f.key == Key::content || f.key == Key::reasoning_content || f.key == Key::reasoning ||
+             f.key == Key::tool_calls || f.key == Key::function_call) &&
             kind != Scalar::null)
           return give_up();
         return true;
@@ -197,6 +203,8 @@ class ChunkSax {
       case Role::delta:
         if (parent.key == Key::content || parent.key == Key::reasoning_content || parent.key == Key::reasoning)
           return give_up();  // a list of parts
+        if (parent.key == Key::tool_calls || parent.key == Key::function_call)
+          return give_up();  // tool calls: rarer than text, read by the thorough reader
         break;
       case Role::usage:
         if (parent.key == Key::prompt_tokens_details && object) return push(Role::usage_details);

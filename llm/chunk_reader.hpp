@@ -6,7 +6,7 @@
 //
 // It reads only the common, well-formed shape. Anything else — invalid JSON, a root that is
 // not an object, an `error` member, several choices, content given as a list of parts, a
-// member of an unexpected type — makes it give up (nullopt), and the caller reads the chunk
+// member of an unexpected type, tool calls — makes it give up (nullopt), and the caller reads the chunk
 // the thorough way, which also words the errors.
 #pragma once
 #include <optional>

@@ -118,7 +118,13 @@ asio::awaitable<Result<ChatResult>> LlmGateway::call_once(const ChatRequest& req
                      site.role, site.action, r.repaired_utf8_bytes, r.repaired_utf8_bytes == 1 ? "" : "s",
                      r.repaired_utf8_bytes == 1 ? "is" : "are"));
   }
-  for (auto [part, what] : {std::pair{&r.text, "reply"}, std::pair{&r.reasoning, "reasoning"}}) {
+  std::vector<std::pair<std::string*, std::string>> parts = {{&r.text, "reply"}, {&r.reasoning, "reasoning"}};
+  for (auto& call : r.tool_calls) {
+    parts.emplace_back(&call.id, "tool call id");
+    parts.emplace_back(&call.name, "tool call name");
+    parts.emplace_back(&call.arguments, "tool call arguments");
+  }
+  for (auto& [part, what] : parts) {
     if (!first_invalid_utf8(*part)) continue;
     Utf8Repair repair = repair_utf8(*part);
     warn(fmt::format("{} {}: the model's {}: {}", site.role, site.action, what, describe_utf8_repair(repair)));
@@ -129,22 +135,24 @@ asio::awaitable<Result<ChatResult>> LlmGateway::call_once(const ChatRequest& req
   const Booking booking = ledger_.record(hold, site.role, request, r);
   wake_budget_waiters();
   if (trace_) {
-    trace_->append("llm_response", {{"call_id", call_id},
-                                    {"role", site.role},
-                                    {"action", site.action},
-                                    {"text", r.text},
-                                    {"reasoning", r.reasoning},
-                                    {"finish_reason", r.finish_reason},
-                                    {"model", r.model},
-                                    {"usage",
-                                     {{"prompt_tokens", r.usage.prompt_tokens},
-                                      {"completion_tokens", r.usage.completion_tokens},
-                                      {"cached_tokens", r.usage.cached_tokens},
-                                      {"estimated", r.usage.estimated}}},
-                                    {"cost_usd", booking.cost},
-                                    {"priced_as", booking.priced_as},
-                                    {"latency_s", r.latency_s},
-                                    {"first_token_s", r.first_token_s}});
+    nlohmann::json record = {{"call_id", call_id},
+                             {"role", site.role},
+                             {"action", site.action},
+                             {"text", r.text},
+                             {"reasoning", r.reasoning},
+                             {"finish_reason", r.finish_reason},
+                             {"model", r.model},
+                             {"usage",
+                              {{"prompt_tokens", r.usage.prompt_tokens},
+                               {"completion_tokens", r.usage.completion_tokens},
+                               {"cached_tokens", r.usage.cached_tokens},
+                               {"estimated", r.usage.estimated}}},
+                             {"cost_usd", booking.cost},
+                             {"priced_as", booking.priced_as},
+                             {"latency_s", r.latency_s},
+                             {"first_token_s", r.first_token_s}};
+    if (!r.tool_calls.empty()) record["tool_calls"] = tool_calls_to_json(r.tool_calls);
+    trace_->append("llm_response", std::move(record));
   }
   co_return result;
 }

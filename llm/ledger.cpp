@@ -45,14 +45,21 @@ std::string longest_entry(const std::map<std::string, ModelPrice>& pricing, std:
 // So ASCII counts a token per 3 bytes and other bytes a token per 2, plus the chat format's
 // few tokens per message. The ledger raises this further per model when a server reports more
 // prompt tokens than it estimated (calibration_).
+long text_estimate(std::string_view text) {
+  std::size_t ascii = 0;
+  for (char c : text) ascii += static_cast<unsigned char>(c) < 0x80;
+  const std::size_t other = text.size() - ascii;
+  return static_cast<long>((ascii + 2) / 3 + (other + 1) / 2);
+}
+
+// The messages, the tool calls in them and the tools offered: all of it is prompt.
 long base_prompt_estimate(const ChatRequest& request) {
   long total = 3;
   for (const auto& message : request.messages) {
-    std::size_t ascii = 0;
-    for (char c : message.content) ascii += static_cast<unsigned char>(c) < 0x80;
-    const std::size_t other = message.content.size() - ascii;
-    total += 4 + static_cast<long>((ascii + 2) / 3 + (other + 1) / 2);
+    total += 4 + text_estimate(message.content);
+    for (const auto& call : message.tool_calls) total += 3 + text_estimate(call.name) + text_estimate(call.arguments);
   }
+  if (!request.tools.empty()) total += text_estimate(tools_to_json(request).dump());
   return total;
 }
 

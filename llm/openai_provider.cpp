@@ -19,6 +19,8 @@
 
 #include "core/secrets.hpp"
 #include "llm/sse_parser.hpp"
+#include "llm/tool_call_text.hpp"
+#include "llm/tool_calls.hpp"
 
 namespace agentco {
 
@@ -185,9 +187,21 @@ std::string header_safe(std::string text) {
   return text;
 }
 
+// What a server that reports no usage was sent: the messages, the calls and results in them,
+// and the tools' descriptions and schemas, which count as prompt tokens too.
 long estimate_prompt_tokens(const ChatRequest& request) {
   long total = 3;
-  for (const auto& message : request.messages) total += 4 + estimate_tokens(message.content);
+  for (const auto& message : request.messages) {
+    total += 4 + estimate_tokens(message.content);
+    for (const auto& call : message.tool_calls) total += 3 + estimate_tokens(call.name) + estimate_tokens(call.arguments);
+  }
+  if (!request.tools.empty()) total += estimate_tokens(tools_to_json(request).dump());
+  return total;
+}
+
+long estimate_completion_tokens(const ChatResult& result) {
+  long total = estimate_tokens(result.text) + estimate_tokens(result.reasoning);
+  for (const auto& call : result.tool_calls) total += 3 + estimate_tokens(call.name) + estimate_tokens(call.arguments);
   return total;
 }
 
@@ -212,6 +226,7 @@ struct ReplyReader {
   long completion_tokens = 0;
   long cached_tokens = 0;
   double first_token_s = 0.0;
+  ToolCallAssembler tool_calls;
   std::optional<Error> error;
 
   bool take(const HttpResponse& head, std::string_view piece) {
@@ -260,8 +275,9 @@ struct ReplyReader {
       completion_tokens = delta.completion_tokens;
       cached_tokens = delta.cached_tokens;
     }
-    if ((!delta.content.empty() || !delta.reasoning.empty()) && first_token_s == 0.0)
+    if ((!delta.content.empty() || !delta.reasoning.empty() || !delta.tool_calls.empty()) && first_token_s == 0.0)
       first_token_s = seconds_since(started);
+    for (const auto& piece : delta.tool_calls) tool_calls.add(piece);
     reasoning += delta.reasoning;
     if (!delta.content.empty()) add(splitter.feed(delta.content));
   }
@@ -399,11 +415,12 @@ struct OpenAiProvider::Impl {
       if (it != request.hints.end() && it->is_string()) http.headers.emplace_back(header, header_safe(*it));
     }
     nlohmann::json messages = nlohmann::json::array();
-    for (const auto& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+    for (const auto& m : request.messages) messages.push_back(message_to_json(m));
     nlohmann::json body = {{"messages", std::move(messages)},
                            {"temperature", request.temperature},
                            {"max_tokens", request.max_tokens},
                            {"stream", request.stream}};
+    body.update(tools_to_json(request));
     if (!options.azure) body["model"] = model;
     if (request.stream && include_usage) body["stream_options"] = {{"include_usage", true}};
     http.body = body.dump();
@@ -450,6 +467,7 @@ struct OpenAiProvider::Impl {
       }
       ChatResult& result = outcome.result;
       result.text = std::move(reader.text);
+      result.tool_calls = reader.tool_calls.calls();
       result.repaired_utf8_bytes = reader.repaired_utf8_bytes;
       result.reasoning = trim_copy(reader.reasoning);
       result.finish_reason = reader.finish_reason.empty() ? "stop" : reader.finish_reason;
@@ -462,7 +480,7 @@ struct OpenAiProvider::Impl {
         result.usage = {reader.prompt_tokens, reader.completion_tokens, false, reader.cached_tokens};
       } else {
         result.usage = {estimate_prompt_tokens(request),
-                        estimate_tokens(result.text) + estimate_tokens(result.reasoning), true};
+                        estimate_completion_tokens(result), true};
       }
       outcome.kind = TryOutcome::Kind::ok;
       co_return outcome;
@@ -514,7 +532,26 @@ struct OpenAiProvider::Impl {
     co_return fmt::format("model {} not found at {}; available: {}", model, options.base_url, available);
   }
 
+  // One call with tools in the configured format (llm/tool_call_text.hpp): text mode sends the
+  // tools in the system message; auto and text modes read calls from a reply's text when it
+  // has no tool_calls of the server's.
   asio::awaitable<Result<ChatResult>> chat(const ChatRequest& request) {
+    if (request.tools.empty() || options.tool_format == "native") co_return co_await send(request);
+    std::optional<ChatRequest> rewritten;
+    if (options.tool_format == "text") rewritten = as_text_tool_request(request);
+    const ChatRequest& sent = rewritten ? *rewritten : request;
+    Result<ChatResult> result = co_await send(sent);
+    if (!result || !result->tool_calls.empty()) co_return result;
+    TextToolCalls found = parse_text_tool_calls(result->text, request.tools);
+    if (!found.calls.empty()) {
+      result->tool_calls = std::move(found.calls);
+      result->text = std::move(found.text);
+      if (result->finish_reason == "stop") result->finish_reason = "tool_calls";
+    }
+    co_return result;
+  }
+
+  asio::awaitable<Result<ChatResult>> send(const ChatRequest& request) {
     if (!base_error.empty()) co_return make_error("llm", "llm.base_url: " + base_error);
     std::string model = request.model;
     if (model.empty() || options.replace_model) model = options.model;
@@ -535,7 +572,7 @@ struct OpenAiProvider::Impl {
         co_return make_error("interrupted", fmt::format("the model call to {} was cancelled", host));
       TryOutcome& outcome = *attempt;
       if (outcome.kind == TryOutcome::Kind::ok && outcome.result.finish_reason != "length" &&
-          trim_copy(outcome.result.text).empty()) {
+          trim_copy(outcome.result.text).empty() && outcome.result.tool_calls.empty()) {
         // Local servers and overloaded hosted ones sometimes answer with nothing; asking
         // again usually helps, and the list of tries says so when it does not.
         outcome.kind = TryOutcome::Kind::retry;

@@ -51,6 +51,7 @@ struct OpenAiOptions {
   double retry_after_cap_s = 120.0;  // the longest Retry-After that is honoured
   int concurrency = 4;               // <= 0: no limit
   double requests_per_minute = 0;    // <= 0: no limit
+  std::string tool_format = "auto";  // native | text | auto: how tool calls travel (llm/tool_call_text.hpp)
   TransportOptions transport;
 };
 

@@ -14,9 +14,26 @@
 
 namespace agentco {
 
+// A function the model may call (OpenAI's tools: [{"type": "function", "function": {...}}]).
+struct ToolSpec {
+  std::string name;
+  std::string description;
+  nlohmann::json parameters = {{"type", "object"}};  // JSON Schema of the arguments object
+};
+
+// A call the model asked for. `arguments` is the JSON text exactly as the model wrote it,
+// which may be malformed: whoever runs the tool parses and validates it.
+struct ToolCall {
+  std::string id;  // the server's call id ("call_..."), echoed in the tool message; may be empty
+  std::string name;
+  std::string arguments;
+};
+
 struct ChatMessage {
-  std::string role;  // system | user | assistant
+  std::string role;  // system | user | assistant | tool
   std::string content;
+  std::vector<ToolCall> tool_calls;  // assistant: the calls it asked for
+  std::string tool_call_id;          // tool: the call this message answers
 };
 
 struct ChatRequest {
@@ -28,6 +45,10 @@ struct ChatRequest {
   // model's context window leaves the reply (actions/prompt.hpp); 0: no limit. Never sent.
   int max_tokens_limit = 0;
   bool stream = true;
+  // Functions the model may call, and whether it must: "" (the server's default: auto when
+  // there are tools), "auto", "none", "required", or a tool's name (that tool, always).
+  std::vector<ToolSpec> tools;
+  std::string tool_choice;
   // What the caller knows about the request (role, action, schema, file, ...). Never sent
   // to a model server; the mock provider and the trace use it.
   nlohmann::json hints = nlohmann::json::object();
@@ -44,6 +65,7 @@ struct Usage {
 
 struct ChatResult {
   std::string text;       // the answer, without reasoning
+  std::vector<ToolCall> tool_calls;  // the calls asked for, in the order the model gave them
   std::string reasoning;  // reasoning_content / <think> text, kept apart from the answer
   std::string finish_reason = "stop";
   std::string model;      // the model that answered
@@ -74,7 +96,19 @@ inline long estimate_tokens(std::string_view text) {
   return static_cast<long>((text.size() + 3) / 4);
 }
 
-// The request as it is hashed and traced: model, messages and sampling parameters.
+// A message as OpenAI's chat API takes it: role and content, plus tool_calls (assistant) or
+// tool_call_id (tool) when it has them.
+nlohmann::json message_to_json(const ChatMessage& message);
+// `tools` and `tool_choice` as OpenAI's chat API takes them ({"tools": [...], "tool_choice":
+// ...}); an empty object for a request without tools.
+nlohmann::json tools_to_json(const ChatRequest& request);
+
+// Tool calls as the trace keeps them: [{"id", "name", "arguments"}, ...] (replay/recorded_run.cpp
+// reads them back).
+nlohmann::json tool_calls_to_json(const std::vector<ToolCall>& calls);
+
+// The request as it is hashed and traced: model, messages and sampling parameters, and the
+// tools when there are any (a request without tools hashes as it always did).
 nlohmann::json request_to_json(const ChatRequest& request);
 // SHA-256 of request_to_json(request).dump(): identifies a call for replay.
 std::string request_hash(const ChatRequest& request);

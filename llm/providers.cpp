@@ -68,6 +68,7 @@ OpenAiOptions options_from(const Config& config) {
   options.retry_max_s = llm.retry_max_s;
   options.concurrency = llm.concurrency;
   options.requests_per_minute = llm.requests_per_minute;
+  options.tool_format = llm.tool_format;
   options.transport.insecure = llm.insecure;
   options.transport.deadlines.connect = millis(llm.timeout_connect_s);
   options.transport.deadlines.first_byte = millis(llm.timeout_first_byte_s);

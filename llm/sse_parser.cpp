@@ -54,6 +54,56 @@ std::optional<long> count_member(const nlohmann::json& object, const char* key) 
   return token_count(it->get<double>());
 }
 
+// A call's `function.arguments`: a string (OpenAI), or an object some servers send instead
+// (Ollama's native shape), taken as its JSON text.
+std::optional<std::string> arguments_member(const nlohmann::json& function, std::string& out) {
+  auto it = function.find("arguments");
+  if (it == function.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) {
+    out += it->get_ref<const std::string&>();
+    return std::nullopt;
+  }
+  if (it->is_object() || it->is_array()) {
+    out += it->dump();
+    return std::nullopt;
+  }
+  return fmt::format("'arguments' is {}, expected a string", it->type_name());
+}
+
+// choices[0].delta.tool_calls / message.tool_calls, and the legacy function_call.
+std::optional<std::string> read_tool_calls(const nlohmann::json& message, std::vector<ToolCallDelta>& out) {
+  if (auto legacy = message.find("function_call"); legacy != message.end() && legacy->is_object()) {
+    ToolCallDelta piece;
+    piece.index = 0;
+    if (auto problem = string_member(*legacy, "name", piece.name)) return "function_call: " + *problem;
+    if (auto problem = arguments_member(*legacy, piece.arguments)) return "function_call: " + *problem;
+    out.push_back(std::move(piece));
+  }
+  auto calls = message.find("tool_calls");
+  if (calls == message.end() || calls->is_null()) return std::nullopt;
+  if (!calls->is_array()) return fmt::format("'tool_calls' is {}, expected a list", calls->type_name());
+  for (std::size_t i = 0; i < calls->size(); ++i) {
+    const nlohmann::json& call = (*calls)[i];
+    if (!call.is_object()) return fmt::format("'tool_calls[{}]' is {}, expected an object", i, call.type_name());
+    ToolCallDelta piece;
+    if (auto index = call.find("index"); index != call.end() && index->is_number_integer()) {
+      const auto value = index->get<std::int64_t>();
+      if (value < 0 || value > 1'000'000) return fmt::format("'tool_calls[{}].index' is {}", i, value);
+      piece.index = static_cast<long>(value);
+    }
+    if (auto problem = string_member(call, "id", piece.id)) return fmt::format("tool_calls[{}]: {}", i, *problem);
+    if (auto function = call.find("function"); function != call.end() && !function->is_null()) {
+      if (!function->is_object()) return fmt::format("'tool_calls[{}].function' is not an object", i);
+      if (auto problem = string_member(*function, "name", piece.name))
+        return fmt::format("tool_calls[{}]: {}", i, *problem);
+      if (auto problem = arguments_member(*function, piece.arguments))
+        return fmt::format("tool_calls[{}]: {}", i, *problem);
+    }
+    out.push_back(std::move(piece));
+  }
+  return std::nullopt;
+}
+
 // The parts common to a streamed chunk and a whole reply. `message_key` is "delta" for a
 // chunk and "message" for a whole reply.
 std::optional<std::string> read_choice_and_usage(const nlohmann::json& root, const char* message_key,
@@ -90,7 +140,7 @@ std::optional<std::string> read_choice_and_usage(const nlohmann::json& root, con
   if (auto problem = string_member(*message, "reasoning_content", out.reasoning)) return problem;
   if (out.reasoning.empty())  // OpenRouter and some Ollama versions call it "reasoning"
     if (auto problem = string_member(*message, "reasoning", out.reasoning)) return problem;
-  return std::nullopt;
+  return read_tool_calls(*message, out.tool_calls);
 }
 
 std::string server_error_text(const nlohmann::json& error) {

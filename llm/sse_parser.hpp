@@ -65,12 +65,23 @@ class SseParser {
   std::optional<long> retry_ms_;
 };
 
+// A piece of a tool call as a chunk carries it (choices[0].delta.tool_calls[i]): the first
+// piece of a call usually has its id and name, the later ones more of its arguments' text.
+// A whole reply's message.tool_calls read the same way, one piece per call.
+struct ToolCallDelta {
+  std::optional<long> index;  // which call the piece belongs to (absent on some servers)
+  std::string id;
+  std::string name;
+  std::string arguments;  // text to append (an arguments object is sent as its JSON text)
+};
+
 // What one streamed chunk carries. Fields the chunk does not have stay empty.
 struct ChunkDelta {
   bool done = false;          // `data: [DONE]`
   std::string content;        // choices[0].delta.content
   std::string reasoning;      // choices[0].delta.reasoning_content (or .reasoning)
   std::string finish_reason;  // choices[0].finish_reason, when not null
+  std::vector<ToolCallDelta> tool_calls;  // choices[0].delta.tool_calls (or the legacy function_call)
   std::string model;
   bool has_usage = false;  // the chunk had a non-null `usage` object
   long prompt_tokens = 0;

@@ -47,6 +47,25 @@ class Members {
   void adopt(const Members& inner) {
     if (problem_.empty()) problem_ = inner.problem_;
   }
+  // A list of tool calls, each {"id", "name", "arguments"} as text; absent: none.
+  std::vector<ToolCall> tool_calls(const char* key) {
+    std::vector<ToolCall> out;
+    if (!record_.is_object() || !record_.contains(key) || record_[key].is_null()) return out;
+    const nlohmann::json& list = record_[key];
+    if (!list.is_array()) return check<std::vector<ToolCall>>(key, "a list of tool calls", std::nullopt, {});
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string element = std::string(key) + "[" + std::to_string(i) + "]";
+      if (!list[i].is_object()) {
+        check<int>(element.c_str(), "an object", std::nullopt, 0);
+        return out;
+      }
+      Members call(list[i]);
+      call.prefix_ = prefix_ + element + ".";
+      out.push_back({call.text("id"), call.text("name"), call.text("arguments")});
+      adopt(call);
+    }
+    return out;
+  }
 
  private:
   static constexpr long long kMaxSeq = std::numeric_limits<long long>::max();
@@ -70,6 +89,7 @@ ChatResult result_from(Members& r) {
   out.reasoning = r.text("reasoning");
   out.finish_reason = r.text("finish_reason", "stop");
   out.model = r.text("model");
+  out.tool_calls = r.tool_calls("tool_calls");
   Members u = r.in("usage");
   out.usage.prompt_tokens = u.whole("prompt_tokens", 0);
   out.usage.completion_tokens = u.whole("completion_tokens", 0);

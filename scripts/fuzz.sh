@@ -46,7 +46,7 @@ nice -n 19 cmake --build "$build" -j"$jobs" --target "${build_targets[@]}"
 max_len_of() {
   case "$1" in
     chunk_reader|routes) echo 4096 ;;
-    config|sse_parser|structured_output|sop) echo 16384 ;;
+    config|sse_parser|structured_output|sop|tool_arguments) echo 16384 ;;
     *) echo 65536 ;;
   esac
 }

@@ -92,7 +92,7 @@ TEST(ChunkReader, ReadsCachedPromptTokensInOpenAisAndDeepSeeksShape) {
 TEST(ChunkReader, AgreesWithTheThoroughReaderOnEveryShapeItTakes) {
   for (const std::string data : {
            R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]})",
-           R"({"choices":[{"index":0,"delta":{"content":"x","tool_calls":[{"id":"t","function":{"arguments":"{}"}}]}}]})",
+           R"({"choices":[{"index":0,"delta":{"content":"x","tool_calls":null,"function_call":null}}]})",
            R"({"model":7,"usage":null,"choices":null})",
            R"({"usage":[1,2],"choices":[{"delta":null,"finish_reason":null}]})",
            R"({"x":{"choices":[{"delta":{"content":"nested, not ours"}}]},"choices":[{"delta":{"content":"ours"}}]})",
@@ -125,6 +125,10 @@ TEST(ChunkReader, GivesUpOnWhatTheThoroughReaderMustWordOrHandle) {
            R"({"choices":[1]})",
            R"({"choices":[{"delta":"x"}]})",
            R"({"choices":[{"delta":{"content":5}}]})",
+           // Tool calls, rarer than text, are read by the thorough reader.
+           R"({"choices":[{"index":0,"delta":{"content":"x","tool_calls":[{"id":"t","function":{"arguments":"{}"}}]}}]})",
+           R"({"choices":[{"delta":{"function_call":{"name":"run","arguments":"{}"}}}]})",
+           R"({"choices":[{"delta":{"tool_calls":"x"}}]})",
            R"([1,2])",
            R"("text")",
            R"({not json)",

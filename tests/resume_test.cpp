@@ -191,7 +191,9 @@ TEST_P(ResumeSweep, KilledAtARecordThenResumedEndsLikeAnUninterruptedRun) {
   std::fprintf(stderr, "[ sweep    ] killed at record %d/%d%s: %d answers recorded, %d of %d calls asked after resume\n",
                seq, ref.records, torn ? " (torn)" : "", answered, chat_requests(*s.server) - before, ref.chat_requests);
   expect_resumed_like_reference(resumed, s, before, ref.chat_requests - answered);
-  if (torn) EXPECT_NE(resumed.process.err.find("torn"), std::string::npos) << resumed.describe();
+  if (torn) {
+    EXPECT_NE(resumed.process.err.find("torn"), std::string::npos) << resumed.describe();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(KillPoints, ResumeSweep, ::testing::Range(0, kKillPoints));

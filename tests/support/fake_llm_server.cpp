@@ -88,6 +88,9 @@ struct Rule {
   std::optional<Latency> latency;
   std::optional<std::string> report_model;  // the model named in the reply (default: the requested one)
   bool read = false;  // the reply is the reading model's answer to the request's messages
+  std::optional<boost::regex> tool_result;  // searched in the last message, when it is a tool result
+  json tool_calls = json::array();          // [{id, name, arguments (text)}]: the calls the reply makes
+  bool interleave_tool_calls = false;       // stream parallel calls' pieces interleaved, not one by one
 };
 
 // A server-side prompt cache: the prompts served so far, as hashes of their prefixes at every
@@ -236,14 +239,46 @@ class FixtureTable {
   std::vector<std::string> values_;
 };
 
+// A script's YAML value as JSON: maps, lists, and scalars as booleans, integers, numbers or
+// strings (in that order of trying); quoted scalars stay strings.
+json yaml_to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    json out = json::object();
+    for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    return out;
+  }
+  if (node.IsSequence()) {
+    json out = json::array();
+    for (const auto& item : node) out.push_back(yaml_to_json(item));
+    return out;
+  }
+  if (!node.IsScalar()) return nullptr;
+  if (node.Tag() == "!") return node.Scalar();
+  bool b;
+  long long i;
+  double d;
+  if (YAML::convert<bool>::decode(node, b)) return b;
+  if (YAML::convert<long long>::decode(node, i)) return i;
+  if (YAML::convert<double>::decode(node, d)) return d;
+  return node.Scalar();
+}
+
 Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& fixtures) {
   check_keys(node,
              {"match", "times", "reply", "reply_fixture", "reasoning", "fault", "retry_after", "stall_ms",
-              "latency", "report_model", "read"},
+              "latency", "report_model", "read", "tool_calls", "interleave_tool_calls"},
              where);
   Rule rule;
   if (const auto match = node["match"]) {
-    check_keys(match, {"role", "action", "regex", "model"}, where + ".match");
+    check_keys(match, {"role", "action", "regex", "model", "tool_result"}, where + ".match");
+    if (match["tool_result"]) {
+      const auto pattern = scalar(match["tool_result"], where + ".match.tool_result");
+      try {
+        rule.tool_result.emplace(pattern, boost::regex::perl);
+      } catch (const boost::regex_error& error) {
+        fail(where + ".match.tool_result", "invalid regex '" + pattern + "': " + error.what());
+      }
+    }
     if (match["role"]) rule.role = scalar(match["role"], where + ".match.role");
     if (match["action"]) rule.action = scalar(match["action"], where + ".match.action");
     if (match["model"]) rule.model = scalar(match["model"], where + ".match.model");
@@ -277,6 +312,28 @@ Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& 
   if (node["stall_ms"]) rule.stall_ms = static_cast<int>(integer(node["stall_ms"], where + ".stall_ms", 0));
   if (node["latency"]) rule.latency = parse_latency(node["latency"], where + ".latency");
   if (node["report_model"]) rule.report_model = scalar(node["report_model"], where + ".report_model");
+  if (const auto calls = node["tool_calls"]) {
+    if (!calls.IsSequence()) fail(where + ".tool_calls", "expected a list of {name, arguments, id}");
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      const std::string at = where + ".tool_calls[" + std::to_string(i) + "]";
+      check_keys(calls[i], {"id", "name", "arguments"}, at);
+      json call = {{"id", calls[i]["id"] ? scalar(calls[i]["id"], at + ".id") : std::string()},
+                   {"name", calls[i]["name"] ? scalar(calls[i]["name"], at + ".name") : std::string()}};
+      // A map is sent as its JSON text; a string as it is (malformed JSON on purpose, say).
+      const auto arguments = calls[i]["arguments"];
+      if (!arguments) call["arguments"] = "{}";
+      else if (arguments.IsScalar()) call["arguments"] = scalar(arguments, at + ".arguments");
+      else call["arguments"] = yaml_to_json(arguments).dump();
+      rule.tool_calls.push_back(std::move(call));
+    }
+  }
+  if (node["interleave_tool_calls"]) {
+    try {
+      rule.interleave_tool_calls = node["interleave_tool_calls"].as<bool>();
+    } catch (const YAML::Exception&) {
+      fail(where + ".interleave_tool_calls", "expected true or false");
+    }
+  }
   return rule;
 }
 
@@ -488,6 +545,8 @@ struct Completion {
   std::string content;
   std::string reasoning;
   std::string finish_reason = "stop";
+  json tool_calls = json::array();  // [{id, name, arguments}]
+  bool interleave_tool_calls = false;
   std::size_t prompt_tokens = 0;
   std::size_t cached_tokens = 0;
   std::optional<PromptCache::Style> cache_style;  // how cached_tokens are reported (none: not at all)
@@ -542,6 +601,15 @@ ResponsePlan non_streaming(const Completion& c) {
   json message = {{"role", "assistant"},
                   {"content", c.fault == Fault::invalid_utf8 ? c.content + std::string(kRawByteMarker) : c.content}};
   if (!c.reasoning.empty()) message["reasoning_content"] = c.reasoning;
+  if (!c.tool_calls.empty()) {
+    if (c.content.empty()) message["content"] = nullptr;  // as OpenAI sends a reply of calls only
+    json calls = json::array();
+    for (const auto& call : c.tool_calls)
+      calls.push_back({{"id", call["id"]},
+                       {"type", "function"},
+                       {"function", {{"name", call["name"]}, {"arguments", call["arguments"]}}}});
+    message["tool_calls"] = std::move(calls);
+  }
   const json body_json = {{"id", c.id},
                           {"object", "chat.completion"},
                           {"created", c.created},
@@ -621,6 +689,41 @@ class StreamWriter {
   std::size_t events_ = 0;
 };
 
+// The tool calls as OpenAI streams them: each call's first piece has its index, id, type and
+// name with empty arguments, the later ones its index and 7 more bytes of the arguments; calls
+// one after another, or (interleave_tool_calls) a piece of each in turn.
+std::vector<json> tool_call_deltas(const Completion& c) {
+  std::vector<std::vector<json>> per_call;
+  for (std::size_t i = 0; i < c.tool_calls.size(); ++i) {
+    const auto& call = c.tool_calls[i];
+    std::vector<json> pieces = {{{"index", i},
+                                 {"id", call["id"]},
+                                 {"type", "function"},
+                                 {"function", {{"name", call["name"]}, {"arguments", ""}}}}};
+    std::string_view arguments = call["arguments"].get_ref<const std::string&>();
+    while (!arguments.empty()) {
+      const auto cut = utf8_cut(arguments, 7);
+      pieces.push_back({{"index", i}, {"function", {{"arguments", std::string(arguments.substr(0, cut))}}}});
+      arguments.remove_prefix(cut);
+    }
+    per_call.push_back(std::move(pieces));
+  }
+  std::vector<json> out;
+  if (!c.interleave_tool_calls) {
+    for (auto& pieces : per_call) out.insert(out.end(), pieces.begin(), pieces.end());
+    return out;
+  }
+  for (std::size_t round = 0;; ++round) {
+    bool any = false;
+    for (auto& pieces : per_call)
+      if (round < pieces.size()) {
+        out.push_back(pieces[round]);
+        any = true;
+      }
+    if (!any) return out;
+  }
+}
+
 ResponsePlan streaming(const Completion& c) {
   PlanBuilder plan;
   StreamWriter sse(c, plan);
@@ -659,6 +762,7 @@ ResponsePlan streaming(const Completion& c) {
     if (i > 0) plan.pause(pacing(tokens(pieces[i].second), c.latency));
     sse.event(dump(sse.chunk({{pieces[i].first, pieces[i].second}}, nullptr)));
   }
+  for (const auto& delta : tool_call_deltas(c)) sse.event(dump(sse.chunk({{"tool_calls", json::array({delta})}}, nullptr)));
   sse.event(dump(sse.chunk(json::object(), c.finish_reason)));
   if (c.include_usage) {
     json usage = sse.chunk(json::object(), nullptr);
@@ -830,6 +934,8 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
   std::string prompt;
   for (const auto& message : *messages) prompt += message_text(message) + "\n";
   const auto last_user = last_user_message(*messages);
+  const bool last_is_tool = !messages->empty() && messages->back().is_object() && messages->back().value("role", "") == "tool";
+  const auto last_text = messages->empty() ? std::string() : message_text(messages->back());
   const auto role = request.header("x-agentco-role");
   const auto action = request.header("x-agentco-action");
 
@@ -841,6 +947,7 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
     if (!name_matches(candidate.action, action, "Action", prompt)) continue;
     if (candidate.model && *candidate.model != c.model) continue;
     if (candidate.regex && !boost::regex_search(last_user, *candidate.regex)) continue;
+    if (candidate.tool_result && !(last_is_tool && boost::regex_search(last_text, *candidate.tool_result))) continue;
     ++candidate.used;
     log.rule_index = static_cast<int>(i);
     rule = &candidate;
@@ -893,6 +1000,11 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
     c.content = rule->reply;
   }
   c.reasoning = rule->reasoning;
+  c.tool_calls = rule->tool_calls;
+  for (std::size_t i = 0; i < c.tool_calls.size(); ++i)
+    if (c.tool_calls[i]["id"].get<std::string>().empty()) c.tool_calls[i]["id"] = "call_" + serial + "_" + std::to_string(i);
+  c.interleave_tool_calls = rule->interleave_tool_calls;
+  if (!c.tool_calls.empty()) c.finish_reason = "tool_calls";
   c.prompt_tokens = std::max<std::size_t>(1, tokens(prompt));
   if (script.cache) {
     c.cache_style = script.cache->style;

@@ -29,10 +29,19 @@
 //       retry_after: 1                          # seconds, for http_429
 //       stall_ms: 3000                          # for the stall faults
 //       report_model: gpt-4o-2024-08-06         # optional: the model this rule's replies name
+//       tool_calls:                             # optional: the reply calls tools (finish_reason
+//         - {name: read_file, arguments: {path: a.py}}   # "tool_calls"); arguments: a map (sent
+//         - {name: run, arguments: '{"cmd": ', id: c1}   # as JSON) or a string (sent as it is,
+//                                               # malformed on purpose); id default call_<n>_<i>.
+//                                               # Streamed as OpenAI does: id and name first,
+//                                               # then the arguments 7 bytes a chunk
+//       interleave_tool_calls: true             # optional: parallel calls' chunks interleaved
 //     - reply: "default answer"                 # a rule without match matches everything
 // Matching: role/action compare with the X-Agentco-Role / X-Agentco-Action request headers
 // (sent by agentco's client) or, when absent, with "Role: <name>" / "Action: <name>" markers;
-// regex is searched in the last user message; model compares with the request's model.
+// regex is searched in the last user message; model compares with the request's model;
+// tool_result is searched in the last message when that is a tool result (role "tool"), and
+// matches nothing otherwise.
 // A rule may also carry `reasoning: "..."` (sent as reasoning_content before the content) and
 // its own `latency:` (overrides the script's). reply_fixture values that are JSON objects are
 // sent as their JSON text. A chat request that no rule matches gets a 404 whose error code is
