@@ -31,9 +31,10 @@ if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCH
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DAGENTCO_SANITIZE="$kind" -DAGENTCO_TEST_FILES="${TESTS// /;}" "${launcher[@]}" >/dev/null
-# The tests need agentco and fake-llm-server, which agentco_tests depends on; the benchmarks
-# are not built.
-cmake --build "$BUILD_DIR" -j "$JOBS" --target agentco_tests
+# The tests need agentco and fake-llm-server, which agentco_tests depends on, and the fuzz
+# smoke program (ctest -L fuzz: every fuzz target's seeds and mutations, sanitized); the
+# benchmarks are not built.
+cmake --build "$BUILD_DIR" -j "$JOBS" --target agentco_tests agentco_fuzz_smoke
 
 # The programs carry the same defaults (cmake/sanitizer_defaults.cpp.in), for children started
 # with a clean environment; these are for the test processes ctest starts, and win.

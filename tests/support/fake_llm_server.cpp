@@ -239,6 +239,15 @@ class FixtureTable {
   std::vector<std::string> values_;
 };
 
+boost::regex regex_of(const YAML::Node& node, const std::string& where) {
+  const auto pattern = scalar(node, where);
+  try {
+    return boost::regex(pattern, boost::regex::perl);
+  } catch (const boost::regex_error& error) {
+    fail(where, "invalid regex '" + pattern + "': " + error.what());
+  }
+}
+
 // A script's YAML value as JSON: maps, lists, and scalars as booleans, integers, numbers or
 // strings (in that order of trying); quoted scalars stay strings.
 json yaml_to_json(const YAML::Node& node) {
@@ -271,25 +280,11 @@ Rule parse_rule(const YAML::Node& node, const std::string& where, FixtureTable& 
   Rule rule;
   if (const auto match = node["match"]) {
     check_keys(match, {"role", "action", "regex", "model", "tool_result"}, where + ".match");
-    if (match["tool_result"]) {
-      const auto pattern = scalar(match["tool_result"], where + ".match.tool_result");
-      try {
-        rule.tool_result.emplace(pattern, boost::regex::perl);
-      } catch (const boost::regex_error& error) {
-        fail(where + ".match.tool_result", "invalid regex '" + pattern + "': " + error.what());
-      }
-    }
     if (match["role"]) rule.role = scalar(match["role"], where + ".match.role");
     if (match["action"]) rule.action = scalar(match["action"], where + ".match.action");
     if (match["model"]) rule.model = scalar(match["model"], where + ".match.model");
-    if (match["regex"]) {
-      const auto pattern = scalar(match["regex"], where + ".match.regex");
-      try {
-        rule.regex.emplace(pattern, boost::regex::perl);
-      } catch (const boost::regex_error& error) {
-        fail(where + ".match.regex", "invalid regex '" + pattern + "': " + error.what());
-      }
-    }
+    if (match["regex"]) rule.regex = regex_of(match["regex"], where + ".match.regex");
+    if (match["tool_result"]) rule.tool_result = regex_of(match["tool_result"], where + ".match.tool_result");
   }
   if (node["times"]) rule.times = static_cast<int>(integer(node["times"], where + ".times", 1));
   if (!!node["reply"] + !!node["reply_fixture"] + !!node["read"] > 1)
