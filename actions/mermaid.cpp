@@ -1,5 +1,6 @@
 #include "actions/mermaid.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
@@ -23,6 +24,7 @@ constexpr const char* kPuppeteerConfig =
     R"("--disable-sync","--no-first-run"]})";
 
 constexpr std::size_t kSvgCap = 8 * 1024 * 1024;
+constexpr std::chrono::seconds kDeadline{60};  // chromium's start included
 
 ProcessSpec mmdc_spec(const RunContext& run, const std::string& mmd) {
   ProcessSpec spec;
@@ -31,7 +33,7 @@ ProcessSpec mmdc_spec(const RunContext& run, const std::string& mmd) {
   spec.stdin_text = kPuppeteerConfig;
   spec.env["PATH"] = path_with_node_tools();
   spec.cwd = run.workspace.root().string();
-  spec.deadline = std::chrono::milliseconds(60000);
+  spec.deadline = kDeadline;
   spec.output_cap = kSvgCap;
   spec.sandbox = false;  // a trusted tool on our own diagram files
   return spec;
@@ -76,7 +78,7 @@ boost::asio::awaitable<std::vector<std::string>> render_mermaid(RunContext& run,
     }
     std::string problem;
     if (result.timed_out) {
-      problem = "no answer within 60 s";
+      problem = fmt::format("no answer within {} s", kDeadline.count());
     } else if (result.exit_code != 0) {
       const std::string& said = result.stderr_text.empty() ? result.stdout_text : result.stderr_text;
       problem = fmt::format("exit code {}: {}", result.exit_code, message_of(said));

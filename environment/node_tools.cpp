@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "environment/process_runner.hpp"
+
 namespace agentco {
 namespace fs = std::filesystem;
 
@@ -15,8 +17,7 @@ fs::path node_modules_dir() {
 }
 
 std::string path_with_node_tools() {
-  const char* caller = std::getenv("PATH");
-  std::string path = (caller != nullptr && *caller != '\0') ? caller : "/usr/local/bin:/usr/bin:/bin";
+  std::string path = caller_path();
   const fs::path modules = node_modules_dir();
   if (!modules.empty()) path += ":" + (modules / ".bin").string();
   return path;

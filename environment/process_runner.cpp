@@ -109,11 +109,6 @@ bool make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
 
 void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-std::string caller_path() {
-  const char* path = std::getenv("PATH");
-  return (path != nullptr && *path != '\0') ? path : "/usr/local/bin:/usr/bin:/bin";
-}
-
 bool is_executable_file(const fs::path& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
@@ -782,6 +777,11 @@ std::string sandbox_kind() {
   const Probe& p = probe();
   if (p.bwrap) return "bwrap";
   return p.unshare_net ? "rlimits+unshare" : "rlimits";
+}
+
+std::string caller_path() {
+  const char* path = std::getenv("PATH");
+  return (path != nullptr && *path != '\0') ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
 bool program_available(const std::string& program) {

@@ -80,6 +80,10 @@ ProcessResult run_process(const ProcessSpec& spec);
 ProcessResult run_process(const ProcessSpec& spec, std::stop_token stop);
 boost::asio::awaitable<ProcessResult> run_process_async(ProcessSpec spec);
 
+// This process's PATH, or /usr/local/bin:/usr/bin:/bin when it has none: what a child's PATH
+// is unless its ProcessSpec says otherwise.
+std::string caller_path();
+
 // True when `program` is found in PATH.
 bool program_available(const std::string& program);
 

@@ -52,16 +52,7 @@ long text_estimate(std::string_view text) {
   return static_cast<long>((ascii + 2) / 3 + (other + 1) / 2);
 }
 
-// The messages, the tool calls in them and the tools offered: all of it is prompt.
-long base_prompt_estimate(const ChatRequest& request) {
-  long total = 3;
-  for (const auto& message : request.messages) {
-    total += 4 + text_estimate(message.content);
-    for (const auto& call : message.tool_calls) total += 3 + text_estimate(call.name) + text_estimate(call.arguments);
-  }
-  if (!request.tools.empty()) total += text_estimate(tools_to_json(request).dump());
-  return total;
-}
+long base_prompt_estimate(const ChatRequest& request) { return count_prompt_tokens(request, &text_estimate); }
 
 std::string usd(double value) { return fmt::format("${:.6f}", value); }
 

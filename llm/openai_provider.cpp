@@ -187,18 +187,6 @@ std::string header_safe(std::string text) {
   return text;
 }
 
-// What a server that reports no usage was sent: the messages, the calls and results in them,
-// and the tools' descriptions and schemas, which count as prompt tokens too.
-long estimate_prompt_tokens(const ChatRequest& request) {
-  long total = 3;
-  for (const auto& message : request.messages) {
-    total += 4 + estimate_tokens(message.content);
-    for (const auto& call : message.tool_calls) total += 3 + estimate_tokens(call.name) + estimate_tokens(call.arguments);
-  }
-  if (!request.tools.empty()) total += estimate_tokens(tools_to_json(request).dump());
-  return total;
-}
-
 long estimate_completion_tokens(const ChatResult& result) {
   long total = estimate_tokens(result.text) + estimate_tokens(result.reasoning);
   for (const auto& call : result.tool_calls) total += 3 + estimate_tokens(call.name) + estimate_tokens(call.arguments);
@@ -479,7 +467,7 @@ struct OpenAiProvider::Impl {
       if (reader.has_usage) {
         result.usage = {reader.prompt_tokens, reader.completion_tokens, false, reader.cached_tokens};
       } else {
-        result.usage = {estimate_prompt_tokens(request),
+        result.usage = {count_prompt_tokens(request, &estimate_tokens),
                         estimate_completion_tokens(result), true};
       }
       outcome.kind = TryOutcome::Kind::ok;

@@ -4,6 +4,16 @@
 
 namespace agentco {
 
+long count_prompt_tokens(const ChatRequest& request, long (*tokens_of)(std::string_view)) {
+  long total = 3;
+  for (const auto& message : request.messages) {
+    total += 4 + tokens_of(message.content);
+    for (const auto& call : message.tool_calls) total += 3 + tokens_of(call.name) + tokens_of(call.arguments);
+  }
+  if (!request.tools.empty()) total += tokens_of(tools_to_json(request).dump());
+  return total;
+}
+
 nlohmann::json message_to_json(const ChatMessage& message) {
   nlohmann::json out = {{"role", message.role}, {"content", message.content}};
   if (!message.tool_calls.empty()) {

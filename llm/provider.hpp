@@ -96,6 +96,12 @@ inline long estimate_tokens(std::string_view text) {
   return static_cast<long>((text.size() + 3) / 4);
 }
 
+// A request's prompt counted with `tokens_of` for each text: the chat format's few tokens (3,
+// then 4 a message and 3 a tool call), the messages' content and tool calls, and the tools
+// offered, as their JSON. The budget's estimate and the usage estimate of a server that
+// reported none weigh text differently but count the same parts.
+long count_prompt_tokens(const ChatRequest& request, long (*tokens_of)(std::string_view));
+
 // A message as OpenAI's chat API takes it: role and content, plus tool_calls (assistant) or
 // tool_call_id (tool) when it has them.
 nlohmann::json message_to_json(const ChatMessage& message);

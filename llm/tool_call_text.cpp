@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
+
 namespace agentco {
 namespace {
 
@@ -13,23 +15,16 @@ using json = nlohmann::json;
 constexpr std::string_view kOpen = "<tool_call>";
 constexpr std::string_view kClose = "</tool_call>";
 
-std::string_view trim(std::string_view text) {
-  const auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  const auto end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
-
 // A ```json ... ``` (or bare ```) fence around the whole text: its body.
 std::string_view unfenced(std::string_view text) {
-  text = trim(text);
+  text = trim_view(text);
   if (!text.starts_with("```") || !text.ends_with("```") || text.size() < 6) return text;
   std::string_view body = text.substr(3, text.size() - 6);
   const auto newline = body.find('\n');
   if (newline == std::string_view::npos) return text;
-  const std::string_view language = trim(body.substr(0, newline));
+  const std::string_view language = trim_view(body.substr(0, newline));
   if (!language.empty() && language != "json") return text;
-  return trim(body.substr(newline + 1));
+  return trim_view(body.substr(newline + 1));
 }
 
 json parse_object(std::string_view text) {
@@ -92,7 +87,7 @@ TextToolCalls parse_text_tool_calls(std::string_view text, const std::vector<Too
     const auto body_start = open + kOpen.size();
     auto close = text.find(kClose, body_start);
     // A model that stops after the call may leave the block unclosed: it ends at the text's end.
-    const std::string_view body = trim(text.substr(body_start, close == std::string_view::npos
+    const std::string_view body = trim_view(text.substr(body_start, close == std::string_view::npos
                                                                    ? std::string_view::npos
                                                                    : close - body_start));
     rest += text.substr(at, open - at);
@@ -105,7 +100,7 @@ TextToolCalls parse_text_tool_calls(std::string_view text, const std::vector<Too
   }
   if (!out.calls.empty()) {
     rest += text.substr(at);
-    out.text = std::string(trim(rest));
+    out.text = std::string(trim_view(rest));
     return out;
   }
   // No block: the whole reply may be one call.

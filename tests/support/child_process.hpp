@@ -1,6 +1,6 @@
 // Child processes for end-to-end tests: spawn_child() starts one (stdin from /dev/null,
 // stdout and stderr to pipes, clean signal state); run_process() runs one to its end with
-// the outputs captured separately, an optional SIGINT after a delay, SIGKILL at a timeout.
+// the outputs captured separately, an optional SIGINT once stderr says a given text, SIGKILL at a timeout.
 // BackgroundProcess (fake_llm_server_runs.hpp) starts its children with spawn_child() too.
 #pragma once
 #include <fcntl.h>
@@ -37,11 +37,10 @@ struct ProcessOptions {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // NAME=value entries: the child's whole environment
   std::filesystem::path cwd;
-  std::optional<std::chrono::milliseconds> interrupt_after;  // send SIGINT then
   // Send SIGINT once stderr holds this text (a point in the run, however slowly the child
   // starts: a sanitized build takes seconds).
   std::string interrupt_on;
-  std::chrono::milliseconds timeout{15000};                   // SIGKILL then
+  std::chrono::milliseconds timeout{15000};  // SIGKILL then
 };
 
 // A started child: its pid and the read ends of its stdout and stderr pipes (close-on-exec),
@@ -66,8 +65,7 @@ inline std::vector<std::string> with_suite_switches(std::vector<std::string> env
 }
 
 // Starts options.argv[0] (a path) with options.env (and the suite's switches) as its whole
-// environment, in options.cwd
-// when set, stdin from /dev/null, stdout and stderr to pipes. The child starts with no blocked
+// environment, in options.cwd when set, stdin from /dev/null, stdout and stderr to pipes. The child starts with no blocked
 // signals and default SIGINT/SIGTERM/SIGPIPE handling, whatever the test runner did with them.
 // Nothing (and a test failure naming the program) when it cannot be started.
 inline std::optional<SpawnedChild> spawn_child(const ProcessOptions& options) {
@@ -153,17 +151,12 @@ inline ProcessResult run_process(const ProcessOptions& options) {
   int open_fds = 2;
   while (open_fds > 0) {
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    if (options.interrupt_after && !interrupted && elapsed >= *options.interrupt_after) {
-      ::kill(pid, SIGINT);
-      interrupted = true;
-    }
     if (elapsed >= options.timeout) {
       ::kill(pid, SIGKILL);
       result.timed_out = true;
       break;
     }
-    auto next = options.timeout - elapsed;
-    if (options.interrupt_after && !interrupted) next = std::min(next, *options.interrupt_after - elapsed);
+    const auto next = options.timeout - elapsed;
     int ready = ::poll(fds, 2, static_cast<int>(std::max<long>(1, next.count())));
     if (ready < 0 && errno != EINTR) break;
     for (int i = 0; i < 2; ++i) {
