@@ -146,6 +146,27 @@ struct RunConfig {
   bool render_diagrams = true;
 };
 
+// The limits of roles that work with tools (actions of type tool_loop; tools/).
+struct ToolsConfig {
+  int result_cap = 16384;      // bytes of one tool result a model is shown; the cut is said
+  double run_timeout_s = 60;   // the run tool's deadline per command
+  int run_output_cap = 65536;  // bytes kept of a command's stdout and of its stderr
+};
+
+// One MCP server whose tools a SOP role may list (`mcp:NAME/TOOL`): a program spoken to over
+// its stdin and stdout (command), or a Streamable HTTP endpoint (url). tools/mcp_client.hpp.
+struct McpServerConfig {
+  std::string command;                         // stdio: the program (looked up in PATH)
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;      // besides PATH, HOME and LANG; values are secret
+  std::string cwd;                             // empty: the run's project folder
+  std::string url;                             // Streamable HTTP: the server's one endpoint
+  std::map<std::string, std::string> headers;  // sent with every request; values are secret
+  double startup_timeout_s = 30;               // start, initialize and list the tools
+  double call_timeout_s = 120;                 // one tools/call
+  std::string origin;                          // "file:line" of its name
+};
+
 struct LogConfig {
   std::string level = "info";  // trace | debug | info | warn | error | off
 };
@@ -154,6 +175,9 @@ struct Config {
   LlmConfig llm;
   RunConfig run;
   LogConfig log;
+  ToolsConfig tools;
+  // MCP servers by name (merged per name, field by field, over the lower layers).
+  std::map<std::string, McpServerConfig> mcp_servers;
   std::map<std::string, ModelPrice> pricing;  // model name -> price
   // The top-level `roles:` list, one entry per role (layers merge entries of the same role
   // field by field), and the top-level `models:` map (merged per name, field by field).

@@ -15,6 +15,7 @@
 
 #include "config/config.hpp"
 #include "config/config_support.hpp"
+#include "config/mcp_servers.hpp"
 #include "config/metagpt_keys.hpp"
 #include "core/resources.hpp"
 #include "core/secrets.hpp"
@@ -28,7 +29,7 @@ using namespace config_detail;
 
 constexpr std::string_view kDefaultsResource = "config/agentco.yaml";
 // roles and models are MetaGPT's (config/metagpt_keys.hpp).
-constexpr std::string_view kSections[] = {"llm", "run", "log", "pricing", "roles", "models"};
+constexpr std::string_view kSections[] = {"llm", "run", "log", "tools", "pricing", "mcp_servers", "roles", "models"};
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 using FieldRef = std::variant<std::string*, int*, double*, bool*>;
@@ -134,6 +135,15 @@ const KeyDescriptor kKeys[] = {
      .field = field_of<&Config::run, &RunConfig::file_design>,
      .limits = one_of("auto|excerpt|whole")},
     {.name = "run.render_diagrams", .field = field_of<&Config::run, &RunConfig::render_diagrams>},
+    {.name = "tools.result_cap",
+     .field = field_of<&Config::tools, &ToolsConfig::result_cap>,
+     .limits = between(256, 16 * 1024 * 1024)},
+    {.name = "tools.run_timeout_s",
+     .field = field_of<&Config::tools, &ToolsConfig::run_timeout_s>,
+     .limits = between(0.1, 86400)},
+    {.name = "tools.run_output_cap",
+     .field = field_of<&Config::tools, &ToolsConfig::run_output_cap>,
+     .limits = between(1024, 64 * 1024 * 1024)},
     {.name = "log.level",
      .field = field_of<&Config::log, &LogConfig::level>,
      .limits = one_of("trace|debug|info|warn|error|off")},
@@ -362,7 +372,7 @@ class YamlLayer {
     if (!root || root.IsNull()) return ok_status();  // empty file: nothing to change
     if (!root.IsMap())
       return fail(root.Mark(),
-                  "expected a map with sections llm, run, log, pricing (and MetaGPT's roles, models); got " +
+                  "expected a map with sections llm, run, log, tools, pricing, mcp_servers (and MetaGPT's roles, models); got " +
                       describe(root));
     for (const auto& entry : root) {
       const std::optional<std::string> name = key_name(entry.first);
@@ -370,12 +380,14 @@ class YamlLayer {
       Status status = ok_status();
       if (*name == "pricing") {
         status = apply_pricing(entry.second);
-      } else if (*name == "llm" || *name == "run" || *name == "log") {
+      } else if (*name == "llm" || *name == "run" || *name == "log" || *name == "tools") {
         status = apply_section(*name, entry.second);
       } else if (*name == "roles") {
         status = apply_roles(config_, entry.first, entry.second, place());
       } else if (*name == "models") {
         status = apply_named_models(config_, entry.first, entry.second, place());
+      } else if (*name == "mcp_servers") {
+        status = apply_mcp_servers(config_, entry.first, entry.second, place());
       } else if (is_ignored_top_level_key(*name)) {
         config_.ignored.push_back({*name, place().at(entry.first.Mark())});
       } else {
@@ -716,6 +728,7 @@ nlohmann::json Config::to_json(bool redact_secrets) const {
   for (const auto& [name, entry] : named_models)
     named[name] = entry_json(entry.model, entry.pricing_plan, entry.endpoint, redact_secrets);
   out["models"] = std::move(named);
+  out["mcp_servers"] = mcp_servers_json(mcp_servers, redact_secrets);
   nlohmann::json prices = nlohmann::json::object();
   for (const auto& [model, price] : pricing) {
     prices[model] = {{"prompt", price.prompt_per_1k}, {"completion", price.completion_per_1k}};
@@ -740,6 +753,7 @@ void drop_redacted_secrets(nlohmann::json& recorded_config) {
       if (entry.is_object() && entry.contains("llm")) scrub(entry["llm"]);
   if (auto models = recorded_config.find("models"); models != recorded_config.end() && models->is_object())
     for (auto& [name, entry] : models->items()) scrub(entry);
+  drop_redacted_mcp_secrets(recorded_config);
 }
 
 std::optional<std::string> ignored_keys_warning(const Config& config) {
@@ -765,6 +779,10 @@ void register_secrets_of(const Config& config) {
   endpoint(config.llm.api_key, config.llm.proxy);
   for (const auto& role : config.roles) endpoint(role.endpoint.api_key, role.endpoint.proxy);
   for (const auto& [name, model] : config.named_models) endpoint(model.endpoint.api_key, model.endpoint.proxy);
+  for (const auto& [name, server] : config.mcp_servers) {
+    for (const auto& [variable, value] : server.env) register_secret(value);
+    for (const auto& [header, value] : server.headers) register_secret(value);
+  }
 }
 
 Result<Config> load_config(const ConfigSources& sources) {

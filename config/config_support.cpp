@@ -64,4 +64,13 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+std::string unknown_key_in(const std::string& prefix, const std::string& name, const std::vector<std::string>& known) {
+  std::string message = "unknown key '" + prefix + "." + name + "'";
+  if (auto best = closest(name, known, known))
+    message += " (did you mean '" + prefix + "." + *best + "'?)";
+  else
+    message += " (known keys: " + join(known) + ")";
+  return message;
+}
+
 }  // namespace agentco::config_detail

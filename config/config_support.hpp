@@ -29,6 +29,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates,
                                    const std::vector<std::string>& compare_as);
 
+// "unknown key 'PREFIX.NAME'" with the closest known key ("(did you mean 'PREFIX.KEY'?)") or,
+// when none is close, the known keys.
+std::string unknown_key_in(const std::string& prefix, const std::string& name, const std::vector<std::string>& known);
+
 // "a, b, c".
 std::string join(const std::vector<std::string>& items);
 

@@ -170,15 +170,9 @@ Status read_entry(Config& config, const YAML::Node& body, const YAML::Mark& owne
       config.ignored.push_back({dotted, place.at(field.first.Mark())});
       continue;
     }
-    if (!contains(kEntryKeys, name)) {
-      std::vector<std::string> known(kEntryKeys.begin(), kEntryKeys.end());
-      std::string message = "unknown key '" + dotted + "'";
-      if (auto best = closest(name, known, known))
-        message += " (did you mean '" + prefix + "." + *best + "'?)";
-      else
-        message += " (known keys: " + join(known) + ")";
-      return place.fail(field.first.Mark(), message);
-    }
+    if (!contains(kEntryKeys, name))
+      return place.fail(field.first.Mark(),
+                        unknown_key_in(prefix, name, std::vector<std::string>(kEntryKeys.begin(), kEntryKeys.end())));
     const YAML::Node& value = field.second;
     const YAML::Mark mark = value.Mark().is_null() ? field.first.Mark() : value.Mark();
     if (value.IsNull()) continue;  // `proxy:` with nothing: not given

@@ -17,6 +17,7 @@
 
 #include "core/safe_regex.hpp"
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 namespace agentco {
 namespace {
@@ -139,13 +140,6 @@ std::size_t code_points(std::string_view text) {
 }
 
 // ---- words for messages -------------------------------------------------------------------
-
-std::string_view cut_utf8(std::string_view text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t n = max_bytes;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  return text.substr(0, n);
-}
 
 // `text` as a JSON string, cut at `max_bytes` with "..." inside the quotes.
 std::string quote(std::string_view text, std::size_t max_bytes = kShownBytes) {

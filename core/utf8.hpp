@@ -20,6 +20,9 @@ struct Utf8Repair {
   int first_line = 0;            // its 1-based line
 };
 
+// The longest prefix of `text` of at most `max_bytes` that does not end inside a character.
+std::string_view cut_utf8(std::string_view text, std::size_t max_bytes);
+
 // The offset of the first byte that is not well-formed UTF-8, or nothing when all is.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/utf8.hpp"
+
 namespace agentco {
 namespace {
 
@@ -29,11 +31,7 @@ bool iequals(std::string_view a, std::string_view b) {
 // (on a UTF-8 boundary) so that one refusal does not flood the log or the model's context.
 std::string shown(std::string_view value) {
   std::string out;
-  std::size_t limit = value.size();
-  if (limit > kMaxShownBytes) {
-    limit = kMaxShownBytes;
-    while (limit > 0 && (static_cast<unsigned char>(value[limit]) & 0xC0) == 0x80) --limit;
-  }
+  const std::size_t limit = cut_utf8(value, kMaxShownBytes).size();
   for (std::size_t i = 0; i < limit; ++i) {
     unsigned char c = static_cast<unsigned char>(value[i]);
     if (c < 0x20 || c == 0x7f) {

@@ -784,6 +784,13 @@ std::string caller_path() {
   return (path != nullptr && *path != '\0') ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
+std::string find_program(const std::string& program, const std::string& cwd) {
+  std::error_code ec;
+  const fs::path base = cwd.empty() ? fs::current_path(ec) : fs::path(cwd);
+  auto found = resolve_program(program, caller_path(), base);
+  return found ? found->string() : std::string();
+}
+
 bool program_available(const std::string& program) {
   if (program.empty() || program.find('/') != std::string::npos) return false;
   return resolve_program(program, caller_path(), "/").has_value();

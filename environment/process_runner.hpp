@@ -84,6 +84,10 @@ boost::asio::awaitable<ProcessResult> run_process_async(ProcessSpec spec);
 // is unless its ProcessSpec says otherwise.
 std::string caller_path();
 
+// The absolute path `program` runs as: a bare name searched in this process's PATH
+// (caller_path()), a name with a slash taken relative to `cwd`; "" when there is none.
+std::string find_program(const std::string& program, const std::string& cwd);
+
 // True when `program` is found in PATH.
 bool program_available(const std::string& program);
 

@@ -16,6 +16,7 @@
 #include "sop/action_catalog.hpp"
 #include "sop/prompt_library.hpp"
 #include "sop/template_check.hpp"
+#include "tools/tool_names.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
 #include "core/utf8.hpp"
@@ -448,7 +449,7 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         }
         check_keys(r, {"name", "profile", "goal", "constraints", "actions", "watch", "react_mode",
                        "max_react_loop", "max_turns", "model", "count", "group_size", "topics", "publish_topic",
-                       "memory"},
+                       "memory", "tools"},
                    "a role", problems);
         role.name = scalar(r["name"], "name", problems);
         role.profile = scalar(r["profile"], "profile", problems, role.name);
@@ -465,6 +466,17 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         role.topics = string_list(r["topics"], "topics", problems);
         role.publish_topic = scalar(r["publish_topic"], "publish_topic", problems);
         role.memory_limit = static_cast<std::size_t>(int_value(r["memory"], "memory", 0, 0, problems));
+        if (r["tools"].IsDefined()) {
+          role.tools = string_list(r["tools"], "tools", problems);
+          role.tools_line = line_of(r["tools"]);
+          std::set<std::string> seen;
+          for (const auto& entry : role.tools) {
+            if (auto ref = parse_tool_ref(entry); !ref)
+              problems.add(r["tools"], fmt::format("role {}: {}", role.name, ref.error().message));
+            else if (!seen.insert(entry).second)
+              problems.add(r["tools"], fmt::format("role {}: tool '{}' is listed twice", role.name, entry));
+          }
+        }
         std::string mode = scalar(r["react_mode"], "react_mode", problems, "by_order");
         if (mode == "by_order") role.react_mode = ReactMode::kByOrder;
         else if (mode == "react") role.react_mode = ReactMode::kReact;
@@ -473,6 +485,10 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         else if (!names.insert(role.name).second) problems.add(r, fmt::format("two roles are named {}", role.name));
         if (role.actions.empty()) problems.add(r, fmt::format("role {} has no actions", role.name));
         for (const auto& a : role.actions) {
+          if (auto it = sop.actions.find(a); it != sop.actions.end() && it->second.type == "tool_loop" && role.tools.empty())
+            problems.add(r, fmt::format("role {} runs {}, a tool_loop action, but lists no tools: add e.g. "
+                                        "'tools: [read_file, write_file, run]'",
+                                        role.name, a));
           if (!sop.actions.count(a) && actions.IsMap()) {
             std::vector<std::string> known;
             for (const auto& [name, _] : sop.actions) known.push_back(name);

@@ -227,7 +227,7 @@ TEST_F(ConfigTest, AKnownKeyInTheWrongSectionPointsToItsSection) {
 TEST_F(ConfigTest, AnUnknownTopLevelKeyIsAnUnknownKey) {
   EXPECT_EQ(yaml_error("lm:\n  model: x\n"), "f.yaml:1: unknown key 'lm' (did you mean 'llm'?)");
   EXPECT_EQ(yaml_error("llm:\n  model: x\ncolour: red\n"),
-            "f.yaml:3: unknown key 'colour' (known sections: llm, run, log, pricing, roles, models)");
+            "f.yaml:3: unknown key 'colour' (known sections: llm, run, log, tools, pricing, mcp_servers, roles, models)");
 }
 
 TEST_F(ConfigTest, AValueOfTheWrongTypeNamesTheLineAndTheKey) {
@@ -281,7 +281,7 @@ TEST_F(ConfigTest, ASyntaxErrorNamesTheFileAndLine) {
 TEST_F(ConfigTest, ASectionThatIsNotAMapIsAnError) {
   EXPECT_EQ(yaml_error("llm: gpt-4o\n"), "f.yaml:1: llm: expected a map, got 'gpt-4o'");
   EXPECT_EQ(yaml_error("- llm\n"),
-            "f.yaml:1: expected a map with sections llm, run, log, pricing (and MetaGPT's roles, models); "
+            "f.yaml:1: expected a map with sections llm, run, log, tools, pricing, mcp_servers (and MetaGPT's roles, models); "
             "got a list");
 }
 

@@ -243,10 +243,10 @@ TEST_F(SopTest, ARoleWatchingItsOwnActionIsACycleToo) {
 
 TEST_F(SopTest, UnknownKeysAreRejectedInARoleAnActionAndAtTheTop) {
   std::string message = rejection(tiny_with({{1, "name: tiny\nversion: 2"},                             // 2
-                                             {4, "    profile: Product Manager\n    tools: [search]"},  // 6
+                                             {4, "    profile: Product Manager\n    skills: [search]"},  // 6
                                              {14, "    document: prd\n    temperature: 0.5"}}));      // 17
   expect_problem(message, 2, {"unknown key 'version'", "the SOP", "allowed:", "roles"});
-  expect_problem(message, 6, {"unknown key 'tools'", "a role", "allowed:", "watch"});
+  expect_problem(message, 6, {"unknown key 'skills'", "a role", "allowed:", "watch"});
   expect_problem(message, 17, {"unknown key 'temperature'", "action WritePRD", "allowed:", "schema"});
 }
 

@@ -71,6 +71,7 @@ std::pair<std::vector<std::string>, bool> project_files(const fs::path& root, co
       break;
     }
     std::string relative = it->path().lexically_relative(root).generic_string();
+    if (relative == "run.jsonl" || relative == "meta.json") continue;  // the run's own records
     if (folder_entry) relative += "/";
     out.push_back(std::move(relative));
   }
@@ -247,7 +248,7 @@ class Run : public BuiltinTool {
   Run()
       : BuiltinTool({"run",
                      "Runs a shell command in the project folder, in a sandbox without network, and gives its exit "
-                     "code, stdout and stderr. For tests: python3 -m pytest -q; for a program: python3 main.py.",
+                     "code, stdout and stderr, e.g. python3 -m unittest -q (Python tests), python3 main.py (a program).",
                      object_schema({{"command", text_property("the command line, run by sh -c")}}, {"command"})}) {}
 
   boost::asio::awaitable<ToolResult> call(ToolContext& context, const json& arguments) override {
@@ -257,6 +258,9 @@ class Run : public BuiltinTool {
     spec.deadline = context.run_deadline;
     spec.output_cap = context.run_output_cap;
     spec.sandbox = true;
+    // No .pyc files: an edit within the same second that keeps the size would leave Python
+    // running the stale cache.
+    spec.env["PYTHONDONTWRITEBYTECODE"] = "1";
     ProcessResult result = co_await run_process_async(std::move(spec));
     if (!result.started) co_return failure("the command could not start: " + result.error);
     std::string out;
@@ -276,12 +280,29 @@ class Run : public BuiltinTool {
   }
 };
 
-}  // namespace
+// The question goes through the run's model gateway to the person (llm/human_provider.hpp),
+// so that it and the answer are traced as a call and a replay answers it from the trace.
+class AskHuman : public BuiltinTool {
+ public:
+  AskHuman()
+      : BuiltinTool({"ask_human",
+                     "Asks the person who started the run a question and gives their answer. Ask only what you "
+                     "cannot find out yourself: a choice between designs, a fact about their setup.",
+                     object_schema({{"question", text_property("the question, self-contained")}}, {"question"})}) {}
 
-const std::vector<std::string>& builtin_tool_names() {
-  static const std::vector<std::string> names = {"read_file", "write_file", "edit_file", "list_files", "search", "run"};
-  return names;
-}
+  boost::asio::awaitable<ToolResult> call(ToolContext& context, const json& arguments) override {
+    if (!context.ask) co_return failure("no person is at the terminal for this run: decide yourself");
+    const std::string question = arguments.value("question", std::string());
+    if (question.find_first_not_of(" \t\r\n") == std::string::npos) co_return failure("the question is empty");
+    Result<std::string> answer = co_await context.ask(question);
+    if (!answer) co_return failure("the question could not be asked: " + answer.error().message);
+    if (answer->find_first_not_of(" \t\r\n") == std::string::npos)
+      co_return ToolResult{"(the person gave no answer: decide yourself)"};
+    co_return ToolResult{std::move(*answer)};
+  }
+};
+
+}  // namespace
 
 std::unique_ptr<Tool> make_builtin_tool(const std::string& name) {
   if (name == "read_file") return std::make_unique<ReadFile>();
@@ -290,6 +311,7 @@ std::unique_ptr<Tool> make_builtin_tool(const std::string& name) {
   if (name == "list_files") return std::make_unique<ListFiles>();
   if (name == "search") return std::make_unique<Search>();
   if (name == "run") return std::make_unique<Run>();
+  if (name == "ask_human") return std::make_unique<AskHuman>();
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 // The built-in tools: read_file, write_file, edit_file (one exact span replaced), list_files,
-// search (a regex over the project's text files) and run (a shell command in the sandbox,
-// with its deadline and output cap). Every path goes through the workspace's path guard:
+// search (a regex over the project's text files), run (a shell command in the sandbox,
+// with its deadline and output cap) and ask_human (a question to the person at the terminal,
+// when the run has one). Every path goes through the workspace's path guard:
 // nothing outside the project folder is read or written. Writes go through the traced
 // write of the ToolContext. `run` goes through the process journal, so that a replay answers
 // it from the trace without starting anything.
@@ -10,11 +11,9 @@
 #include <vector>
 
 #include "tools/tool.hpp"
+#include "tools/tool_names.hpp"
 
 namespace agentco {
-
-// The names, in the order the model is shown them.
-const std::vector<std::string>& builtin_tool_names();
 
 // The tool of that name, or nullptr.
 std::unique_ptr<Tool> make_builtin_tool(const std::string& name);

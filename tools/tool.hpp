@@ -37,12 +37,17 @@ struct ToolContext {
   std::function<Result<WrittenFile>(std::string_view path, std::string_view content)> write;
   std::chrono::milliseconds run_deadline{30000};  // the `run` tool's deadline per command
   std::size_t run_output_cap = 64 * 1024;         // bytes kept of its stdout and of its stderr
+  // Puts a question to the person at the terminal and gives their answer (the ask_human
+  // tool); empty when the run has no person to ask.
+  std::function<boost::asio::awaitable<Result<std::string>>(std::string question)> ask;
 };
 
 class Tool {
  public:
   virtual ~Tool() = default;
   virtual const ToolSpec& spec() const = 0;
+  // The MCP server it comes from; "" for a built-in tool.
+  virtual std::string server() const { return ""; }
   // `arguments` has passed the spec's schema. Expected failures (no such file, a command
   // that fails) are results with is_error; the call never throws for them.
   virtual boost::asio::awaitable<ToolResult> call(ToolContext& context, const nlohmann::json& arguments) = 0;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/json_schema.hpp"
+#include "core/utf8.hpp"
 #include "tools/builtin_tools.hpp"
 #include "trace/trace.hpp"
 
@@ -42,8 +43,7 @@ Tool* ToolBox::find(const std::string& name) const {
 
 std::string cut_tool_result(const std::string& text, std::size_t cap) {
   if (text.size() <= cap) return text;
-  std::size_t cut = cap;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  const std::size_t cut = cut_utf8(text, cap).size();
   return text.substr(0, cut) +
          fmt::format("\n[cut: {} more bytes of {}; ask for less, e.g. read_file with offset and limit]",
                      text.size() - cut, text.size());
@@ -76,9 +76,13 @@ boost::asio::awaitable<ToolResult> ToolBox::checked_call(ToolContext& context, c
 }
 
 boost::asio::awaitable<ToolResult> ToolBox::call(ToolContext& context, const ToolCall& call, TraceWriter* trace) {
-  if (trace)
-    trace->append("tool_call",
-                  {{"role", context.role}, {"call_id", call.id}, {"tool", call.name}, {"arguments", call.arguments}});
+  const Tool* tool = find(call.name);
+  const std::string server = tool ? tool->server() : std::string();
+  if (trace) {
+    json record = {{"role", context.role}, {"call_id", call.id}, {"tool", call.name}, {"arguments", call.arguments}};
+    if (!server.empty()) record["server"] = server;
+    trace->append("tool_call", std::move(record));
+  }
   const auto started = std::chrono::steady_clock::now();
   ToolResult result = co_await checked_call(context, call);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -88,6 +92,7 @@ boost::asio::awaitable<ToolResult> ToolBox::call(ToolContext& context, const Too
     json record = {{"role", context.role}, {"call_id", call.id},   {"tool", call.name},
                    {"is_error", result.is_error}, {"text", result.text}, {"bytes", bytes},
                    {"seconds", seconds}};
+    if (!server.empty()) record["server"] = server;
     if (!result.structured.is_null()) record["structured"] = result.structured;
     if (!result.written.empty()) record["written"] = result.written;
     trace->append("tool_result", std::move(record));
