@@ -6,6 +6,7 @@
 #include "actions/manual_action.hpp"
 #include "actions/run_tests.hpp"
 #include "actions/speak_action.hpp"
+#include "actions/tool_loop.hpp"
 #include "actions/write_code.hpp"
 
 namespace agentco {
@@ -39,6 +40,7 @@ void register_builtin_actions(ActionRegistry& registry) {
   registry.add(fix_code_action_type());
   registry.add(manual_action_type());
   registry.add(speak_action_type());
+  registry.add(tool_loop_action_type());
 }
 
 }  // namespace agentco

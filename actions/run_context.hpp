@@ -23,6 +23,7 @@
 namespace agentco {
 
 class PromptLibrary;
+class ToolHub;
 
 // How a document is shown: its fields in the order its schema gives them, and the fields
 // kept when a prompt must be shortened (its SOP action's `brief:`; empty = all).
@@ -70,6 +71,11 @@ class RunContext {
   // The models for which the trace says how file prompts show the design (run.file_design).
   std::set<std::string> file_design_said;
   StopState stop;
+  // The tools of the run's roles (SOP `tools:`); set by the run pipeline.
+  ToolHub* tools = nullptr;
+  // A person at the terminal answers the ask_human tool (run --ask-human, --human,
+  // --review-by-human); without one, that tool is left out of every role's tools.
+  bool ask_human = false;
 
   // Asks the run to end; the team wakes up and stops the roles.
   void request_stop(const std::string& reason, const std::string& detail);

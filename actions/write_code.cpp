@@ -11,6 +11,7 @@
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
 #include "core/dag_scheduler.hpp"
+#include "environment/process_runner.hpp"
 #include "sop/model_choice.hpp"
 
 namespace agentco {
@@ -279,6 +280,90 @@ boost::asio::awaitable<void> summarize(std::shared_ptr<CodeTurn> turn) {
   }
 }
 
+// A yes/no key of the SOP action (YAML scalars arrive as text).
+bool yes_param(const ActionSpec& spec, const char* key) {
+  auto it = spec.params.find(key);
+  if (it == spec.params.end()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (!it->is_string()) return false;
+  const std::string& text = it->get_ref<const std::string&>();
+  return text == "true" || text == "yes" || text == "on";
+}
+
+// The file a Python or Node traceback points at last, among the files this turn wrote; the
+// entry point when it names none of them.
+std::size_t failing_file(const CodeTurn& turn, const std::string& output, std::size_t entry) {
+  std::size_t found = entry;
+  std::size_t at = std::string::npos;
+  for (std::size_t i = 0; i < turn.written.size(); ++i) {
+    const std::string& path = turn.written[i];
+    if (path.empty()) continue;
+    // Python: File "/project/game.py", line 3; Node: /project/game.js:3:7.
+    for (const std::string& mark : {"/" + path + "\", line", "\"" + path + "\", line", "/" + path + ":"}) {
+      const std::size_t where = output.rfind(mark);
+      if (where != std::string::npos && (at == std::string::npos || where > at)) {
+        at = where;
+        found = i;
+      }
+    }
+  }
+  return found;
+}
+
+// The engineer runs the program once before QA sees it (SOP `run_before_qa: true`): a crash
+// at start (a traceback, not a program still running at the deadline or waiting for input)
+// gets one rewrite of the file it points at, shown the output. Python and JavaScript; other
+// languages are left to QA, which builds them.
+boost::asio::awaitable<nlohmann::json> run_before_qa(std::shared_ptr<CodeTurn> turn) {
+  ActionContext& ctx = turn->ctx;
+  const std::string language = language_key(turn->plan.language);
+  const bool python = language == "python";
+  if (!python && language != "javascript") co_return nlohmann::json{{"ran", false}, {"why", "not Python or JavaScript"}};
+  const std::string interpreter = python ? "python3" : "node";
+  if (!program_available(interpreter)) co_return nlohmann::json{{"ran", false}, {"why", interpreter + " is not installed"}};
+  std::size_t entry = turn->written.size();
+  for (const char* name : {"main.py", "app.py", "main.js", "index.js", "app.js"})
+    for (std::size_t i = 0; i < turn->written.size() && entry == turn->written.size(); ++i)
+      if (turn->written[i] == name || turn->written[i].ends_with(std::string("/") + name)) entry = i;
+  if (entry == turn->written.size()) co_return nlohmann::json{{"ran", false}, {"why", "no entry point was written"}};
+  const std::string command = interpreter + " " + turn->written[entry];
+  ProcessSpec spec;
+  spec.argv = {interpreter, turn->written[entry]};
+  spec.cwd = ctx.run.workspace.root().string();
+  spec.deadline = std::chrono::milliseconds(5000);
+  spec.keep_stdin_open = true;
+  spec.terminal = true;  // curses programs need a terminal to start
+  spec.env["PYTHONDONTWRITEBYTECODE"] = "1";
+  spec.env["TERM"] = "xterm";
+  ProcessResult result = co_await run_process_async(std::move(spec));
+  const bool crashed = result.started && !result.timed_out && (result.exit_code != 0 || result.signal != 0);
+  nlohmann::json report = {{"ran", true}, {"command", command}, {"exit_code", result.exit_code},
+                           {"timed_out", result.timed_out}, {"ok", !crashed}};
+  ctx.run.trace.append("self_check", {{"role", ctx.role.name}, {"command", command}, {"exit_code", result.exit_code},
+                                      {"signal", result.signal}, {"timed_out", result.timed_out}, {"ok", !crashed}});
+  if (!crashed) co_return report;
+  std::string output = result.stderr_text.empty() ? result.stdout_text : result.stderr_text;
+  if (output.size() > 3000) output = "..." + output.substr(output.size() - 3000);
+  const std::size_t index = failing_file(*turn, output, entry);
+  const std::string& path = turn->written[index];
+  PromptValues rewrite = file_values(*turn, index, kRewriteSlot);
+  rewrite.set(Input::kCode, fenced(path, turn->sources[index]));
+  rewrite.set(Input::kFeedback, fmt::format("Running the program with `{}` before handing it to QA failed ({}). "
+                                            "Fix what this output shows:\n{}",
+                                            command, result.signal ? fmt::format("signal {}", result.signal)
+                                                                   : fmt::format("exit code {}", result.exit_code),
+                                            output));
+  Result<WrittenCode> code = co_await produce_file(ctx, path, rewrite, file_hints(*turn, index, "rewrite"),
+                                                   fmt::format("WriteCode: {} fixed after running the program", path));
+  if (!code) {
+    turn->fail(code.error());
+    co_return report;
+  }
+  turn->sources[index] = code->code;
+  report["fixed"] = path;
+  co_return report;
+}
+
 class WriteCodeAction : public Action {
  public:
   explicit WriteCodeAction(const ActionSpec& spec) : spec_(spec) {}
@@ -314,6 +399,11 @@ class WriteCodeAction : public Action {
     }
     co_await summarize(turn);
     if (turn->error) co_return *turn->error;
+    nlohmann::json self_check;
+    if (yes_param(spec_, "run_before_qa")) {
+      self_check = co_await run_before_qa(turn);
+      if (turn->error) co_return *turn->error;
+    }
 
     std::vector<std::string> files;
     int review_rounds = 0;
@@ -326,6 +416,7 @@ class WriteCodeAction : public Action {
     ActionOutput out;
     out.content = fmt::format("Wrote {} files: {}", files.size(), fmt::join(files, ", "));
     out.payload = {{"files", files}, {"language", turn->plan.language}, {"review_rounds", review_rounds}};
+    if (!self_check.is_null()) out.payload["run_before_qa"] = self_check;
     co_return out;
   }
 
@@ -483,7 +574,7 @@ ActionType write_code_action_type() {
                       "and a summary",
            .needs_prompt = true,
            .needs_schema = false,
-           .param_keys = {"review_prompt", "rewrite_prompt", "summary_prompt"},
+           .param_keys = {"review_prompt", "rewrite_prompt", "summary_prompt", "run_before_qa"},
            .slots = {kWriteSlot, kReviewSlot, kRewriteSlot, kSummarySlot}},
           [](const ActionSpec& spec) { return std::make_unique<WriteCodeAction>(spec); }};
 }

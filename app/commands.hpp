@@ -14,6 +14,7 @@ struct RunOptions {
   std::string project_path;  // --project-path: develop an existing project further
   std::vector<std::string> human_roles;  // --human ROLE: a person answers for the role
   bool review_by_human = false;          // --review-by-human: a person reviews code
+  bool ask_human = false;                // --ask-human: a person answers the ask_human tool
   ConfigSources config;
 };
 

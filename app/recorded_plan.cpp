@@ -10,6 +10,7 @@
 
 #include "core/private_temp_file.hpp"
 #include "replay/replay_provider.hpp"
+#include "replay/replay_tools.hpp"
 #include "sop/model_choice.hpp"
 #include "sop/role_llms.hpp"
 
@@ -91,6 +92,7 @@ Status plan_from_recording(RunPlan& plan, const RecordedRun& recorded, const Act
   if (options.layer_user_config) {
     if (auto models = check_model_overrides(plan.config, plan.sop); !models) return models.error();
   }
+  plan.ask_human = start.contains("ask_human") && start["ask_human"] == true;
   if (start.contains("context_windows") && start["context_windows"].is_object()) {
     for (const auto& [model, tokens] : start["context_windows"].items()) {
       if (tokens.is_number_integer()) plan.context_windows[model] = tokens.get<long>();
@@ -104,6 +106,7 @@ void answer_from_recording(RunPlan& plan, ReplayScript& script, std::shared_ptr<
   plan.journal = [&script](TraceWriter& trace, std::function<std::string()> root) {
     return std::make_unique<ReplayProcessJournal>(script, trace, std::move(root));
   };
+  plan.tool_recall = [&script]() -> std::unique_ptr<ToolRecall> { return std::make_unique<ReplayToolRecall>(script); };
 }
 
 }  // namespace agentco

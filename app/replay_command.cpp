@@ -102,8 +102,9 @@ int replay_command(ReplayArgs& args) {
                                                           {"fork_at", args.fork_at}};
   plan.after_run = [&] {
     const auto& c = script.counters();
-    std::fprintf(stderr, "%s: %ld model calls and %ld processes answered from the recording%s, %ld live calls%s\n",
+    std::fprintf(stderr, "%s: %ld model calls and %ld processes%s answered from the recording%s, %ld live calls%s\n",
                  fork ? "fork" : "replay", c.calls_answered, c.processes_answered,
+                 c.tool_results_answered ? fmt::format(" and {} MCP tool results", c.tool_results_answered).c_str() : "",
                  c.calls_by_order ? fmt::format(" ({} matched by role/action/order)", c.calls_by_order).c_str() : "",
                  c.live_calls, script.unused() ? fmt::format(", {} recorded events unused", script.unused()).c_str() : "");
   };

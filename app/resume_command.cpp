@@ -25,6 +25,7 @@
 #include "app/recorded_plan.hpp"
 #include "app/run_pipeline.hpp"
 #include "core/text.hpp"
+#include "llm/human_provider.hpp"
 #include "llm/providers.hpp"
 #include "replay/foreign_files.hpp"
 #include "replay/recorded_run.hpp"
@@ -169,6 +170,8 @@ int resume_command(ResumeArgs& args) {
   spdlog::set_level(spdlog::level::from_str(plan.config.log.level));
   auto live = make_provider(plan.config);
   if (!live) return fail(live.error().message);
+  // Questions the recording does not answer go to the person at the terminal, as in the run.
+  if (plan.ask_human) *live = std::make_shared<HumanProvider>(*live, std::set<std::string>{}, false);
 
   ReplayOptions options;
   options.reuse_failures = false;
@@ -189,8 +192,10 @@ int resume_command(ResumeArgs& args) {
                                                                       : std::string("crash (no run_end)")}};
   plan.after_run = [&] {
     const auto& c = script.counters();
-    std::fprintf(stderr, "resume: %ld model calls and %ld processes reused from the recording, %ld live calls\n",
-                 c.calls_answered, c.processes_answered, c.live_calls);
+    std::fprintf(stderr, "resume: %ld model calls and %ld processes%s reused from the recording, %ld live calls\n",
+                 c.calls_answered, c.processes_answered,
+                 c.tool_results_answered ? fmt::format(" and {} MCP tool results", c.tool_results_answered).c_str() : "",
+                 c.live_calls);
   };
 
   RunReport report = execute_run(plan);

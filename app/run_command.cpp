@@ -20,6 +20,7 @@
 #include "llm/providers.hpp"
 #include "sop/model_choice.hpp"
 #include "sop/role_llms.hpp"
+#include "sop/role_tools.hpp"
 #include "sop/sop.hpp"
 
 namespace agentco {
@@ -50,6 +51,7 @@ int check_sop_command(const std::string& sop_name, const ConfigSources& sources)
   if (!sop) return fail(sop.error().message);
   if (auto roles = bind_role_llms(*config, *sop); !roles) return fail(roles.error().message);
   if (auto models = check_model_overrides(*config, *sop); !models) return fail(models.error().message);
+  if (auto tools = check_role_tools(*config, *sop); !tools) return fail(tools.error().message);
   std::printf("%s: %zu roles, %zu actions: OK\n", sop->source.c_str(), sop->roles.size(), sop->actions.size());
   return 0;
 }
@@ -79,6 +81,7 @@ int run_command(const RunOptions& options) {
   plan.sop_text = sop_text(plan.config);
   if (auto roles = bind_role_llms(plan.config, plan.sop); !roles) return fail(roles.error().message);
   if (auto models = check_model_overrides(plan.config, plan.sop); !models) return fail(models.error().message);
+  if (auto tools = check_role_tools(plan.config, plan.sop); !tools) return fail(tools.error().message);
   for (const auto& human : options.human_roles) {
     bool known = std::any_of(plan.sop.roles.begin(), plan.sop.roles.end(),
                              [&](const RoleSpec& r) { return r.name == human || r.profile == human; });
@@ -92,7 +95,9 @@ int run_command(const RunOptions& options) {
   if (!provider) return fail(provider.error().message);
   plan.provider = *provider;
   plan.context_windows = probe_context_windows(plan.config, plan.sop, **provider);
-  if (!options.human_roles.empty() || options.review_by_human) {
+  // Whoever is at the terminal for --human or --review-by-human can answer questions too.
+  plan.ask_human = options.ask_human || !options.human_roles.empty() || options.review_by_human;
+  if (plan.ask_human) {
     plan.provider = std::make_shared<HumanProvider>(
         plan.provider, std::set<std::string>(options.human_roles.begin(), options.human_roles.end()),
         options.review_by_human);
@@ -126,6 +131,9 @@ const bool run_registered = register_command(10, [](CLI::App& app) {
   cmd->add_option("--human", o->run.human_roles,
                   "A person answers for this role (name or profile, e.g. Alice or \"Product Manager\"); repeatable");
   cmd->add_flag("--review-by-human", o->run.review_by_human, "A person reviews each code file (LGTM/LBTM)");
+  cmd->add_flag("--ask-human", o->run.ask_human,
+                "Roles with the ask_human tool may put questions to you at the terminal (without it, the tool "
+                "is left out)");
   cmd->add_option("--project-path", o->run.project_path,
                   "Develop an existing project (made by agentco or MetaGPT) further: refine its documents, "
                   "change only the files that need it, keep its git history");

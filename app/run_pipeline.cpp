@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -115,6 +117,7 @@ RunReport execute_run(RunPlan& plan) {
                                                                          {"files", plan.existing->code.size()}}
                                                         : nlohmann::json(nullptr)}};
   if (!plan.context_windows.empty()) start["context_windows"] = plan.context_windows;
+  if (plan.ask_human) start["ask_human"] = true;
   for (const auto& [key, value] : plan.run_start_extra.items()) start[key] = value;
   try {
     trace.append("run_start", std::move(start));
@@ -134,6 +137,10 @@ RunReport execute_run(RunPlan& plan) {
   boost::asio::io_context io;
   RunContext run(io.get_executor(), config, plan.idea, bus, ws, trace, gateway, plan.prompts);
   gateway.watch_stop(&run.stop);
+  std::unique_ptr<ToolRecall> tool_recall = plan.tool_recall ? plan.tool_recall() : nullptr;
+  ToolHub tools(config, project_root, &trace, tool_recall.get());
+  run.tools = &tools;
+  run.ask_human = plan.ask_human;
   run.context_windows.probed = plan.context_windows;
   if (plan.existing) adopt_existing_project(run, ws, *plan.existing);
 
@@ -168,6 +175,10 @@ RunReport execute_run(RunPlan& plan) {
   RunReport report;
   report.started = true;
   report.outcome = run_team(io, run, plan.sop, *plan.registry, plan.started_at);
+  // The team closes the MCP servers when it ends; this catches a run that ended otherwise.
+  io.restart();
+  boost::asio::co_spawn(io, tools.close(), boost::asio::detached);
+  io.run();
   report.exit_code = report.outcome.exit_code;
   report.folder = ws.root();
 

@@ -19,6 +19,7 @@
 #include "llm/provider.hpp"
 #include "roles/team.hpp"
 #include "sop/sop.hpp"
+#include "tools/tool_hub.hpp"
 
 namespace agentco {
 
@@ -42,9 +43,13 @@ struct RunPlan {
   // Context windows the model server reported (Ollama), by model; recorded in run_start so
   // that a replay fits its prompts to the same windows.
   std::map<std::string, long> context_windows;
+  // A person at the terminal answers the ask_human tool; recorded in run_start.
+  bool ask_human = false;
 
   // The process journal of the run (default: one that traces each process).
   std::function<std::unique_ptr<ProcessJournal>(TraceWriter&, std::function<std::string()> project_root)> journal;
+  // What the recording holds for MCP tools (replay, resume, fork); default: nothing, live.
+  std::function<std::unique_ptr<ToolRecall>()> tool_recall;
   // Said after the run's own summary lines (e.g. what a replay answered from the recording).
   std::function<void()> after_run;
 };

@@ -50,6 +50,7 @@ HumanProvider::HumanProvider(std::shared_ptr<Provider> model, std::set<std::stri
 
 bool HumanProvider::is_human_call(const ChatRequest& request) const {
   const auto& h = request.hints;
+  if (h.value("kind", "") == "ask_human") return true;  // a role's question (the ask_human tool)
   if (review_by_human_ && h.value("kind", "") == "review") return true;
   return roles_.count(h.value("role", "")) || roles_.count(h.value("profile", ""));
 }
@@ -57,12 +58,20 @@ bool HumanProvider::is_human_call(const ChatRequest& request) const {
 boost::asio::awaitable<Result<ChatResult>> HumanProvider::chat(const ChatRequest& request) {
   if (!is_human_call(request)) co_return co_await model_->chat(request);
 
-  Result<ChatResult> draft = co_await model_->chat(request);
+  // A role's question has no draft: the model asked it because it does not know.
+  const bool question = request.hints.value("kind", "") == "ask_human";
+  Result<ChatResult> draft = make_error("human", "a question has no draft");
+  if (!question) draft = co_await model_->chat(request);
   std::string prompt = request.messages.empty() ? "" : request.messages.back().content;
-  std::string shown = "\n==== " + request.hints.value("role", std::string("?")) + " (" +
-                      request.hints.value("profile", std::string("?")) + ") is asked, for " +
-                      request.hints.value("action", std::string("?")) + " ====\n" + prompt + "\n";
-  if (draft) {
+  const std::string who = request.hints.value("role", std::string("?")) + " (" +
+                          request.hints.value("profile", std::string("?")) + ")";
+  std::string shown = question ? "\n==== " + who + " asks you, during " +
+                                     request.hints.value("action", std::string("?")) + " ====\n" + prompt + "\n"
+                               : "\n==== " + who + " is asked, for " +
+                                     request.hints.value("action", std::string("?")) + " ====\n" + prompt + "\n";
+  if (question) {
+    shown += "---- type your answer and end it with a line '.' (Enter alone: no answer) ----\n";
+  } else if (draft) {
     shown += "---- the model's draft ----\n" + draft->text + "\n";
     shown += "---- press Enter to accept the draft, or type your answer and end it with a line '.' ----\n";
   } else {

@@ -2,7 +2,8 @@
 // (--review-by-human). For those calls the person sees what the role is asked and the
 // model's draft (when a model is configured), then types an answer at the terminal —
 // ending it with a line holding only "." — or presses Enter on an empty first line to
-// accept the draft. Other calls go to the wrapped provider unchanged.
+// accept the draft. A role's question (the ask_human tool: hints kind "ask_human") is shown
+// without a draft. Other calls go to the wrapped provider unchanged.
 // Terminal reads happen on a helper thread, so other roles keep working meanwhile; calls
 // that arrive together are asked one after the other, never interleaved.
 #pragma once

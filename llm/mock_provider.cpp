@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "llm/mock_tool_script.hpp"
 
 namespace agentco {
 namespace {
@@ -359,7 +360,14 @@ boost::asio::awaitable<Result<ChatResult>> MockProvider::chat(const ChatRequest&
     co_await timer.async_wait(boost::asio::use_awaitable);
   }
   ChatResult result;
-  result.text = reply_for(request);
+  if (!request.tools.empty()) {
+    MockToolTurn turn = mock_tool_turn(request);
+    result.text = std::move(turn.text);
+    result.tool_calls = std::move(turn.calls);
+    if (!result.tool_calls.empty()) result.finish_reason = "tool_calls";
+  } else {
+    result.text = reply_for(request);
+  }
   result.model = request.model;
   for (const auto& m : request.messages) result.usage.prompt_tokens += estimate_tokens(m.content) + 4;
   result.usage.completion_tokens = estimate_tokens(result.text);

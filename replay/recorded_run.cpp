@@ -120,6 +120,7 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
   run.record_count = contents->records.size();
 
   std::map<long, const nlohmann::json*> requests;  // call_id -> llm_request
+  std::map<std::pair<std::string, std::string>, std::string> tool_arguments;  // (role, call id) -> arguments
   std::size_t line = 0;
   for (const auto& record : contents->records) {
     ++line;  // records are the trace's lines, in order (a bad line before the last is an error)
@@ -155,6 +156,28 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
       else call.error = Error{m.text("code", "llm"), m.text("error")};
       run.events.push_back({RecordedEvent::Kind::call, run.calls.size(), seq});
       run.calls.push_back(std::move(call));
+    } else if (type == "mcp_server") {
+      m.text("server");
+      run.mcp_servers.push_back(record);
+    } else if (type == "tool_call") {
+      const std::string role = m.text("role");
+      const std::string id = m.text("call_id");
+      tool_arguments[{role, id}] = m.text("arguments");
+    } else if (type == "tool_result") {
+      RecordedToolResult result;
+      result.seq = seq;
+      result.role = m.text("role");
+      result.tool = m.text("tool");
+      result.server = m.text("server");
+      result.text = m.text("text");
+      result.is_error = m.flag("is_error", false);
+      if (record.contains("structured")) result.structured = record["structured"];
+      const std::string id = m.text("call_id");
+      if (auto it = tool_arguments.find({result.role, id}); it != tool_arguments.end()) {
+        nlohmann::json arguments = nlohmann::json::parse(it->second.empty() ? "{}" : it->second, nullptr, false);
+        if (!arguments.is_discarded()) result.arguments = std::move(arguments);
+      }
+      if (!result.server.empty()) run.tool_results.push_back(std::move(result));
     } else if (type == "process") {
       RecordedProcess process;
       process.seq = seq;

@@ -33,6 +33,17 @@ struct RecordedProcess {
   ProcessResult result;
 };
 
+// The result of a call of an MCP server's tool (a tool_result record with a server, and the
+// arguments of its tool_call record).
+struct RecordedToolResult {
+  std::uint64_t seq = 0;
+  std::string role, tool, server;
+  nlohmann::json arguments;  // parsed; null when they were not JSON
+  std::string text;
+  bool is_error = false;
+  nlohmann::json structured;
+};
+
 struct RecordedEvent {
   enum class Kind { call, process } kind;
   std::size_t index;  // into calls or processes
@@ -47,6 +58,9 @@ struct RecordedRun {
   std::vector<RecordedCall> calls;
   std::vector<RecordedProcess> processes;
   std::vector<RecordedEvent> events;  // completion order
+  // The MCP servers' tool lists (mcp_server records, with their seq) and their tools' results.
+  std::vector<nlohmann::json> mcp_servers;
+  std::vector<RecordedToolResult> tool_results;
   std::vector<std::string> warnings;  // from reading the trace (e.g. a torn last record)
   bool renamed = false;  // the folder took the PRD's project name (a project_renamed record)
   // Every run_start after the first: a later run (`run --project-path`) that developed the

@@ -45,6 +45,7 @@ struct ReplayCounters {
   long calls_answered = 0;
   long calls_by_order = 0;  // matched by role/action/order, not by hash
   long processes_answered = 0;
+  long tool_results_answered = 0;  // MCP tool calls answered from the recording
   long live_calls = 0;
   long live_processes = 0;
   long skipped = 0;  // recorded events never asked for (divergence)
@@ -62,6 +63,8 @@ class ReplayScript {
   void live_started() { ++live_in_flight_; }
   void live_finished();
 
+  const RecordedRun& recording() const { return run_; }
+  const ReplayOptions& options() const { return options_; }
   const ReplayCounters& counters() const { return counters_; }
   ReplayCounters& counters() { return counters_; }
   const std::vector<std::string>& warnings() const { return warnings_; }

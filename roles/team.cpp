@@ -20,6 +20,7 @@
 #include "core/text.hpp"
 #include "roles/role.hpp"
 #include "environment/project_summary.hpp"
+#include "tools/tool_hub.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco {
@@ -100,6 +101,9 @@ asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_t
     co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
     wake.expires_at(asio::steady_timer::time_point::max());
   }
+  // The MCP servers the roles started end with the team (their pipes would keep the
+  // io_context running).
+  if (run.tools) co_await run.tools->close();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The human provider in process: what happens to a question nobody has answered yet when the
-// run is torn down (Ctrl-C): nothing may terminate the program.
+// run is torn down (Ctrl-C): nothing may terminate the program; answers typed; a role's own
+// question (the ask_human tool).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -23,10 +24,12 @@ class DraftModel : public Provider {
  public:
   std::string name() const override { return "draft"; }
   asio::awaitable<Result<ChatResult>> chat(const ChatRequest&) override {
+    ++calls;
     ChatResult result;
     result.text = "the model's draft";
     co_return result;
   }
+  int calls = 0;
 };
 
 ChatRequest engineer_request() {
@@ -44,8 +47,7 @@ class HumanProviderTest : public ::testing::Test {
     in_ = ::fdopen(fds_[0], "r");
     out_ = std::fopen("/dev/null", "w");
     ASSERT_TRUE(in_ && out_);
-    provider_ = std::make_shared<HumanProvider>(std::make_shared<DraftModel>(), std::set<std::string>{"Engineer"},
-                                                false, in_, out_);
+    provider_ = std::make_shared<HumanProvider>(model_, std::set<std::string>{"Engineer"}, false, in_, out_);
   }
   void TearDown() override {
     ::close(fds_[1]);
@@ -56,12 +58,12 @@ class HumanProviderTest : public ::testing::Test {
   void type(std::string_view text) {
     ASSERT_EQ(::write(fds_[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
   }
-  // Asks the Engineer's question and runs until it is answered; the answer's text.
-  std::string answer() {
+  // Asks `request` (the Engineer's) and runs until it is answered; the answer's text.
+  std::string answer(const ChatRequest& request = engineer_request()) {
     std::string text;
     asio::io_context io;
     auto ask = [&]() -> asio::awaitable<void> {  // named: the closure outlives the coroutine
-      auto result = co_await provider_->chat(engineer_request());
+      auto result = co_await provider_->chat(request);
       if (result) text = result->text;
     };
     asio::co_spawn(io, ask(), asio::detached);
@@ -73,6 +75,7 @@ class HumanProviderTest : public ::testing::Test {
   std::FILE* in_ = nullptr;
   std::FILE* out_ = nullptr;
   bool close_input_ = true;
+  std::shared_ptr<DraftModel> model_ = std::make_shared<DraftModel>();
   std::shared_ptr<HumanProvider> provider_;
 };
 
@@ -109,6 +112,20 @@ TEST_F(HumanProviderTest, AnAnswerTypedWhileTheRunWaitsIsTaken) {
 TEST_F(HumanProviderTest, AnAnswerWithBytesThatAreNotUtf8IsTakenWithThemReplaced) {
   type("caf\xE9 au lait\n.\n");  // Latin-1
   EXPECT_EQ(answer(), "caf\xEF\xBF\xBD au lait\n");
+}
+
+// The ask_human tool's question: any role may ask it, and the model is not asked for a draft
+// (Enter alone is "no answer", never a model's guess).
+TEST_F(HumanProviderTest, ARolesQuestionIsAskedWithoutADraft) {
+  ChatRequest question;
+  question.messages.push_back({"user", "Which GUI toolkit do you want?"});
+  question.hints = {{"role", "Sam"}, {"profile", "Developer"}, {"action", "Develop"}, {"kind", "ask_human"}};
+  EXPECT_TRUE(provider_->is_human_call(question));
+  type("Tk\n.\n");
+  EXPECT_EQ(answer(question), "Tk\n");
+  type("\n");
+  EXPECT_EQ(answer(question), "");
+  EXPECT_EQ(model_->calls, 0);
 }
 
 }  // namespace

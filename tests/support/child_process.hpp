@@ -1,4 +1,4 @@
-// Child processes for end-to-end tests: spawn_child() starts one (stdin from /dev/null,
+// Child processes for end-to-end tests: spawn_child() starts one (stdin from /dev/null or a file,
 // stdout and stderr to pipes, clean signal state); run_process() runs one to its end with
 // the outputs captured separately, an optional SIGINT once stderr says a given text, SIGKILL at a timeout.
 // BackgroundProcess (fake_llm_server_runs.hpp) starts its children with spawn_child() too.
@@ -41,6 +41,7 @@ struct ProcessOptions {
   // starts: a sanitized build takes seconds).
   std::string interrupt_on;
   std::chrono::milliseconds timeout{15000};  // SIGKILL then
+  std::filesystem::path stdin_file;          // the child's stdin (what a person types); empty: /dev/null
 };
 
 // A started child: its pid and the read ends of its stdout and stderr pipes (close-on-exec),
@@ -65,8 +66,9 @@ inline std::vector<std::string> with_suite_switches(std::vector<std::string> env
 }
 
 // Starts options.argv[0] (a path) with options.env (and the suite's switches) as its whole
-// environment, in options.cwd when set, stdin from /dev/null, stdout and stderr to pipes. The child starts with no blocked
-// signals and default SIGINT/SIGTERM/SIGPIPE handling, whatever the test runner did with them.
+// environment, in options.cwd when set, stdin from options.stdin_file or /dev/null, stdout
+// and stderr to pipes. The child starts with no blocked signals and default
+// SIGINT/SIGTERM/SIGPIPE handling, whatever the test runner did with them.
 // Nothing (and a test failure naming the program) when it cannot be started.
 inline std::optional<SpawnedChild> spawn_child(const ProcessOptions& options) {
   if (options.argv.empty()) {
@@ -86,7 +88,8 @@ inline std::optional<SpawnedChild> spawn_child(const ProcessOptions& options) {
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  const std::string input = options.stdin_file.empty() ? std::string("/dev/null") : options.stdin_file.string();
+  posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());

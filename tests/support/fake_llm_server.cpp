@@ -986,7 +986,15 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
   c.id = "chatcmpl-" + serial;
   c.request_id = "req_fake_" + serial;
   c.created = static_cast<std::int64_t>(std::time(nullptr));
-  if (rule->read) {
+  c.tool_calls = rule->tool_calls;
+  if (rule->read && body.contains("tools") && body["tools"].is_array() && !body["tools"].empty()) {
+    std::vector<std::string> offered;
+    for (const auto& tool : body["tools"])
+      if (tool.is_object() && tool.contains("function")) offered.push_back(tool["function"].value("name", ""));
+    ReadingToolTurn turn = reading_tool_turn(*messages, offered);
+    c.content = std::move(turn.text);
+    c.tool_calls = std::move(turn.tool_calls);
+  } else if (rule->read) {
     std::vector<ChatMessage> chat;
     for (const auto& message : *messages)
       chat.push_back({message.value("role", std::string()), message_text(message)});
@@ -995,7 +1003,6 @@ ResponsePlan Responder::respond_chat(const HttpRequest& request, const std::stri
     c.content = rule->reply;
   }
   c.reasoning = rule->reasoning;
-  c.tool_calls = rule->tool_calls;
   for (std::size_t i = 0; i < c.tool_calls.size(); ++i)
     if (c.tool_calls[i]["id"].get<std::string>().empty()) c.tool_calls[i]["id"] = "call_" + serial + "_" + std::to_string(i);
   c.interleave_tool_calls = rule->interleave_tool_calls;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace agentco::testing {
 
@@ -46,6 +47,36 @@ inline std::set<std::string> head_commits(const std::filesystem::path& folder) {
   }
   git_libgit2_shutdown();
   return ids;
+}
+
+struct CommitLine {
+  std::string author;
+  std::string message;  // the summary line
+};
+
+// Every commit reachable from HEAD, newest first: author name and summary.
+inline std::vector<CommitLine> git_log(const std::filesystem::path& folder) {
+  git_libgit2_init();
+  std::vector<CommitLine> out;
+  git_repository* repo = nullptr;
+  if (git_repository_open(&repo, folder.c_str()) == 0) {
+    git_revwalk* walk = nullptr;
+    if (git_revwalk_new(&walk, repo) == 0 && git_revwalk_push_head(walk) == 0) {
+      git_oid oid;
+      while (git_revwalk_next(&oid, walk) == 0) {
+        git_commit* commit = nullptr;
+        if (git_commit_lookup(&commit, repo, &oid) != 0) continue;
+        const git_signature* author = git_commit_author(commit);
+        const char* summary = git_commit_summary(commit);
+        out.push_back({author && author->name ? author->name : "", summary ? summary : ""});
+        git_commit_free(commit);
+      }
+    }
+    git_revwalk_free(walk);
+    git_repository_free(repo);
+  }
+  git_libgit2_shutdown();
+  return out;
 }
 
 }  // namespace agentco::testing

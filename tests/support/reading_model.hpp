@@ -30,6 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "llm/provider.hpp"
 
 namespace agentco::testing {
@@ -54,5 +56,22 @@ struct ReadingStepPhrase {
   std::string_view pattern;
 };
 std::vector<ReadingStepPhrase> reading_step_phrases();
+
+// A role working with tools (SOP tool_loop): the reading model reads the requirement under
+// the prompt's "## The requirement" heading and the test command in backticks
+// (`python3 -m unittest ...`), and needs write_file, run, read_file and edit_file among the
+// tools offered; lacking any, it answers with text saying what the prompt does not show. Then,
+// one turn per request, from its earlier calls and the results it is shown for them:
+// list_files (when offered); three files and their tests written in one turn of parallel
+// calls (stats.py's total() returns a misspelled name); the tests run; on a failure, the file
+// the traceback points at read, and the NameError fixed with edit_file from the text it was
+// shown; the tests run again; the program run; a report quoting what the program printed.
+// A refused edit, a failure it cannot place or six runs end the loop with a text saying so.
+struct ReadingToolTurn {
+  std::string text;
+  nlohmann::json tool_calls = nlohmann::json::array();  // [{id, name, arguments (JSON text)}]
+};
+// `messages`: the request's OpenAI messages; `tools`: the names of the functions offered.
+ReadingToolTurn reading_tool_turn(const nlohmann::json& messages, const std::vector<std::string>& tools);
 
 }  // namespace agentco::testing
