@@ -242,6 +242,13 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
       if (!role_name.empty()) ++roles.role(role_name).stats.files_written;
       std::string path = str(record, "path");
       if (!path.empty()) final_content[path] = str(record, "content");
+    } else if (type == "tool_result") {
+      if (!role_name.empty()) {
+        RoleStats& r = roles.role(role_name).stats;
+        ++r.tool_calls;
+        if (flag(record, "is_error", false)) ++r.tool_errors;
+        ++r.tools[str(record, "tool")];
+      }
     } else if (type == "file_delete") {
       final_content.erase(str(record, "path"));
     }
@@ -289,6 +296,9 @@ RunStats compute_run_stats(const std::vector<nlohmann::json>& records, const nlo
     total.review_rounds += r.review_rounds;
     total.test_rounds = std::max(total.test_rounds, r.test_rounds);
     total.files_written += r.files_written;
+    total.tool_calls += r.tool_calls;
+    total.tool_errors += r.tool_errors;
+    for (const auto& [tool, calls] : r.tools) total.tools[tool] += calls;
     run.roles.push_back(r);
   }
   total.latency_p50_s = percentile(all_latencies, 0.5);
@@ -369,7 +379,10 @@ nlohmann::json to_json(const RoleStats& s) {
           {"messages_received", s.messages_received},
           {"review_rounds", s.review_rounds},
           {"test_rounds", s.test_rounds},
-          {"files_written", s.files_written}};
+          {"files_written", s.files_written},
+          {"tool_calls", s.tool_calls},
+          {"tool_errors", s.tool_errors},
+          {"tools", s.tools}};
 }
 
 nlohmann::json to_json(const RunStats& s) {

@@ -6,6 +6,7 @@
 //   if (stats) std::cout << agentco::to_json(*stats).dump(2);
 #pragma once
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct RoleStats {
   long review_rounds = 0;       // review records it wrote
   long test_rounds = 0;         // distinct test rounds (execution records) it ran
   long files_written = 0;       // file_write records it made
+  long tool_calls = 0;          // tool_result records (its tools' calls, answered)
+  long tool_errors = 0;         // of those, the ones that came back as errors
+  std::map<std::string, long> tools;  // calls per tool (an MCP server's as SERVER__TOOL)
 
   double prefix_share() const;  // prefix_tokens / request_tokens (0 without requests)
 };

@@ -85,7 +85,8 @@ Row role_row(const RoleStats& r) {
           {count(r.messages_received)},
           {count(r.review_rounds)},
           {count(r.test_rounds)},
-          {count(r.files_written)}};
+          {count(r.files_written)},
+          {count(r.tool_calls)}};
 }
 
 std::string csv_field(const std::string& text) {
@@ -118,7 +119,7 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
   std::string out;
   Row header{{"run"},    {"source"}, {"verdict"}, {"calls"},   {"prompt tok"}, {"compl tok"},   {"cached tok"},
              {"prefix %"}, {"cost $"}, {"p50 s"},   {"p95 s"},   {"wall s"},     {"work s"},      {"msgs"},
-             {"reviews"}, {"test rounds"}, {"files"}, {"LOC"}};
+             {"reviews"}, {"test rounds"}, {"files"}, {"LOC"}, {"tool calls"}};
   std::vector<Row> rows;
   std::vector<bool> bold;
   RunStats sum;
@@ -130,7 +131,7 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
                     {percent(t.prefix_share())}, {money(t.cost_usd)},
                     {secs(t.latency_p50_s)}, {secs(t.latency_p95_s)}, {secs(run.wall_s)}, {secs(t.working_s)},
                     {count(t.messages_sent)}, {count(t.review_rounds)}, {count(t.test_rounds)}, {count(run.files)},
-                    {count(run.lines_of_code)}});
+                    {count(run.lines_of_code)}, {count(t.tool_calls)}});
     bold.push_back(false);
     sum.total.calls += t.calls;
     sum.total.prompt_tokens += t.prompt_tokens;
@@ -146,6 +147,7 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
     sum.total.test_rounds += t.test_rounds;
     sum.files += run.files;
     sum.lines_of_code += run.lines_of_code;
+    sum.total.tool_calls += t.tool_calls;
   }
   if (runs.size() > 1) {
     const RoleStats& t = sum.total;
@@ -153,14 +155,14 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
                     {count(t.prompt_tokens)}, {count(t.completion_tokens)}, {count(t.cached_tokens)},
                     {percent(t.prefix_share())}, {money(t.cost_usd)}, {""}, {""},
                     {secs(sum.wall_s)}, {secs(t.working_s)}, {count(t.messages_sent)}, {count(t.review_rounds)},
-                    {count(t.test_rounds)}, {count(sum.files)}, {count(sum.lines_of_code)}});
+                    {count(t.test_rounds)}, {count(sum.files)}, {count(sum.lines_of_code)}, {count(t.tool_calls)}});
     bold.push_back(true);
   }
   render(out, header, rows, bold, 3, style.color);
   if (!style.roles) return out;
   Row role_header{{"role"},   {"calls"}, {"prompt tok"}, {"compl tok"}, {"cached tok"},  {"prefix %"},
                   {"cost $"}, {"p50 s"}, {"p95 s"},      {"work s"},    {"wait s"},      {"sent"},
-                  {"recv"},   {"reviews"}, {"test rounds"}, {"files"}};
+                  {"recv"},   {"reviews"}, {"test rounds"}, {"files"}, {"tool calls"}};
   for (const auto& run : runs) {
     out += "\n";
     std::string title = fmt::format("{} ({}, wall {} s{})", run.name, run.source, secs(run.wall_s),
@@ -184,7 +186,7 @@ std::string render_stats_csv(const std::vector<RunStats>& runs) {
       "run,source,role,calls,failed_calls,prompt_tokens,completion_tokens,cached_tokens,prefix_share,cost_usd,"
       "latency_p50_s,latency_p95_s,"
       "working_s,waiting_s,messages_sent,messages_received,review_rounds,test_rounds,files_written,wall_s,files,"
-      "lines_of_code,test_fix_rounds,verdict\n";
+      "lines_of_code,test_fix_rounds,verdict,tool_calls,tool_errors\n";
   for (const auto& run : runs) {
     auto line = [&](const RoleStats& r, bool total) {
       out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.6f},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{},",
@@ -193,10 +195,11 @@ std::string render_stats_csv(const std::vector<RunStats>& runs) {
                          r.latency_p50_s, r.latency_p95_s, r.working_s, r.waiting_s, r.messages_sent,
                          r.messages_received, r.review_rounds, r.test_rounds, r.files_written);
       if (total)
-        out += fmt::format("{:.3f},{},{},{},{}\n", run.wall_s, run.files, run.lines_of_code, run.test_fix_rounds,
+        out += fmt::format("{:.3f},{},{},{},{},", run.wall_s, run.files, run.lines_of_code, run.test_fix_rounds,
                            csv_field(run.verdict));
       else
-        out += ",,,,\n";
+        out += ",,,,,";
+      out += fmt::format("{},{}\n", r.tool_calls, r.tool_errors);
     };
     for (const auto& r : run.roles) line(r, false);
     line(run.total, true);

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/utf8.hpp"
 #include "trace/trace.hpp"
 
 namespace agentco::web {
@@ -107,12 +108,12 @@ json compact_record(const json& record) {
     out.erase("hints");
     return out;
   }
-  if (type == "llm_response" || type == "execution") {
-    for (const char* key : {"text", "reasoning", "stdout", "stderr"}) {
+  if (type == "llm_response" || type == "execution" || type == "tool_result" || type == "tool_call") {
+    for (const char* key : {"text", "reasoning", "stdout", "stderr", "arguments"}) {
       if (out.contains(key) && out[key].is_string() && out[key].get_ref<const std::string&>().size() > kLongText) {
         std::string& text = out[key].get_ref<std::string&>();
         out[std::string(key) + "_chars"] = text.size();
-        text.resize(kLongText);
+        text.resize(cut_utf8(text, kLongText).size());
         out["truncated"] = true;
       }
     }

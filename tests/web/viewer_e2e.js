@@ -4,7 +4,7 @@
 //        --node-modules web/node_modules [--screenshots /tmp]
 // DIR must hold one finished mock run named ID. Checks: the runs list shows the run, the
 // timeline has a lane per role, replay advances, a live run appears while it runs and
-// streams into its page. Prints what it measured; exits non-zero on the first failure.
+// streams into its page, a role's tool calls are steps in the messages. Prints what it measured; exits non-zero on the first failure.
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
@@ -90,8 +90,12 @@ async function serverUrl(server) {
   // 3. Replay advances.
   await page.click('#replay-start');
   const cursor = () => page.$eval('#run-page', (p) => Number(p.dataset.cursor));
+  await until(async () => (await cursor()) === 1, 'the rewind to show');
   check((await cursor()) === 1, 'replay rewinds to the first event');
   await page.click('#replay-step');
+  // Waited for, not read at once (here and for the rewind): on a loaded machine (a sanitizer
+  // build or a fuzzer beside the suite) the page may draw the step a moment after the click.
+  await until(async () => (await cursor()) === 2, 'the step to show');
   check((await cursor()) === 2, 'step moves one event forward');
   await page.selectOption('#replay-speed', '1');
   await page.click('#replay-play');
@@ -136,6 +140,21 @@ async function serverUrl(server) {
   check(code === 0, `the live run finished (exit ${code})`);
   await page.waitForSelector('.facts .badge.finished', { timeout: 15000 });
   check(true, 'the live page shows the run finished');
+
+  // 5. A role with tools: each call is a step in the messages, opening on its whole result.
+  const solo = start([args.binary, 'run', '--llm', 'mock', '--sop', 'solo_engineer', '--name', 'solo_tools',
+    '--warehouse', args.warehouse, '--no-user-config', 'write a cli calculator']);
+  check((await solo.done) === 0, 'the solo engineer run finished');
+  const soloId = (solo.output.match(/solo_tools_\d+_\d+/) || [''])[0];
+  await page.goto(`${base}#/run/${soloId}`);
+  await page.waitForSelector('#feed .tool-step', { timeout: 10000 });
+  const steps = await page.$$eval('#feed .tool-step', (ds) => ds.map((d) => d.querySelector('.tag').textContent));
+  check(steps.length === 8 && steps[0] === 'list_files' && steps.includes('edit_file'),
+    `the feed shows the 8 tool calls (${steps.join(', ')})`);
+  await page.click('#feed .tool-step:nth-of-type(4) summary');
+  const opened = await page.$eval('#feed .tool-step[open] .tool-text', (p) => p.textContent);
+  check(opened.startsWith('exit code 1'), 'a step opens on its whole result (the failing tests)');
+  await page.screenshot({ path: `${shots}/viewer-tools.png`, fullPage: true });
 
   check(errors.length === 0, `no errors in the page${errors.length ? ': ' + errors.join(' | ') : ''}`);
   await browser.close();

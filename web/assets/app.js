@@ -126,6 +126,7 @@
         el('span', {}, el('i', { class: 'sw call' }), 'model call (waiting on the model)'),
         el('span', {}, el('i', { class: 'sw idle' }), 'idle (waiting for messages)'),
         el('span', {}, el('i', { class: 'sw mark' }), 'file write · commit · message'),
+        el('span', {}, el('i', { class: 'sw tool' }), 'tool call'),
         el('span', {}, el('i', { class: 'sw failed' }), 'failed')),
       pos: el('span', { class: 'pos', id: 'replay-pos' }, '0 / 0'),
       what: el('span', { class: 'what' }),
@@ -300,6 +301,7 @@
       for (let i = begin; i < run.cursor; i++) {
         const r = run.records[i];
         if (r.type === 'message') fresh.push(messageCard(r));
+        else if (r.type === 'tool_result') fresh.push(toolStep(r, i));
         else if (r.type === 'run_end') fresh.push(el('div', { class: 'feed-end' }, `run ended: ${r.reason}${r.detail ? ' — ' + r.detail : ''}`));
       }
       run.rendered.messages = run.cursor;
@@ -310,6 +312,26 @@
       }
       if (!feed.children.length) feed.replaceChildren(el('p', { class: 'muted empty-note' }, 'No messages yet at this point of the run.'));
       else if (feed.firstChild.classList.contains('empty-note')) feed.firstChild.remove();
+    }
+
+    // A role's tool call with its result, one line, opening on the whole result (as the model
+    // was shown it, cut as the viewer cuts long texts).
+    function toolStep(r, index) {
+      let call = null;
+      for (let j = index - 1; j >= 0 && !call; j--) {
+        const c = run.records[j];
+        if (c.type === 'tool_call' && c.role === r.role && c.tool === r.tool && (!r.call_id || c.call_id === r.call_id)) call = c;
+      }
+      const color = AC.roleColor(r.role || '?');
+      const firstLine = (r.text || '').split('\n')[0];
+      return el('details', { class: `tool-step${r.is_error ? ' failed' : ''}`, 'data-seq': r.seq, style: `--role:${color}` },
+        el('summary', {},
+          el('strong', {}, r.role || '?'), el('span', { class: 'arrow-to' }, '→'),
+          el('span', { class: 'tag' }, r.server ? `${r.server}: ${r.tool}` : r.tool),
+          el('code', { class: 'tool-args' }, call ? (call.arguments || '').slice(0, 160) : ''),
+          el('span', { class: 'tool-out' }, (r.is_error ? 'error: ' : '') + firstLine.slice(0, 120)),
+          el('a', { class: 'time', href: 'javascript:void 0', title: 'jump here', onclick: () => jumpToSeq(r.seq) }, AC.fmtOffset((AC.recMs(r) - AC.recMs(run.records[0])) / 1000))),
+        el('pre', { class: 'tool-text' }, r.text || ''));
     }
 
     function messageCard(r) {
@@ -474,6 +496,9 @@
         case 'llm_response': return `${r.role} gets a reply: ${AC.fmtNum((r.usage || {}).completion_tokens)} tokens in ${AC.fmtDuration(r.latency_s)}`;
         case 'llm_error': return `${r.role}: model error ${r.error || ''}`;
         case 'file_write': return `${r.role} writes ${r.path} (${r.bytes} bytes)`;
+        case 'tool_call': return `${r.role} calls ${r.tool}${r.server ? ' (MCP ' + r.server + ')' : ''}: ${(r.arguments || '').slice(0, long ? 200 : 60)}`;
+        case 'tool_result': return `${r.tool} answers ${r.role}${r.is_error ? ' with an error' : ''}: ${(r.text || '').split('\n')[0].slice(0, long ? 200 : 60)}`;
+        case 'mcp_server': return `MCP server ${r.server}: ${(r.tools || []).length} tools (${r.server_name || ''} ${r.server_version || ''}, MCP ${r.revision || ''})`;
         case 'commit': return `${r.role} commits: ${(r.message || '').split('\n')[0]}`;
         case 'review': return `${r.role} reviews ${r.file}: ${r.verdict}`;
         case 'execution': return `${r.role} runs ${r.name || r.command}: exit ${r.exit_code}${r.timed_out ? ' (deadline)' : ''}`;

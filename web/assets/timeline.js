@@ -1,6 +1,6 @@
 // The run's timeline: one lane per role; actions (the role working) as light bars, model
 // calls (the role waiting on the model) as dark bars inside them, parallel calls stacked,
-// file writes, commits and messages as ticks. Gaps are the role idle, waiting for messages.
+// file writes, commits, tool calls and messages as ticks. Gaps are the role idle, waiting for messages.
 // Built from the trace alone, so imported runs and replays draw the same way.
 'use strict';
 (function () {
@@ -54,6 +54,9 @@
         }
         case 'message':
           if (r.sent_from && lanes.has(r.sent_from)) lane(r.sent_from).marks.push({ t, i, kind: 'message', seq: r.seq, label: `message: ${r.cause_by || ''}` });
+          break;
+        case 'tool_result':
+          if (r.role && lanes.has(r.role)) lane(r.role).marks.push({ t, i, kind: r.is_error ? 'tool failed' : 'tool', seq: r.seq, label: `tool: ${r.tool}${r.server ? ' (MCP ' + r.server + ')' : ''}${r.is_error ? ' failed' : ''}: ${(r.text || '').split('\n')[0].slice(0, 80)}` });
           break;
         case 'file_write':
         case 'commit':
