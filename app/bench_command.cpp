@@ -38,6 +38,7 @@ struct BenchOptions {
   std::string out;
   double budget = -1;
   double run_timeout = 0;
+  double quality_deadline = 5;
 };
 
 int usage_error(const std::string& message) {
@@ -131,6 +132,7 @@ int bench_command(const BenchOptions& o) {
   options.run_flags = run_flags(o);
   options.investment_usd = o.investment;
   options.run_timeout_s = o.run_timeout;
+  options.quality_deadline_s = o.quality_deadline;
   options.tty = ::isatty(STDERR_FILENO);
 
   std::fprintf(
@@ -182,6 +184,10 @@ const bool bench_registered = register_command(60, [](CLI::App& app) {
          "--run-timeout", o->run_timeout,
          "Seconds a run may take; then it is stopped like Ctrl-C (status timed_out), killed 10 s later")
       ->check(finite_number(0, /*above=*/true));
+  cmd->add_option("--quality-deadline", o->quality_deadline,
+                  "Seconds each run's program is given when its quality is measured (completeness, "
+                  "executability, consistency, quality; see `agentco quality`); 0: not measured")
+      ->check(finite_number(0));
   cmd->add_option("--config", o->config_file, "Extra config file (YAML), for every run");
   cmd->add_option("--llm", o->llm,
                   "Model provider: mock (offline) | openai | azure | ollama | lmstudio | llama.cpp | vllm");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 #include <set>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "core/text.hpp"
 #include "research/progress.hpp"
 #include "research/supervisor.hpp"
+#include "stats/quality.hpp"
 #include "stats/run_stats.hpp"
 
 namespace agentco {
@@ -157,6 +159,32 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     last_key = key;
   };
 
+  // The quality measures in flight, by run index; each lands in its row when done.
+  std::map<int, std::future<Result<Quality>>> measuring;
+  auto collect_quality = [&](bool wait) {
+    bool landed = false;
+    for (auto it = measuring.begin(); it != measuring.end();) {
+      if (!wait && it->second.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        ++it;
+        continue;
+      }
+      Result<Quality> q = it->second.get();
+      if (q && rows.count(it->first)) {
+        RunRow& row = rows[it->first];
+        row.measured = true;
+        row.completeness = q->completeness;
+        row.executability = q->executability;
+        row.consistency = q->consistency;
+        row.quality = q->quality;
+        row.consistency_method = q->consistency_method;
+        row.execution = q->execution;
+        landed = true;
+      }
+      it = measuring.erase(it);
+    }
+    if (landed) save();
+  };
+
   SupervisorHooks hooks;
   hooks.next = [&]() -> std::optional<ChildSpec> {
     if (next_index >= options.plan.size() || result.budget_reached) return std::nullopt;
@@ -222,6 +250,15 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
         fill_from_stats(row, *stats);
       else if (row.error.empty())
         row.error = "no figures: " + stats.error().message;
+      // Measured on a thread of its own (the program runs in a copy, in the sandbox, up to
+      // the deadline: a game runs that long), so that the next runs start meanwhile.
+      if (options.quality_deadline_s > 0 && row.status != "stopped") {
+        QualityOptions measure;
+        measure.deadline = std::chrono::milliseconds(static_cast<long long>(options.quality_deadline_s * 1000));
+        measuring[run.index] = std::async(std::launch::async, [folder = row.folder, idea = run.prompt.idea, measure] {
+          return measure_quality(folder, idea, measure);
+        });
+      }
     }
     spent += row.cost_usd;
     if (row.status != "stopped") {
@@ -247,6 +284,7 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
     save();
   };
   hooks.on_tick = [&](bool stop) {
+    collect_quality(false);
     if (stop && !stopping) {
       stopping = true;
       progress.note("agentco bench: stopping: the runs in flight were told to stop; waiting for them");
@@ -257,6 +295,7 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
   SupervisorOptions supervisor;
   supervisor.slots = info.jobs;
   result.stop_signal = supervise(supervisor, hooks);
+  collect_quality(true);
   progress.finish();
 
   if (result.stop_signal)

@@ -24,6 +24,8 @@ struct ExperimentOptions {
       run_flags;  // after `run`: --config, --llm, ... (not --warehouse/--name/--sop/--investment)
   double investment_usd = -1;  // the user's per-run --investment (< 0: config's)
   double run_timeout_s = 0;    // > 0: a run still going after this long is stopped (status "timed_out")
+  // > 0: each run's project is measured (stats/quality.hpp), its program given this long.
+  double quality_deadline_s = 5;
   std::FILE* progress = stderr;
   bool tty = false;
 };

@@ -1,9 +1,12 @@
 #include "research/results_writer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <set>
 #include <functional>
 
 namespace agentco {
@@ -55,7 +58,13 @@ std::vector<std::string> cells(const RunRow& row, const fs::path& base) {
           std::to_string(row.review_rounds),
           std::to_string(row.test_rounds),
           folder_text(row, base),
-          row.error};
+          row.error,
+          row.measured ? fmt::format("{:.0f}", row.completeness) : "",
+          row.measured ? fmt::format("{:.0f}", row.executability) : "",
+          row.measured ? fmt::format("{:.4f}", row.consistency) : "",
+          row.consistency_method,
+          row.measured ? fmt::format("{:.4f}", row.quality) : "",
+          row.execution};
 }
 
 Status write_atomically(const fs::path& file, const std::string& text) {
@@ -112,6 +121,30 @@ Spread spread(std::vector<double> values) {
   return s;
 }
 
+// The SRDD quality figures of measured runs.
+const std::vector<Figure>& quality_figures() {
+  static const std::vector<Figure> list = {
+      {"completeness", [](const RunRow& r) { return r.completeness; }, "{:.2f}"},
+      {"executability", [](const RunRow& r) { return r.executability; }, "{:.2f}"},
+      {"consistency", [](const RunRow& r) { return r.consistency; }, "{:.3f}"},
+      {"quality", [](const RunRow& r) { return r.quality; }, "{:.3f}"},
+  };
+  return list;
+}
+
+// Half the width of the 95 % confidence interval of the mean (normal approximation; 0 for
+// fewer than two values).
+double ci95(const std::vector<double>& values) {
+  const std::size_t n = values.size();
+  if (n < 2) return 0;
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(n);
+  double ss = 0;
+  for (double v : values) ss += (v - mean) * (v - mean);
+  return 1.96 * std::sqrt(ss / static_cast<double>(n - 1)) / std::sqrt(static_cast<double>(n));
+}
+
 std::string percent(long part, long whole) {
   if (whole == 0) return "";
   return fmt::format(" ({:.0f} %)", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
@@ -139,7 +172,9 @@ const std::vector<std::string>& results_columns() {
       "exit_code",     "finished",    "outcome",       "verdict",
       "executable",    "cost_usd",    "prompt_tokens", "completion_tokens",
       "calls",         "wall_s",      "files",         "lines",
-      "review_rounds", "test_rounds", "folder",        "error"};
+      "review_rounds", "test_rounds", "folder",        "error",
+      "completeness",  "executability", "consistency", "consistency_method",
+      "quality",       "execution"};
   return columns;
 }
 
@@ -169,7 +204,14 @@ nlohmann::json row_to_json(const RunRow& row) {
           {"test_rounds", row.test_rounds},
           {"folder", row.folder.string()},
           {"has_figures", row.has_figures},
-          {"error", row.error}};
+          {"error", row.error},
+          {"quality", row.measured ? nlohmann::json{{"completeness", row.completeness},
+                                                    {"executability", row.executability},
+                                                    {"consistency", row.consistency},
+                                                    {"consistency_method", row.consistency_method},
+                                                    {"quality", row.quality},
+                                                    {"execution", row.execution}}
+                                   : nlohmann::json(nullptr)}};
 }
 
 std::string render_results_csv(const std::vector<RunRow>& rows) {
@@ -231,8 +273,9 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
 
   out +=
       "| variant | SOP | runs | finished | failed | stopped | executable | mean cost (USD) | mean tokens | "
-      "mean wall (s) | mean files | mean lines | mean review rounds | mean test rounds |\n";
-  out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "mean wall (s) | mean files | mean lines | mean review rounds | mean test rounds | completeness | "
+      "executability | consistency | quality (95 % CI) |\n";
+  out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::string details;
   for (const auto& variant : info.variants) {
     std::vector<const RunRow*> mine;
@@ -257,10 +300,28 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
     auto mean_of = [&](std::size_t i) {
       return fmt::format(fmt::runtime(figures()[i].format), spreads[i].mean);
     };
-    out +=
-        fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                    md_cell(variant.name), md_cell(sop), mine.size(), finished, failed, stopped, executable,
-                    mean_of(0), mean_of(3), mean_of(5), mean_of(6), mean_of(7), mean_of(8), mean_of(9));
+    std::vector<const RunRow*> measured;
+    for (const auto* r : mine)
+      if (r->measured) measured.push_back(r);
+    std::vector<Spread> quality_spreads;
+    std::vector<double> quality_values;
+    for (const auto& f : quality_figures()) {
+      std::vector<double> values;
+      for (const auto* r : measured) values.push_back(f.value(*r));
+      quality_spreads.push_back(spread(values));
+      if (std::string(f.label) == "quality") quality_values = values;
+    }
+    auto quality_of = [&](std::size_t i) {
+      if (measured.empty()) return std::string("–");
+      std::string cell = fmt::format(fmt::runtime(quality_figures()[i].format), quality_spreads[i].mean);
+      if (i == 3 && measured.size() > 1) cell += fmt::format(" ± {:.3f}", ci95(quality_values));
+      return cell;
+    };
+    out += fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        md_cell(variant.name), md_cell(sop), mine.size(), finished, failed, stopped, executable, mean_of(0),
+        mean_of(3), mean_of(5), mean_of(6), mean_of(7), mean_of(8), mean_of(9), quality_of(0), quality_of(1),
+        quality_of(2), quality_of(3));
 
     details +=
         fmt::format("\n## {}\n\nSOP: {}. Runs: {}; finished {}{}; executable {}{}; failed {}; stopped {}.\n",
@@ -279,6 +340,23 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
         auto v = [&](double x) { return fmt::format(fmt::runtime(f.format), x); };
         details +=
             fmt::format("| {} | {} | {} | {} | {} |\n", f.label, v(s.mean), v(s.median), v(s.min), v(s.max));
+      }
+    }
+    if (!measured.empty()) {
+      std::set<std::string> methods;
+      for (const auto* r : measured) methods.insert(r->consistency_method);
+      details += fmt::format(
+          "\nQuality of the {} measured run{} (stats/quality.hpp; consistency: {}):\n\n"
+          "| figure | mean (95 % CI) | median | min | max |\n|---|---:|---:|---:|---:|\n",
+          measured.size(), measured.size() == 1 ? "" : "s", fmt::join(methods, ", "));
+      for (std::size_t i = 0; i < quality_figures().size(); ++i) {
+        const auto& f = quality_figures()[i];
+        std::vector<double> values;
+        for (const auto* r : measured) values.push_back(f.value(*r));
+        const auto& s = quality_spreads[i];
+        auto v = [&](double x) { return fmt::format(fmt::runtime(f.format), x); };
+        details += fmt::format("| {} | {} ± {} | {} | {} | {} |\n", f.label, v(s.mean), v(ci95(values)), v(s.median),
+                               v(s.min), v(s.max));
       }
     }
     std::string problems;

@@ -278,6 +278,12 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
     EXPECT_GT(std::stol(r.at("prompt_tokens")), 0);
     EXPECT_GT(std::stol(r.at("files")), 0);
     EXPECT_TRUE(fs::exists(fs::path(r.at("folder")) / "meta.json")) << r.at("folder");
+    // SRDD quality, measured after the run: the mock's programs are whole and start.
+    EXPECT_EQ(r.at("completeness"), "1") << r.at("run");
+    EXPECT_EQ(r.at("executability"), "1") << r.at("run") << ": " << r.at("execution");
+    EXPECT_EQ(r.at("consistency_method"), "lexical");
+    EXPECT_GT(std::stod(r.at("consistency")), 0.0);
+    EXPECT_NEAR(std::stod(r.at("quality")), std::stod(r.at("consistency")), 1e-4);
     ++per_variant[r.at("variant")];
   }
   EXPECT_EQ(per_variant["software_company"], 3);
@@ -286,6 +292,8 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
   EXPECT_TRUE(has(md, "| software_company | software_company | 3 | 3 | 0 | 0 |")) << md;
   EXPECT_TRUE(has(md, "| alt | ")) << md;
   EXPECT_TRUE(has(md, "## alt")) << md;
+  EXPECT_TRUE(has(md, "| completeness | executability | consistency | quality (95 % CI) |")) << md;
+  EXPECT_TRUE(has(md, "Quality of the 3 measured runs (stats/quality.hpp; consistency: lexical)")) << md;
   const auto j = json::parse(slurp(out / "results.json"));
   EXPECT_EQ(j["runs"].size(), 6u);
   EXPECT_EQ(j["experiment"]["planned"], 6);
