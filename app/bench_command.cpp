@@ -16,6 +16,7 @@
 #include "sop/prompt_library.hpp"
 #include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
+#include "app/quality_setup.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "research/experiment_runner.hpp"
@@ -132,7 +133,8 @@ int bench_command(const BenchOptions& o) {
   options.run_flags = run_flags(o);
   options.investment_usd = o.investment;
   options.run_timeout_s = o.run_timeout;
-  options.quality_deadline_s = o.quality_deadline;
+  options.measure_quality = o.quality_deadline > 0;
+  options.quality = quality_options(*config, o.quality_deadline);
   options.tty = ::isatty(STDERR_FILENO);
 
   std::fprintf(

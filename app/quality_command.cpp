@@ -1,7 +1,8 @@
 // `agentco quality <dirs...> [--format table|json] [--deadline S] [--requirement TEXT]`:
 // completeness, executability, consistency and quality (stats/quality.hpp) of run folders
 // (agentco's or imported ones: the requirement is the run's idea) or of any project folder
-// (with --requirement).
+// (with --requirement). Consistency uses the config's server's embeddings when llm.embedding_model
+// names a model (--config, --llm-base-url), else it is lexical.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -10,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
+#include "app/quality_setup.hpp"
 #include "stats/quality.hpp"
 #include "stats/run_stats.hpp"
 
@@ -24,6 +27,8 @@ struct QualityCommandOptions {
   std::string format = "table";
   double deadline_s = 5;
   std::string requirement;
+  CommonFlags common;
+  LlmFlags llm;
 };
 
 struct Measured {
@@ -32,8 +37,14 @@ struct Measured {
 };
 
 int quality_command(const QualityCommandOptions& options) {
-  QualityOptions measure;
-  measure.deadline = std::chrono::milliseconds(static_cast<long long>(options.deadline_s * 1000));
+  ConfigSources sources = options.common.sources();
+  options.llm.add_flags(sources);
+  auto config = load_config(sources);
+  if (!config) {
+    std::fprintf(stderr, "agentco quality: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  const QualityOptions measure = quality_options(*config, options.deadline_s);
   std::vector<Measured> measured;
   int status = 0;
   auto fail = [&](const std::string& what) {
@@ -68,6 +79,7 @@ int quality_command(const QualityCommandOptions& options) {
         fail(q.error().message);
         continue;
       }
+      if (!q->consistency_note.empty()) std::fprintf(stderr, "agentco quality: %s: %s\n", folder.string().c_str(), q->consistency_note.c_str());
       measured.push_back({folder.filename().string(), std::move(*q)});
     }
   }
@@ -112,6 +124,8 @@ const bool quality_registered = register_command(31, [](CLI::App& app) {
   cmd->add_option("--requirement", o->requirement,
                   "The requirement to compare the code with (default: each run's idea); needed for a folder "
                   "without a trace");
+  o->common.add_to(cmd);
+  o->llm.add_to(cmd);
   return Command{cmd, [o] { return quality_command(*o); }};
 });
 

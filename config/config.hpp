@@ -52,6 +52,9 @@ struct LlmConfig {
   // Tokens the model can read and write in one call (0 = ask the server or use the built-in
   // table of well-known models, llm/context_window.hpp). Prompts are assembled to fit it.
   int context_window = 0;
+  // The model of the server's /embeddings endpoint (e.g. text-embedding-3-small,
+  // nomic-embed-text); empty: quality's consistency is measured lexically.
+  std::string embedding_model;
   // HTTP client (openai, azure and compatible servers).
   bool insecure = false;               // accept any TLS certificate (self-signed local servers)
   double timeout_connect_s = 10;       // DNS + TCP + proxy + TLS handshake

@@ -85,6 +85,7 @@ const KeyDescriptor kKeys[] = {
     {.name = "llm.context_window",
      .field = field_of<&Config::llm, &LlmConfig::context_window>,
      .limits = between(0, 100000000)},
+    {.name = "llm.embedding_model", .field = field_of<&Config::llm, &LlmConfig::embedding_model>},
     {.name = "llm.insecure", .field = field_of<&Config::llm, &LlmConfig::insecure>},
     {.name = "llm.timeout_connect_s",
      .field = field_of<&Config::llm, &LlmConfig::timeout_connect_s>,

@@ -252,9 +252,8 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
         row.error = "no figures: " + stats.error().message;
       // Measured on a thread of its own (the program runs in a copy, in the sandbox, up to
       // the deadline: a game runs that long), so that the next runs start meanwhile.
-      if (options.quality_deadline_s > 0 && row.status != "stopped") {
-        QualityOptions measure;
-        measure.deadline = std::chrono::milliseconds(static_cast<long long>(options.quality_deadline_s * 1000));
+      if (options.measure_quality && row.status != "stopped") {
+        const QualityOptions& measure = options.quality;
         measuring[run.index] = std::async(std::launch::async, [folder = row.folder, idea = run.prompt.idea, measure] {
           return measure_quality(folder, idea, measure);
         });

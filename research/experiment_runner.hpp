@@ -13,6 +13,7 @@
 
 #include "research/experiment.hpp"
 #include "research/results_writer.hpp"
+#include "stats/quality.hpp"
 
 namespace agentco {
 
@@ -24,8 +25,9 @@ struct ExperimentOptions {
       run_flags;  // after `run`: --config, --llm, ... (not --warehouse/--name/--sop/--investment)
   double investment_usd = -1;  // the user's per-run --investment (< 0: config's)
   double run_timeout_s = 0;    // > 0: a run still going after this long is stopped (status "timed_out")
-  // > 0: each run's project is measured (stats/quality.hpp), its program given this long.
-  double quality_deadline_s = 5;
+  // Each run's project is measured (stats/quality.hpp) unless measure_quality is false.
+  bool measure_quality = true;
+  QualityOptions quality;
   std::FILE* progress = stderr;
   bool tty = false;
 };

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "llm/embeddings.hpp"
 #include "stats/quality.hpp"
 #include "tests/support/fake_llm_server_runs.hpp"
 #include "tests/support/fixtures.hpp"
@@ -137,7 +138,61 @@ TEST_F(QualityOfAProject, NoSourceOrNoEntryPointIsSaid) {
   EXPECT_TRUE(q.execution.starts_with("no entry point")) << q.execution;
 }
 
+TEST(Embeddings, RepliesAreCheckedBeforeTheyAreTrusted) {
+  auto ok = parse_embeddings(R"({"data":[{"index":1,"embedding":[0,1]},{"index":0,"embedding":[1,0.5]}]})", 2);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ((*ok)[0], (std::vector<double>{1, 0.5}));  // put in index order
+  EXPECT_EQ((*ok)[1], (std::vector<double>{0, 1}));
+  const std::pair<const char*, const char*> bad[] = {
+      {"<html>busy</html>", "the reply is not a JSON object"},
+      {R"({"object":"list"})", "no \"data\" list"},
+      {R"({"data":[{"embedding":[1]}]})", "1 vectors for 2 texts"},
+      {R"({"data":[{"embedding":[1]},{"embedding":["x"]}]})", "data[1].embedding holds a non-number"},
+      {R"({"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[1]}]})", "data[1] repeats index 0"},
+      {R"({"data":[{"index":7,"embedding":[1]},{"embedding":[1]}]})", "data[0].index is not one of 0..1"},
+      {R"({"data":[{"embedding":[1]},{"embedding":[1,2]}]})", "the vectors differ in length (1 and 2)"},
+  };
+  for (const auto& [body, message] : bad) {
+    auto parsed = parse_embeddings(body, 2);
+    ASSERT_FALSE(parsed.ok()) << body;
+    EXPECT_NE(parsed.error().message.find(message), std::string::npos) << parsed.error().message;
+  }
+}
+
 #ifdef AGENTCO_FAKE_SERVER
+
+// Consistency from the configured server's embeddings (the fake server's /v1/embeddings), and
+// lexical, said so, when the server cannot be reached.
+TEST(QualityCommand, ConsistencyUsesTheServersEmbeddingsWhenAModelIsNamed) {
+  testing::RunSandbox sandbox("quality_embeddings");
+  testing::FakeServerProcess server(sandbox.root() / "server", {.script = "rules:\n  - reply: unused\n"});
+  ASSERT_TRUE(server.ok());
+  const fs::path project = sandbox.root() / "adder";
+  spill(project / "main.py", "def add_numbers(numbers):\n    return sum(numbers)\n\nprint(add_numbers([2, 3]))\n");
+  spill(sandbox.file("emb.yaml"), "llm:\n  embedding_model: nomic-embed-text\n");
+  const std::vector<std::string> base = {"quality", project.string(), "--requirement", "add numbers", "--format", "json",
+                                         "--no-user-config", "--config", sandbox.file("emb.yaml").string()};
+  auto args = base;
+  args.insert(args.end(), {"--llm-base-url", server.base_url()});
+  const auto result = testing::run_process(sandbox.options(args, {}));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json measured = json::parse(result.out).at(0);
+  EXPECT_EQ(measured["consistency_method"], "embeddings nomic-embed-text") << measured;
+  EXPECT_GT(measured["consistency"].get<double>(), 0.3) << measured;
+  bool asked = false;
+  for (const auto& entry : server.requests())
+    if (entry.value("target", "") == "/v1/embeddings")
+      asked = entry["body"]["model"] == "nomic-embed-text" && entry["body"]["input"][0] == "add numbers";
+  EXPECT_TRUE(asked);
+
+  args = base;
+  args.insert(args.end(), {"--llm-base-url", "http://127.0.0.1:1/v1"});
+  const auto unreachable = testing::run_process(sandbox.options(args, {}));
+  ASSERT_EQ(unreachable.exit_code, 0) << unreachable.err;
+  EXPECT_EQ(json::parse(unreachable.out).at(0)["consistency_method"], "lexical");
+  EXPECT_NE(unreachable.err.find("embeddings failed"), std::string::npos) << unreachable.err;
+  EXPECT_NE(unreachable.err.find("lexical instead"), std::string::npos) << unreachable.err;
+}
 
 // ChatDev's own projects, imported from their logs, measured through the binary: the defects
 // the logs' code really has are found (a NameError at start, `pass` bodies).

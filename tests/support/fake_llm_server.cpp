@@ -879,6 +879,42 @@ ResponsePlan Responder::respond_locked(const HttpRequest& request, FakeRequestLo
     return json_response(404, openai_error("The model `" + id + "` does not exist", "invalid_request_error",
                                            "model_not_found"));
   }
+  if (request.method == "POST" && path == "/v1/embeddings") {
+    if (!authorized(false)) return unauthorized();
+    const json body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("input"))
+      return json_response(400, openai_error("'input' is a required property", "invalid_request_error", nullptr));
+    log.body = body;
+    const json input = body["input"].is_array() ? body["input"] : json::array({body["input"]});
+    json data = json::array();
+    std::size_t tokens_in = 0;
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      if (!input[i].is_string())
+        return json_response(400, openai_error("'input' must be a string or a list of strings", "invalid_request_error", nullptr));
+      // A bag of hashed words, 64 wide: texts that share words point the same way.
+      std::vector<double> vector(64, 0.0);
+      std::string word;
+      const std::string text = input[i].get<std::string>() + " ";
+      for (char ch : text) {
+        if (std::isalpha(static_cast<unsigned char>(ch))) {
+          word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+          continue;
+        }
+        if (word.size() >= 3) {
+          std::uint64_t h = 1469598103934665603ull;
+          for (char c : word) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+          vector[h % 64] += 1;
+          ++tokens_in;
+        }
+        word.clear();
+      }
+      data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", vector}});
+    }
+    return json_response(200, {{"object", "list"},
+                               {"data", data},
+                               {"model", body.value("model", std::string())},
+                               {"usage", {{"prompt_tokens", tokens_in}, {"total_tokens", tokens_in}}}});
+  }
   if (request.method == "POST" && path == "/v1/chat/completions") {
     ++chat_requests_;
     if (!authorized(false)) return unauthorized();
