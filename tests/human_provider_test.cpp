@@ -51,8 +51,11 @@ class HumanProviderTest : public ::testing::Test {
   }
   void TearDown() override {
     ::close(fds_[1]);
-    // `in_` stays open when a reading thread may still hold it (the torn-down case).
-    if (close_input_) std::fclose(in_);
+    // Both stay open when a detached reading thread may still hold them (the torn-down
+    // case): it wrote the question to `out_`, and nothing orders its end before this (the
+    // run never closes its terminal; ThreadSanitizer saw fclose free what it had used).
+    if (!close_files_) return;
+    std::fclose(in_);
     std::fclose(out_);
   }
   void type(std::string_view text) {
@@ -74,13 +77,13 @@ class HumanProviderTest : public ::testing::Test {
   int fds_[2] = {-1, -1};
   std::FILE* in_ = nullptr;
   std::FILE* out_ = nullptr;
-  bool close_input_ = true;
+  bool close_files_ = true;
   std::shared_ptr<DraftModel> model_ = std::make_shared<DraftModel>();
   std::shared_ptr<HumanProvider> provider_;
 };
 
 TEST_F(HumanProviderTest, AQuestionLeftUnansweredWhenTheRunIsTornDownEndsNothing) {
-  close_input_ = false;
+  close_files_ = false;
   bool answered = false;
   {
     asio::io_context io;
