@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+
+#include "research/comparison.hpp"
 #include <set>
 #include <functional>
 
@@ -145,6 +147,25 @@ double ci95(const std::vector<double>& values) {
   return 1.96 * std::sqrt(ss / static_cast<double>(n - 1)) / std::sqrt(static_cast<double>(n));
 }
 
+// The charts write_results() draws (charts/NAME.svg), each a figure's mean per variant.
+struct Chart {
+  const char* file;
+  const char* title;
+  std::function<bool(const RunRow&)> has;
+  std::function<double(const RunRow&)> value;
+};
+const std::vector<Chart>& charts() {
+  static const std::vector<Chart> list = {
+      {"cost", "Cost per run (USD), mean and 95 % CI", [](const RunRow& r) { return r.has_figures; },
+       [](const RunRow& r) { return r.cost_usd; }},
+      {"wall", "Wall time per run (s), mean and 95 % CI", [](const RunRow& r) { return r.has_figures; },
+       [](const RunRow& r) { return r.wall_s; }},
+      {"quality", "Quality per run (SRDD), mean and 95 % CI", [](const RunRow& r) { return r.measured; },
+       [](const RunRow& r) { return r.quality; }},
+  };
+  return list;
+}
+
 std::string percent(long part, long whole) {
   if (whole == 0) return "";
   return fmt::format(" ({:.0f} %)", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
@@ -253,6 +274,34 @@ nlohmann::json render_results_json(const std::vector<RunRow>& rows, const Experi
             {"folder", info.folder.string()}}},
           {"runs", runs}};
 }
+
+namespace {
+
+// With two variants or more: each compared with the first on the prompts both ran, and the
+// charts.
+std::string side_by_side(const std::vector<RunRow>& rows, const ExperimentInfo& info) {
+  if (info.variants.size() < 2) return "";
+  std::string out = fmt::format(
+      "\n## Side by side\n\nEach variant against `{}` on the prompts both ran (each side the mean of its "
+      "repeats): the mean difference with its 95 % CI, the prompts where it is higher / lower / equal, and the "
+      "two-sided p of the Wilcoxon signed-rank test (normal approximation; rough below 6 prompts).\n\n"
+      "| figure | variant | prompts | mean difference (95 % CI) | higher / lower / equal | p |\n"
+      "|---|---|---:|---:|---|---:|\n",
+      md_cell(info.variants[0].name));
+  for (const auto& c : compare_variants(rows, info.variants)) {
+    if (c.pairs == 0) {
+      out += fmt::format("| {} | {} | 0 | – | – | – |\n", c.figure, md_cell(c.other));
+      continue;
+    }
+    out += fmt::format("| {} | {} | {} | {:+.4g} ± {:.4g} | {} / {} / {} | {:.3g} |\n", c.figure, md_cell(c.other),
+                       c.pairs, c.mean_difference, c.ci95, c.higher, c.lower, c.ties, c.p_value);
+  }
+  out += "\n";
+  for (const auto& chart : charts()) out += fmt::format("![{}](charts/{}.svg)\n", chart.title, chart.file);
+  return out;
+}
+
+}  // namespace
 
 std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentInfo& info) {
   std::string out = fmt::format("# Experiment {}\n\n", info.folder.filename().string());
@@ -366,7 +415,7 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
                                 r->error.empty() ? "" : ": " + md_cell(r->error));
     if (!problems.empty()) details += "\nNot finished:\n\n" + problems;
   }
-  return out + details;
+  return out + side_by_side(rows, info) + details;
 }
 
 Status write_results(const std::vector<RunRow>& rows, const ExperimentInfo& info) {
@@ -374,6 +423,26 @@ Status write_results(const std::vector<RunRow>& rows, const ExperimentInfo& info
   if (auto s = write_atomically(info.folder / "results.json", render_results_json(rows, info).dump(2) + "\n");
       !s)
     return s;
+  if (info.variants.size() >= 2) {
+    std::error_code ec;
+    fs::create_directories(info.folder / "charts", ec);
+    for (const auto& chart : charts()) {
+      std::vector<Bar> bars;
+      for (const auto& variant : info.variants) {
+        std::vector<double> values;
+        for (const auto& r : rows)
+          if (r.run.variant.name == variant.name && chart.has(r)) values.push_back(chart.value(r));
+        double mean = 0;
+        for (double v : values) mean += v;
+        if (!values.empty()) mean /= static_cast<double>(values.size());
+        bars.push_back({variant.name, mean, ci95(values)});
+      }
+      if (auto s = write_atomically(info.folder / "charts" / (std::string(chart.file) + ".svg"),
+                                    bar_chart_svg(chart.title, bars));
+          !s)
+        return s;
+    }
+  }
   return write_atomically(info.folder / "summary.md", render_summary_md(rows, info));
 }
 

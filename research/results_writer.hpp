@@ -3,7 +3,9 @@
 // - results.csv: one row per run (RFC 4180), columns as results_columns() lists them;
 // - results.json: {"experiment": {...}, "runs": [{column: value, ...}, ...]};
 // - summary.md: per variant, counts (runs, finished, executable) and mean/median/min/max of
-//   cost, tokens, wall time, files, lines, review and test rounds over the runs with figures.
+//   cost, tokens, wall time, files, lines, review and test rounds over the runs with figures,
+//   the SRDD quality figures with 95 % CIs; with two variants or more, the variants side by
+//   side (research/comparison.hpp) and charts/{cost,wall,quality}.svg.
 #pragma once
 #include <filesystem>
 #include <nlohmann/json.hpp>

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "research/comparison.hpp"
 #include "research/experiment.hpp"
 #include "research/experiment_runner.hpp"
 #include "research/prompt_list.hpp"
@@ -205,6 +206,52 @@ TEST(ResultsWriter, WritesOneCsvRowPerRunAndASummaryPerVariant) {
   EXPECT_FALSE(fs::exists(info.folder / "results.csv.tmp"));
 }
 
+// ---- Variants side by side -------------------------------------------------------------------
+
+TEST(Comparison, WilcoxonSignedRankAgreesWithItsNormalApproximation) {
+  // Ten positive differences: W+ = 55, mean 27.5, variance 96.25; z = 27/9.811 = 2.752.
+  EXPECT_NEAR(wilcoxon_signed_rank_p({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), 0.00592, 2e-4);
+  EXPECT_NEAR(wilcoxon_signed_rank_p({-1, -2, -3, -4, -5, -6, -7, -8, -9, -10}), 0.00592, 2e-4);
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank_p({1, -1, 2, -2}), 1.0);  // balanced: no evidence
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank_p({0, 0, 0}), 1.0);       // no non-zero difference
+}
+
+TEST(Comparison, VariantsArePairedOnTheirSharedPromptsOverTheMeanOfTheirRepeats) {
+  std::vector<RunRow> rows;
+  auto measured = [](RunRow r, double quality, int repeat) {
+    r.measured = true;
+    r.quality = quality;
+    r.run.repeat = repeat;
+    return r;
+  };
+  for (int p = 1; p <= 3; ++p) {
+    rows.push_back(measured(row("a", p, "finished", 1.0, 100, "passed"), 0.1 * p, 1));
+    rows.push_back(measured(row("b", p, "finished", 2.0, 100, "passed"), 0.1 * p + 0.2, 1));
+    rows.push_back(measured(row("b", p, "finished", 2.0, 100, "passed"), 0.1 * p + 0.4, 2));  // mean +0.3
+  }
+  rows.push_back(measured(row("b", 4, "finished", 2.0, 100, "passed"), 0.9, 1));  // a never ran prompt 4
+  const auto comparisons = compare_variants(rows, {{"a", "a.yaml"}, {"b", "b.yaml"}});
+  ASSERT_EQ(comparisons.size(), 3u);  // quality, cost, wall time
+  const auto& quality = comparisons[0];
+  EXPECT_EQ(quality.figure, "quality");
+  EXPECT_EQ(quality.other, "b");
+  EXPECT_EQ(quality.pairs, 3);
+  EXPECT_NEAR(quality.mean_difference, 0.3, 1e-9);
+  EXPECT_NEAR(quality.ci95, 0.0, 1e-9);
+  EXPECT_EQ(quality.higher, 3);
+  EXPECT_LT(quality.p_value, 0.2);
+  const auto& cost = comparisons[1];
+  EXPECT_NEAR(cost.mean_difference, 1.0, 1e-9);
+  EXPECT_EQ(comparisons[2].ties, 3);  // same wall time
+  EXPECT_DOUBLE_EQ(comparisons[2].p_value, 1.0);
+
+  const std::string svg = bar_chart_svg("Quality <per run>", {{"a", 0.2, 0.05}, {"b", 0.5, 0.1}});
+  EXPECT_TRUE(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")) << svg;
+  EXPECT_TRUE(has(svg, "Quality &lt;per run&gt;")) << svg;
+  EXPECT_TRUE(has(svg, "<title>b: 0.5 ± 0.1</title>")) << svg;
+  EXPECT_TRUE(svg.ends_with("</svg>\n"));
+}
+
 // ---- End to end --------------------------------------------------------------------------------
 
 std::vector<std::vector<std::string>> csv_rows(const fs::path& file) {
@@ -294,6 +341,14 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
   EXPECT_TRUE(has(md, "## alt")) << md;
   EXPECT_TRUE(has(md, "| completeness | executability | consistency | quality (95 % CI) |")) << md;
   EXPECT_TRUE(has(md, "Quality of the 3 measured runs (stats/quality.hpp; consistency: lexical)")) << md;
+  // The variants side by side, and their charts.
+  EXPECT_TRUE(has(md, "## Side by side")) << md;
+  EXPECT_TRUE(has(md, "| quality | alt | 3 | ")) << md;
+  EXPECT_TRUE(has(md, "![Quality per run (SRDD), mean and 95 % CI](charts/quality.svg)")) << md;
+  for (const char* chart : {"cost", "wall", "quality"}) {
+    const std::string svg = slurp(out / "charts" / (std::string(chart) + ".svg"));
+    EXPECT_TRUE(svg.starts_with("<svg ") && has(svg, "software_company") && has(svg, ">alt<")) << chart << ": " << svg;
+  }
   const auto j = json::parse(slurp(out / "results.json"));
   EXPECT_EQ(j["runs"].size(), 6u);
   EXPECT_EQ(j["experiment"]["planned"], 6);
