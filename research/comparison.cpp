@@ -124,7 +124,9 @@ std::vector<PairedComparison> compare_variants(const std::vector<RunRow>& rows, 
 
 std::string bar_chart_svg(const std::string& title, const std::vector<Bar>& bars) {
   const int bar_w = 70, gap = 30, left = 60, top = 40, height = 200, bottom = 60;
-  const int width = left + static_cast<int>(bars.size()) * (bar_w + gap) + gap;
+  // Wide enough for the bars and for the title (about 8 px a character at 15 px).
+  const int width = std::max(left + static_cast<int>(bars.size()) * (bar_w + gap) + gap,
+                             left + 8 * static_cast<int>(title.size()) + 20);
   double top_value = 0;
   for (const auto& b : bars) top_value = std::max(top_value, b.mean + b.ci95);
   if (top_value <= 0) top_value = 1;
@@ -150,7 +152,10 @@ std::string bar_chart_svg(const std::string& title, const std::vector<Bar>& bars
                          "<line x1=\"{3}\" y1=\"{2}\" x2=\"{4}\" y2=\"{2}\" stroke=\"#111827\"/>\n",
                          cx, hi, lo, cx - 8, cx + 8);
     }
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:.4g}</text>\n", x + bar_w / 2, y0 - 6, b.mean);
+    // The value inside the bar's top (above it when the bar is too short), clear of the whisker.
+    const bool inside = top + height - y0 >= 22;
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"start\" fill=\"{}\">{:.4g}</text>\n", x + 4,
+                       inside ? y0 + 16 : y0 - 6, inside ? "#ffffff" : "#111827", b.mean);
     std::string label = b.label.size() > 14 ? std::string(cut_utf8(b.label, 13)) + "…" : b.label;
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x + bar_w / 2, top + height + 18,
                        xml_escape(label));
