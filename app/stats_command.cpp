@@ -1,4 +1,5 @@
-// `agentco stats <dirs or traces...> [--format table|json|csv]`: figures of recorded runs.
+// `agentco stats <dirs or traces...> [--format table|json|csv] [--quality]`: figures of
+// recorded runs, with their projects' SRDD quality on request.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "app/command_registry.hpp"
+#include "stats/quality.hpp"
 #include "stats/run_stats.hpp"
 #include "stats/stats_report.hpp"
 
@@ -18,6 +20,8 @@ struct StatsOptions {
   std::vector<std::string> paths;
   std::string format = "table";
   bool summary = false;
+  bool quality = false;
+  double deadline_s = 5;
 };
 
 int stats_command(const StatsOptions& options) {
@@ -38,6 +42,12 @@ int stats_command(const StatsOptions& options) {
         continue;
       }
       for (const auto& w : stats->warnings) std::fprintf(stderr, "warning: %s: %s\n", stats->name.c_str(), w.c_str());
+      if (options.quality) {
+        QualityOptions measure;  // lexical consistency: `agentco quality --config` reaches an embeddings server
+        measure.deadline = std::chrono::milliseconds(static_cast<long long>(options.deadline_s * 1000));
+        if (auto q = measure_quality(stats->dir, stats->idea, measure)) stats->quality = std::move(*q);
+        else std::fprintf(stderr, "agentco stats: %s: quality: %s\n", dir.string().c_str(), q.error().message.c_str());
+      }
       runs.push_back(std::move(*stats));
     }
   }
@@ -68,6 +78,11 @@ const bool stats_registered = register_command(30, [](CLI::App& app) {
   cmd->add_option("--format", o->format, "table (default), json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_flag("--summary", o->summary, "Only the runs table, without the per-role tables");
+  cmd->add_flag("--quality", o->quality,
+                "Also measure each run's project (completeness, executability, lexical consistency, quality), "
+                "as `agentco quality` does");
+  cmd->add_option("--deadline", o->deadline_s, "With --quality: seconds each program may run (default 5)")
+      ->check(CLI::Range(0.1, 600.0));
   return Command{cmd, [o] { return stats_command(*o); }};
 });
 

@@ -388,7 +388,7 @@ nlohmann::json to_json(const RoleStats& s) {
 nlohmann::json to_json(const RunStats& s) {
   nlohmann::json roles = nlohmann::json::array();
   for (const auto& r : s.roles) roles.push_back(to_json(r));
-  return {{"name", s.name},
+  nlohmann::json out = {{"name", s.name},
           {"dir", s.dir.string()},
           {"trace", s.trace.string()},
           {"source", s.source},
@@ -403,6 +403,8 @@ nlohmann::json to_json(const RunStats& s) {
           {"total", to_json(s.total)},
           {"roles", roles},
           {"warnings", s.warnings}};
+  if (s.quality) out["quality"] = to_json(*s.quality);
+  return out;
 }
 
 }  // namespace agentco

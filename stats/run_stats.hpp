@@ -7,12 +7,14 @@
 #pragma once
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
+#include "stats/quality.hpp"
 
 namespace agentco {
 
@@ -58,6 +60,7 @@ struct RunStats {
   RoleStats total;
   std::vector<RoleStats> roles; // in order of first appearance
   std::vector<std::string> warnings;  // from reading the trace (torn last record, ...)
+  std::optional<Quality> quality;     // SRDD quality, when asked for (`stats --quality`)
 };
 
 // Reads `run_dir_or_trace` (a project folder holding run.jsonl, or a run.jsonl path) and

@@ -159,6 +159,23 @@ std::string render_stats_table(const std::vector<RunStats>& runs, const TableSty
     bold.push_back(true);
   }
   render(out, header, rows, bold, 3, style.color);
+  // SRDD quality, for the runs measured (`stats --quality`).
+  std::vector<Row> quality_rows;
+  std::vector<bool> quality_bold;
+  for (const auto& run : runs) {
+    if (!run.quality) continue;
+    const Quality& q = *run.quality;
+    quality_rows.push_back({{run.name}, {run.source}, {fmt::format("{:.0f}", q.completeness)},
+                            {fmt::format("{:.0f}", q.executability)},
+                            {fmt::format("{:.3f} ({})", q.consistency, q.consistency_method)},
+                            {fmt::format("{:.3f}", q.quality)}, {q.execution}});
+    quality_bold.push_back(false);
+  }
+  if (!quality_rows.empty()) {
+    out += "\n";
+    Row quality_header{{"run"}, {"source"}, {"complete"}, {"executable"}, {"consistency"}, {"quality"}, {"execution"}};
+    render(out, quality_header, quality_rows, quality_bold, 2, style.color);
+  }
   if (!style.roles) return out;
   Row role_header{{"role"},   {"calls"}, {"prompt tok"}, {"compl tok"}, {"cached tok"},  {"prefix %"},
                   {"cost $"}, {"p50 s"}, {"p95 s"},      {"work s"},    {"wait s"},      {"sent"},
@@ -186,7 +203,8 @@ std::string render_stats_csv(const std::vector<RunStats>& runs) {
       "run,source,role,calls,failed_calls,prompt_tokens,completion_tokens,cached_tokens,prefix_share,cost_usd,"
       "latency_p50_s,latency_p95_s,"
       "working_s,waiting_s,messages_sent,messages_received,review_rounds,test_rounds,files_written,wall_s,files,"
-      "lines_of_code,test_fix_rounds,verdict,tool_calls,tool_errors\n";
+      "lines_of_code,test_fix_rounds,verdict,tool_calls,tool_errors,completeness,executability,consistency,"
+      "consistency_method,quality\n";
   for (const auto& run : runs) {
     auto line = [&](const RoleStats& r, bool total) {
       out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.6f},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{},",
@@ -199,7 +217,12 @@ std::string render_stats_csv(const std::vector<RunStats>& runs) {
                            csv_field(run.verdict));
       else
         out += ",,,,,";
-      out += fmt::format("{},{}\n", r.tool_calls, r.tool_errors);
+      out += fmt::format("{},{}", r.tool_calls, r.tool_errors);
+      if (total && run.quality)
+        out += fmt::format(",{:.0f},{:.0f},{:.4f},{},{:.4f}\n", run.quality->completeness, run.quality->executability,
+                           run.quality->consistency, csv_field(run.quality->consistency_method), run.quality->quality);
+      else
+        out += ",,,,,\n";
     };
     for (const auto& r : run.roles) line(r, false);
     line(run.total, true);

@@ -225,6 +225,23 @@ TEST(QualityCommand, FindsTheDefectsOfImportedChatDevProjects) {
     }
     EXPECT_EQ(r["quality"], 0.0);
   }
+  // `stats --quality` puts the same figures beside the runs' own (one table for every tool).
+  const auto stats = testing::run_process(
+      sandbox.options({"stats", sandbox.warehouse().string(), "--quality", "--deadline", "2", "--format", "json"}, {}));
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  const json listed = json::parse(stats.out)["runs"];
+  ASSERT_EQ(listed.size(), 2u);
+  for (const auto& run : listed) {
+    EXPECT_EQ(run["source"], "chatdev");
+    ASSERT_TRUE(run.contains("quality")) << run.dump();
+    EXPECT_EQ(run["quality"]["executability"], 0.0);
+    EXPECT_EQ(run["quality"]["consistency_method"], "lexical");
+  }
+  const auto csv = testing::run_process(
+      sandbox.options({"stats", sandbox.warehouse().string(), "--quality", "--deadline", "2", "--format", "csv"}, {}));
+  EXPECT_NE(csv.out.find(",completeness,executability,consistency,consistency_method,quality\n"), std::string::npos)
+      << csv.out;
+
   // A folder without a trace needs the requirement.
   const auto bare = testing::run_process(sandbox.options({"quality", sandbox.root().string()}, {}));
   EXPECT_EQ(bare.exit_code, 1);
