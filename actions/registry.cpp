@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "actions/action.hpp"
+#include "actions/chat_action.hpp"
 #include "actions/document_action.hpp"
 #include "actions/manual_action.hpp"
 #include "actions/run_tests.hpp"
@@ -41,6 +42,7 @@ void register_builtin_actions(ActionRegistry& registry) {
   registry.add(manual_action_type());
   registry.add(speak_action_type());
   registry.add(tool_loop_action_type());
+  registry.add(chat_action_type());
 }
 
 }  // namespace agentco

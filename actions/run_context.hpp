@@ -22,6 +22,8 @@
 
 namespace agentco {
 
+struct Sop;
+
 class PromptLibrary;
 class ToolHub;
 
@@ -73,6 +75,8 @@ class RunContext {
   StopState stop;
   // The tools of the run's roles (SOP `tools:`); set by the run pipeline.
   ToolHub* tools = nullptr;
+  // The run's SOP (set by the run pipeline): actions that address other roles look them up.
+  const Sop* sop = nullptr;
   // A person at the terminal answers the ask_human tool (run --ask-human, --human,
   // --review-by-human); without one, that tool is left out of every role's tools.
   bool ask_human = false;

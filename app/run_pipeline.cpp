@@ -140,6 +140,7 @@ RunReport execute_run(RunPlan& plan) {
   std::unique_ptr<ToolRecall> tool_recall = plan.tool_recall ? plan.tool_recall() : nullptr;
   ToolHub tools(config, project_root, &trace, tool_recall.get());
   run.tools = &tools;
+  run.sop = &plan.sop;
   run.ask_human = plan.ask_human;
   run.context_windows.probed = plan.context_windows;
   if (plan.existing) adopt_existing_project(run, ws, *plan.existing);

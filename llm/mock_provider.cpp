@@ -342,6 +342,12 @@ std::string MockProvider::reply_for(const ChatRequest& request) {
     if (ext == ".js") return "```javascript\n" + js_test_code(file) + "```";
     return "```python\n" + test_code(file) + "```";
   }
+  if (kind == "chat") {  // a chat phase: a proposal, an agreement, then the conclusion
+    const std::string action = hints.value("action", std::string("the phase"));
+    if (hints.value("side", "") == "instructor") return "Agreed (mock instruction for " + action + "); please conclude.";
+    if (hints.value("turn", 1) < 2) return "A first proposal (mock, " + action + ") for: " + idea;
+    return hints.value("end_marker", std::string("<INFO>")) + " Mock conclusion of " + action + " for: " + idea;
+  }
   if (kind == "choose") {
     std::vector<std::string> done;
     if (hints.contains("done")) done = hints["done"].get<std::vector<std::string>>();

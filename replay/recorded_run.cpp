@@ -113,7 +113,9 @@ Result<RecordedRun> read_recorded_run(const fs::path& dir_or_trace) {
   if (!contents) return contents.error();
 
   RecordedRun run;
-  run.trace_file = fs::absolute(file);
+  // Normalized: "." or ".." in what the user typed must not name the folder ("./run.jsonl"
+  // has the parent "x/.", and a replay beside "." would land inside the run).
+  run.trace_file = fs::absolute(file).lexically_normal();
   run.folder = run.trace_file.parent_path();
   run.warnings = contents->warnings;
   run.valid_bytes = contents->valid_bytes;

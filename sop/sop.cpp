@@ -250,7 +250,7 @@ void check_graph(const Sop& sop, Problems& problems) {
   bool anyone_starts = false;
   for (const auto& role : sop.roles) {
     if (role.watch.empty()) {
-      if (role.topics.empty()) {
+      if (role.topics.empty() && !role.actions.empty()) {  // without actions: it answers chat phases only
         problems.add(role.line, fmt::format("role {} watches nothing, so it would never act; add 'watch:' with "
                                             "the actions it reacts to (e.g. {}) or 'topics:'", role.name, kUserRequirement));
       }
@@ -275,11 +275,19 @@ void check_graph(const Sop& sop, Problems& problems) {
       }
     }
   }
+  // Keys that name another role: run_tests' fixer, a chat phase's partner.
   for (const auto& [name, action] : sop.actions) {
-    if (!action.params.contains("fixer")) continue;
-    std::string fixer = action.params["fixer"].is_string() ? action.params["fixer"].get<std::string>() : "";
-    bool found = std::any_of(sop.roles.begin(), sop.roles.end(), [&](const RoleSpec& r) { return r.name == fixer; });
-    if (!found) problems.add(action.line, fmt::format("action {}: fixer '{}' is not a role of this SOP", name, fixer));
+    for (const char* key : {"fixer", "with"}) {
+      if (!action.params.contains(key)) continue;
+      std::string other = action.params[key].is_string() ? action.params[key].get<std::string>() : "";
+      bool found = std::any_of(sop.roles.begin(), sop.roles.end(), [&](const RoleSpec& r) { return r.name == other; });
+      if (!found) {
+        std::vector<std::string> names;
+        for (const auto& r : sop.roles) names.push_back(r.name);
+        problems.add(action.line, fmt::format("action {}: {} '{}' is not a role of this SOP (roles: {})", name, key,
+                                              other, fmt::join(names, ", ")));
+      }
+    }
   }
   if (!sop.roles.empty() && !anyone_starts) {
     problems.add(sop.roles.front().line,
@@ -407,6 +415,8 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
                                                spec.params[key].get<std::string>()));
           }
         }
+        if (spec.type == "chat" && !spec.params.contains("with"))
+          problems.add(kv.first, fmt::format("action {} of type chat needs 'with:', the role that answers", spec.name));
         if (def["reads"].IsDefined()) {
           spec.reads = string_list(def["reads"], "reads", problems);
           spec.reads_given = true;
@@ -483,7 +493,14 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         else problems.add(r["react_mode"], fmt::format("role {}: react_mode must be by_order or react, got '{}'", role.name, mode));
         if (role.name.empty()) problems.add(r, "a role has no name");
         else if (!names.insert(role.name).second) problems.add(r, fmt::format("two roles are named {}", role.name));
-        if (role.actions.empty()) problems.add(r, fmt::format("role {} has no actions", role.name));
+        // A role without actions only answers in other roles' chat phases (`with:` names it).
+        const bool answers_chats = std::any_of(sop.actions.begin(), sop.actions.end(), [&](const auto& a) {
+          return a.second.type == "chat" && a.second.params.value("with", std::string()) == role.name;
+        });
+        if (role.actions.empty() && !answers_chats)
+          problems.add(r, fmt::format("role {} has no actions (a role may have none only when a chat action's "
+                                      "'with:' names it)",
+                                      role.name));
         for (const auto& a : role.actions) {
           if (auto it = sop.actions.find(a); it != sop.actions.end() && it->second.type == "tool_loop" && role.tools.empty())
             problems.add(r, fmt::format("role {} runs {}, a tool_loop action, but lists no tools: add e.g. "
