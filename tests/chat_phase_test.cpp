@@ -98,6 +98,20 @@ TEST_F(ChatPhase, TheMockProposesIsAnsweredAndConcludesAndTheReplayIsIdentical) 
   EXPECT_TRUE(fs::exists(run.folder.string() + "-replay"));
 }
 
+// The reading model knows the marker only from what the answering side's prompt says.
+TEST_F(ChatPhase, AReadingModelConcludesWithTheMarkerItsPromptNames) {
+  testing::FakeServerProcess server(sandbox_.file("fake"), {.script = "rules:\n  - read: true\n"});
+  ASSERT_TRUE(server.ok());
+  spill(sandbox_.file("team.yaml"), team("    with: Cpo\n    end_marker: \"<CONCLUDED>\"\n"));
+  AgentcoRun run = sandbox_.collect(testing::run_process(
+      sandbox_.options(run_args({"--llm-base-url", server.base_url(), "--model", "fake-model"}), {})));
+  ASSERT_EQ(run.process.exit_code, 0) << run.describe();
+  const json message = message_of(run);
+  EXPECT_EQ(message["payload"], json({{"with", "Cpo"}, {"turns", 2}, {"concluded", true}})) << message;
+  EXPECT_TRUE(message.value("content", "").starts_with("My answer to the task")) << message;
+  EXPECT_NE(message.value("content", "").find("write a snake game"), std::string::npos) << message;
+}
+
 TEST_F(ChatPhase, AnAssistantThatNeverConcludesIsStoppedAtMaxTurnsAndItsLastAnswerStands) {
   testing::FakeServerProcess server(sandbox_.file("fake"), {.script = "rules:\n  - reply: \"Let us think more.\"\n"});
   ASSERT_TRUE(server.ok());

@@ -24,6 +24,10 @@
 // current code, repairs what the prompt shows: the review's missing method, or the failure
 // its traceback shows.
 //
+// Chat phases (SOP type chat) are read from the system prompt: the side told to start its
+// reply with a marker once the discussion concludes answers the task, then, having heard
+// back, concludes with that marker; the side told it leads agrees and asks to conclude.
+//
 // Pure and thread-safe: the same messages and options always give the same reply.
 #pragma once
 #include <string>
