@@ -1,10 +1,10 @@
 #include "actions/chat_action.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 
+#include "actions/action_params.hpp"
 #include "actions/ask.hpp"
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
@@ -20,19 +20,6 @@ const TemplateSlot kChatSlot{"prompt", "", "the phase prompt: the instructor's f
 
 constexpr int kDefaultTurns = 3;
 constexpr const char* kDefaultMarker = "<INFO>";
-
-int turns_param(const ActionSpec& spec) {
-  if (!spec.params.contains("max_turns")) return kDefaultTurns;
-  const auto& value = spec.params["max_turns"];
-  if (value.is_number_integer()) return std::clamp(value.get<int>(), 1, 50);
-  if (value.is_string()) {
-    const std::string& text = value.get_ref<const std::string&>();
-    int parsed = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (ec == std::errc() && end == text.data() + text.size() && parsed > 0) return std::min(parsed, 50);
-  }
-  return kDefaultTurns;
-}
 
 std::string heard(const std::vector<MessagePtr>& news) {
   std::string out;
@@ -51,7 +38,7 @@ class ChatAction : public Action {
  public:
   explicit ChatAction(const ActionSpec& spec)
       : with_(spec.params.value("with", std::string())),
-        max_turns_(turns_param(spec)),
+        max_turns_(positive_int_param(spec, "max_turns", kDefaultTurns, 50)),
         marker_(spec.params.value("end_marker", std::string(kDefaultMarker))) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {

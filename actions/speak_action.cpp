@@ -1,9 +1,9 @@
 #include "actions/speak_action.hpp"
 
-#include <charconv>
 
 #include <fmt/format.h>
 
+#include "actions/action_params.hpp"
 #include "actions/ask.hpp"
 #include "actions/prompt.hpp"
 #include "core/text.hpp"
@@ -13,21 +13,9 @@ namespace {
 
 const TemplateSlot kSpeakSlot{"prompt", "", "one thing a simulated agent says", {Input::kMessages, Input::kTopic}, false};
 
-// The SOP's max_context (messages shown), 8 when absent or not a whole number.
-std::size_t max_context_of(const ActionSpec& spec) {
-  std::size_t value = 8;
-  if (spec.params.contains("max_context") && spec.params["max_context"].is_string()) {
-    const std::string& text = spec.params["max_context"].get_ref<const std::string&>();
-    std::size_t parsed = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (ec == std::errc() && end == text.data() + text.size() && parsed > 0) value = parsed;
-  }
-  return value;
-}
-
 class SpeakAction : public Action {
  public:
-  explicit SpeakAction(const ActionSpec& spec) : max_context_(max_context_of(spec)) {}
+  explicit SpeakAction(const ActionSpec& spec) : max_context_(static_cast<std::size_t>(positive_int_param(spec, "max_context", 8, 1000000))) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
     std::string messages;

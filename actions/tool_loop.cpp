@@ -1,6 +1,5 @@
 #include "actions/tool_loop.hpp"
 
-#include <charconv>
 #include <variant>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -12,6 +11,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "actions/action_params.hpp"
 #include "actions/ask.hpp"
 #include "actions/prompt.hpp"
 #include "actions/run_context.hpp"
@@ -30,20 +30,6 @@ const TemplateSlot kToolLoopSlot{"prompt", "", "the task a role works on with it
 
 constexpr int kDefaultMaxSteps = 20;
 constexpr const char* kDropped = "[this result was dropped to fit the model's context window; call the tool again if you need it]";
-
-// A whole number param in [1, 1000], else `fallback`.
-int int_param(const ActionSpec& spec, const char* key, int fallback) {
-  if (!spec.params.contains(key)) return fallback;
-  const json& value = spec.params[key];
-  if (value.is_number_integer()) return std::clamp(value.get<int>(), 1, 1000);
-  if (value.is_string()) {
-    const std::string& text = value.get_ref<const std::string&>();
-    int parsed = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (ec == std::errc() && end == text.data() + text.size() && parsed > 0) return std::min(parsed, 1000);
-  }
-  return fallback;
-}
 
 std::string heard(const std::vector<MessagePtr>& news) {
   std::string out;
@@ -93,7 +79,7 @@ boost::asio::awaitable<void> stop_requested(const StopState& stop) {
 class ToolLoopAction : public Action {
  public:
   explicit ToolLoopAction(const ActionSpec& spec)
-      : max_steps_(int_param(spec, "max_steps", kDefaultMaxSteps)),
+      : max_steps_(positive_int_param(spec, "max_steps", kDefaultMaxSteps, 1000)),
         tool_choice_(spec.params.value("tool_choice", std::string())) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {

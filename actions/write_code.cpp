@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "actions/action_params.hpp"
 #include "actions/ask.hpp"
 #include "actions/code_checks.hpp"
 #include "actions/code_plan.hpp"
@@ -280,15 +281,6 @@ boost::asio::awaitable<void> summarize(std::shared_ptr<CodeTurn> turn) {
   }
 }
 
-// A yes/no key of the SOP action (YAML scalars arrive as text).
-bool yes_param(const ActionSpec& spec, const char* key) {
-  auto it = spec.params.find(key);
-  if (it == spec.params.end()) return false;
-  if (it->is_boolean()) return it->get<bool>();
-  if (!it->is_string()) return false;
-  const std::string& text = it->get_ref<const std::string&>();
-  return text == "true" || text == "yes" || text == "on";
-}
 
 // The file a Python or Node traceback points at last, among the files this turn wrote; the
 // entry point when it names none of them.

@@ -20,25 +20,11 @@ struct PairedFigure {
 
 const std::vector<PairedFigure>& paired_figures() {
   static const std::vector<PairedFigure> list = {
-      {"quality", [](const RunRow& r) { return r.measured; }, [](const RunRow& r) { return r.quality; }},
+      {"quality", [](const RunRow& r) { return r.quality.has_value(); }, [](const RunRow& r) { return r.quality->quality; }},
       {"cost (USD)", [](const RunRow& r) { return r.has_figures; }, [](const RunRow& r) { return r.cost_usd; }},
       {"wall time (s)", [](const RunRow& r) { return r.has_figures; }, [](const RunRow& r) { return r.wall_s; }},
   };
   return list;
-}
-
-double mean_of(const std::vector<double>& v) {
-  double sum = 0;
-  for (double x : v) sum += x;
-  return v.empty() ? 0 : sum / static_cast<double>(v.size());
-}
-
-double ci95_of(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  const double m = mean_of(v);
-  double ss = 0;
-  for (double x : v) ss += (x - m) * (x - m);
-  return 1.96 * std::sqrt(ss / static_cast<double>(v.size() - 1)) / std::sqrt(static_cast<double>(v.size()));
 }
 
 std::string xml_escape(const std::string& text) {
@@ -54,6 +40,20 @@ std::string xml_escape(const std::string& text) {
 }
 
 }  // namespace
+
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+double ci95_of(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  const double m = mean_of(v);
+  double ss = 0;
+  for (double x : v) ss += (x - m) * (x - m);
+  return 1.96 * std::sqrt(ss / static_cast<double>(v.size() - 1)) / std::sqrt(static_cast<double>(v.size()));
+}
 
 double wilcoxon_signed_rank_p(const std::vector<double>& differences) {
   std::vector<double> d;

@@ -24,6 +24,11 @@ struct PairedComparison {
 
 std::vector<PairedComparison> compare_variants(const std::vector<RunRow>& rows, const std::vector<Variant>& variants);
 
+// The mean of `values` (0 for none), and half the width of its 95 % confidence interval
+// (normal approximation; 0 for fewer than two values).
+double mean_of(const std::vector<double>& values);
+double ci95_of(const std::vector<double>& values);
+
 // Two-sided p-value of the Wilcoxon signed-rank test of `differences` (zeros dropped).
 double wilcoxon_signed_rank_p(const std::vector<double>& differences);
 

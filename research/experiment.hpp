@@ -3,10 +3,12 @@
 // Pure data and pure functions; the process supervision is research/supervisor.hpp.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "research/prompt_list.hpp"
+#include "stats/quality.hpp"
 #include "stats/run_stats.hpp"
 
 namespace agentco {
@@ -50,11 +52,7 @@ struct RunRow {
   long files = 0, lines = 0;
   long review_rounds = 0, test_rounds = 0;
   std::string error;  // why the run failed: its last error line, or why no figures
-  // SRDD quality (stats/quality.hpp), measured after the run; `measured` false when it was not.
-  bool measured = false;
-  double completeness = 0, executability = 0, consistency = 0, quality = 0;
-  std::string consistency_method;  // "lexical" or the embeddings' label
-  std::string execution;           // what the program's run did
+  std::optional<Quality> quality;  // SRDD quality (stats/quality.hpp), when it was measured
 
   bool finished() const { return status == "finished"; }
   bool executable() const { return verdict == "passed"; }

@@ -170,14 +170,7 @@ ExperimentResult run_experiment(const ExperimentOptions& options) {
       }
       Result<Quality> q = it->second.get();
       if (q && rows.count(it->first)) {
-        RunRow& row = rows[it->first];
-        row.measured = true;
-        row.completeness = q->completeness;
-        row.executability = q->executability;
-        row.consistency = q->consistency;
-        row.quality = q->quality;
-        row.consistency_method = q->consistency_method;
-        row.execution = q->execution;
+        rows[it->first].quality = std::move(*q);
         landed = true;
       }
       it = measuring.erase(it);

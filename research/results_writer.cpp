@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cmath>
 #include <fstream>
 
 #include "research/comparison.hpp"
@@ -37,6 +36,7 @@ std::string folder_text(const RunRow& row, const fs::path& base) {
 
 std::vector<std::string> cells(const RunRow& row, const fs::path& base) {
   const auto& r = row.run;
+  const std::optional<Quality>& q = row.quality;
   return {r.run_name,
           std::to_string(r.prompt.id),
           r.prompt.name,
@@ -61,12 +61,12 @@ std::vector<std::string> cells(const RunRow& row, const fs::path& base) {
           std::to_string(row.test_rounds),
           folder_text(row, base),
           row.error,
-          row.measured ? fmt::format("{:.0f}", row.completeness) : "",
-          row.measured ? fmt::format("{:.0f}", row.executability) : "",
-          row.measured ? fmt::format("{:.4f}", row.consistency) : "",
-          row.consistency_method,
-          row.measured ? fmt::format("{:.4f}", row.quality) : "",
-          row.execution};
+          q ? fmt::format("{:.0f}", q->completeness) : "",
+          q ? fmt::format("{:.0f}", q->executability) : "",
+          q ? fmt::format("{:.4f}", q->consistency) : "",
+          q ? q->consistency_method : "",
+          q ? fmt::format("{:.4f}", q->quality) : "",
+          q ? q->execution : ""};
 }
 
 Status write_atomically(const fs::path& file, const std::string& text) {
@@ -126,26 +126,14 @@ Spread spread(std::vector<double> values) {
 // The SRDD quality figures of measured runs.
 const std::vector<Figure>& quality_figures() {
   static const std::vector<Figure> list = {
-      {"completeness", [](const RunRow& r) { return r.completeness; }, "{:.2f}"},
-      {"executability", [](const RunRow& r) { return r.executability; }, "{:.2f}"},
-      {"consistency", [](const RunRow& r) { return r.consistency; }, "{:.3f}"},
-      {"quality", [](const RunRow& r) { return r.quality; }, "{:.3f}"},
+      {"completeness", [](const RunRow& r) { return r.quality->completeness; }, "{:.2f}"},
+      {"executability", [](const RunRow& r) { return r.quality->executability; }, "{:.2f}"},
+      {"consistency", [](const RunRow& r) { return r.quality->consistency; }, "{:.3f}"},
+      {"quality", [](const RunRow& r) { return r.quality->quality; }, "{:.3f}"},
   };
   return list;
 }
 
-// Half the width of the 95 % confidence interval of the mean (normal approximation; 0 for
-// fewer than two values).
-double ci95(const std::vector<double>& values) {
-  const std::size_t n = values.size();
-  if (n < 2) return 0;
-  double mean = 0;
-  for (double v : values) mean += v;
-  mean /= static_cast<double>(n);
-  double ss = 0;
-  for (double v : values) ss += (v - mean) * (v - mean);
-  return 1.96 * std::sqrt(ss / static_cast<double>(n - 1)) / std::sqrt(static_cast<double>(n));
-}
 
 // The charts write_results() draws (charts/NAME.svg), each a figure's mean per variant.
 struct Chart {
@@ -160,8 +148,8 @@ const std::vector<Chart>& charts() {
        [](const RunRow& r) { return r.cost_usd; }},
       {"wall", "Wall time per run (s), mean and 95 % CI", [](const RunRow& r) { return r.has_figures; },
        [](const RunRow& r) { return r.wall_s; }},
-      {"quality", "Quality per run (SRDD), mean and 95 % CI", [](const RunRow& r) { return r.measured; },
-       [](const RunRow& r) { return r.quality; }},
+      {"quality", "Quality per run (SRDD), mean and 95 % CI", [](const RunRow& r) { return r.quality.has_value(); },
+       [](const RunRow& r) { return r.quality->quality; }},
   };
   return list;
 }
@@ -226,13 +214,7 @@ nlohmann::json row_to_json(const RunRow& row) {
           {"folder", row.folder.string()},
           {"has_figures", row.has_figures},
           {"error", row.error},
-          {"quality", row.measured ? nlohmann::json{{"completeness", row.completeness},
-                                                    {"executability", row.executability},
-                                                    {"consistency", row.consistency},
-                                                    {"consistency_method", row.consistency_method},
-                                                    {"quality", row.quality},
-                                                    {"execution", row.execution}}
-                                   : nlohmann::json(nullptr)}};
+          {"quality", row.quality ? to_json(*row.quality) : nlohmann::json(nullptr)}};
 }
 
 std::string render_results_csv(const std::vector<RunRow>& rows) {
@@ -351,7 +333,7 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
     };
     std::vector<const RunRow*> measured;
     for (const auto* r : mine)
-      if (r->measured) measured.push_back(r);
+      if (r->quality) measured.push_back(r);
     std::vector<Spread> quality_spreads;
     std::vector<double> quality_values;
     for (const auto& f : quality_figures()) {
@@ -363,7 +345,7 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
     auto quality_of = [&](std::size_t i) {
       if (measured.empty()) return std::string("–");
       std::string cell = fmt::format(fmt::runtime(quality_figures()[i].format), quality_spreads[i].mean);
-      if (i == 3 && measured.size() > 1) cell += fmt::format(" ± {:.3f}", ci95(quality_values));
+      if (i == 3 && measured.size() > 1) cell += fmt::format(" ± {:.3f}", ci95_of(quality_values));
       return cell;
     };
     out += fmt::format(
@@ -393,7 +375,7 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
     }
     if (!measured.empty()) {
       std::set<std::string> methods;
-      for (const auto* r : measured) methods.insert(r->consistency_method);
+      for (const auto* r : measured) methods.insert(r->quality->consistency_method);
       details += fmt::format(
           "\nQuality of the {} measured run{} (stats/quality.hpp; consistency: {}):\n\n"
           "| figure | mean (95 % CI) | median | min | max |\n|---|---:|---:|---:|---:|\n",
@@ -404,7 +386,7 @@ std::string render_summary_md(const std::vector<RunRow>& rows, const ExperimentI
         for (const auto* r : measured) values.push_back(f.value(*r));
         const auto& s = quality_spreads[i];
         auto v = [&](double x) { return fmt::format(fmt::runtime(f.format), x); };
-        details += fmt::format("| {} | {} ± {} | {} | {} | {} |\n", f.label, v(s.mean), v(ci95(values)), v(s.median),
+        details += fmt::format("| {} | {} ± {} | {} | {} | {} |\n", f.label, v(s.mean), v(ci95_of(values)), v(s.median),
                                v(s.min), v(s.max));
       }
     }
@@ -432,10 +414,7 @@ Status write_results(const std::vector<RunRow>& rows, const ExperimentInfo& info
         std::vector<double> values;
         for (const auto& r : rows)
           if (r.run.variant.name == variant.name && chart.has(r)) values.push_back(chart.value(r));
-        double mean = 0;
-        for (double v : values) mean += v;
-        if (!values.empty()) mean /= static_cast<double>(values.size());
-        bars.push_back({variant.name, mean, ci95(values)});
+        bars.push_back({variant.name, mean_of(values), ci95_of(values)});
       }
       if (auto s = write_atomically(info.folder / "charts" / (std::string(chart.file) + ".svg"),
                                     bar_chart_svg(chart.title, bars));

@@ -4,11 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -62,13 +60,6 @@ std::vector<std::string> source_files(const fs::path& root) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::size_t indent_of(const std::string& line) { return line.find_first_not_of(" \t"); }
@@ -342,7 +333,8 @@ Result<Quality> measure_quality(const fs::path& folder, const std::string& requi
   q.code_files = static_cast<long>(sources.size());
   std::string code;
   for (const auto& file : sources) {
-    const std::string text = slurp(folder / file);
+    std::string text;
+    if (!read_file((folder / file).string(), text)) continue;  // gone or unreadable since it was listed
     for (auto& p : find_placeholders(file, text))
       if (q.placeholders.size() < kMaxPlaceholders) q.placeholders.push_back(file + ":" + p);
     code += text;

@@ -219,8 +219,8 @@ TEST(Comparison, WilcoxonSignedRankAgreesWithItsNormalApproximation) {
 TEST(Comparison, VariantsArePairedOnTheirSharedPromptsOverTheMeanOfTheirRepeats) {
   std::vector<RunRow> rows;
   auto measured = [](RunRow r, double quality, int repeat) {
-    r.measured = true;
-    r.quality = quality;
+    r.quality = Quality{};
+    r.quality->quality = quality;
     r.run.repeat = repeat;
     return r;
   };

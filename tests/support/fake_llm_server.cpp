@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "tests/support/fake_llm_server_internal.hpp"
+#include "tests/support/reading/prompt_text.hpp"
 #include "tests/support/reading_model.hpp"
 
 namespace agentco::testing::detail {
@@ -428,19 +429,6 @@ bool flag(const json& object, const char* key) {
   if (!object.is_object()) return false;
   const auto it = object.find(key);
   return it != object.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::string message_text(const json& message) {
-  if (!message.is_object()) return {};
-  const auto content = message.find("content");
-  if (content == message.end()) return {};
-  if (content->is_string()) return content->get<std::string>();
-  std::string text;
-  if (content->is_array())  // [{"type":"text","text":"..."}, ...]
-    for (const auto& part : *content)
-      if (part.is_object() && part.contains("text") && part["text"].is_string())
-        text += part["text"].get<std::string>();
-  return text;
 }
 
 std::string last_user_message(const json& messages) {
@@ -901,9 +889,7 @@ ResponsePlan Responder::respond_locked(const HttpRequest& request, FakeRequestLo
           continue;
         }
         if (word.size() >= 3) {
-          std::uint64_t h = 1469598103934665603ull;
-          for (char c : word) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-          vector[h % 64] += 1;
+          vector[reading::fnv(word) % 64] += 1;
           ++tokens_in;
         }
         word.clear();

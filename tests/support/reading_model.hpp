@@ -61,6 +61,9 @@ struct ReadingStepPhrase {
 };
 std::vector<ReadingStepPhrase> reading_step_phrases();
 
+// The text of an OpenAI chat message: its content string, or its text parts joined.
+std::string message_text(const nlohmann::json& message);
+
 // A role working with tools (SOP tool_loop): the reading model reads the requirement under
 // the prompt's "## The requirement" heading and the test command in backticks
 // (`python3 -m unittest ...`), and needs write_file, run, read_file and edit_file among the

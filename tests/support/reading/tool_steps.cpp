@@ -24,18 +24,6 @@ struct SeenCall {
   bool answered = false;
 };
 
-std::string content_of(const json& message) {
-  if (!message.is_object()) return {};
-  const auto content = message.find("content");
-  if (content == message.end()) return {};
-  if (content->is_string()) return content->get<std::string>();
-  std::string text;
-  if (content->is_array())
-    for (const auto& part : *content)
-      if (part.is_object() && part.contains("text") && part["text"].is_string()) text += part["text"].get<std::string>();
-  return text;
-}
-
 std::vector<SeenCall> seen_calls(const json& messages) {
   std::vector<SeenCall> calls;
   std::vector<std::string> ids;
@@ -55,7 +43,7 @@ std::vector<SeenCall> seen_calls(const json& messages) {
       const std::string id = message.value("tool_call_id", "");
       for (std::size_t i = 0; i < ids.size(); ++i)
         if (ids[i] == id && !calls[i].answered) {
-          calls[i].result = content_of(message);
+          calls[i].result = message_text(message);
           calls[i].answered = true;
           break;
         }
@@ -192,11 +180,23 @@ std::optional<json> fix_for(const std::string& path, const std::string& shown, c
 
 }  // namespace
 
+std::string message_text(const nlohmann::json& message) {
+  if (!message.is_object()) return {};
+  const auto content = message.find("content");
+  if (content == message.end()) return {};
+  if (content->is_string()) return content->get<std::string>();
+  std::string text;
+  if (content->is_array())
+    for (const auto& part : *content)
+      if (part.is_object() && part.contains("text") && part["text"].is_string()) text += part["text"].get<std::string>();
+  return text;
+}
+
 ReadingToolTurn reading_tool_turn(const nlohmann::json& messages, const std::vector<std::string>& tools) {
   std::string prompt;
   for (const auto& message : messages)
     if (message.is_object() && message.value("role", "") == "user") {
-      prompt = content_of(message);
+      prompt = message_text(message);
       break;
     }
   const std::vector<SeenCall> calls = seen_calls(messages);
