@@ -357,6 +357,11 @@ Result<Quality> measure_quality(const fs::path& folder, const std::string& requi
   }
   if (q.consistency_method == "lexical") q.consistency = lexical_similarity(requirement, code);
   q.quality = q.completeness * q.executability * q.consistency;
+  // What the program printed and the files' names are untrusted bytes; these texts go into
+  // JSON and tables.
+  q.execution = repair_utf8(q.execution).text;
+  for (auto& p : q.placeholders) p = repair_utf8(p).text;
+  q.entry = repair_utf8(q.entry).text;
   return q;
 }
 

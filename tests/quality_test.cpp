@@ -117,6 +117,18 @@ TEST_F(QualityOfAProject, APlaceholderOrACrashScoresZero) {
   EXPECT_EQ(q.quality, 0);
 }
 
+// What a program prints and what its files are called are untrusted bytes: the results are
+// valid UTF-8, so that JSON and tables can hold them.
+TEST_F(QualityOfAProject, BytesThatAreNotUtf8InTheOutputOrAFileNameAreReplaced) {
+  spill(root() / "main.py", "import sys\nsys.stderr.buffer.write(b'caf\\xe9 Error\\n')\nsys.exit(1)\n");
+  spill(root() / "caf\xe9.py", "# TODO\n");
+  const Quality q = measure("caf\xe9 app");
+  EXPECT_EQ(q.execution, "exit 1: caf\xEF\xBF\xBD Error") << q.execution;
+  ASSERT_EQ(q.placeholders.size(), 1u);
+  EXPECT_EQ(q.placeholders[0], "caf\xEF\xBF\xBD.py:1: TODO");
+  EXPECT_NO_THROW((void)to_json(q).dump());
+}
+
 TEST_F(QualityOfAProject, AProgramWaitingForInputAtTheDeadlineRuns) {
   spill(root() / "app" / "main.py", "name = input('your name? ')\nprint('hello', name)\n");
   const Quality q = measure();
