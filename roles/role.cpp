@@ -79,6 +79,18 @@ asio::awaitable<void> Role::run() {
     news.clear();
     news.swap(inbox_);
     if (room_) room_->cancel();  // senders blocked on a full inbox may go on
+    const std::size_t handled = news.size();
+    if (spec_.join > 0) {
+      // Fan-in: the turn waits until `join` messages have come; they are handled (for the
+      // idle count) as they come, so a join that can never fill does not keep the run alive.
+      joined_.insert(joined_.end(), news.begin(), news.end());
+      if (joined_.size() < static_cast<std::size_t>(spec_.join)) {
+        run_.bus.done(handled);
+        continue;
+      }
+      news.swap(joined_);
+      joined_.clear();
+    }
     memory_.insert(memory_.end(), news.begin(), news.end());
     if (spec_.memory_limit > 0 && memory_.size() >= 2 * spec_.memory_limit) {
       memory_.erase(memory_.begin(), memory_.end() - static_cast<std::ptrdiff_t>(spec_.memory_limit));
@@ -91,7 +103,6 @@ asio::awaitable<void> Role::run() {
       ++turns_;
       co_await react(news);
     }
-    const std::size_t handled = news.size();
     run_.bus.done(handled);
   }
 }

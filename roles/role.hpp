@@ -68,6 +68,7 @@ class Role : public Mailbox {
   bool waiting_ = false;
   bool stop_queued_ = false;                        // in-band stop, after the queued messages
   std::vector<MessagePtr> memory_;
+  std::vector<MessagePtr> joined_;                  // fan-in (spec.join): gathered so far
   int turns_ = 0;
 };
 

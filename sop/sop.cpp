@@ -14,6 +14,7 @@
 
 #include "environment/message.hpp"
 #include "sop/action_catalog.hpp"
+#include "sop/graph.hpp"
 #include "sop/prompt_library.hpp"
 #include "sop/template_check.hpp"
 #include "tools/tool_names.hpp"
@@ -359,7 +360,7 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
   if (!root.IsMap()) return make_error("sop", source_name + ": a SOP is a YAML map with 'roles:' and 'actions:'");
 
   try {
-    check_keys(root, {"name", "description", "roles", "actions"}, "the SOP", problems);
+    check_keys(root, {"name", "description", "roles", "actions", "graph"}, "the SOP", problems);
     sop.name = scalar(root["name"], "name", problems, std::filesystem::path(source_name).stem().string());
     sop.description = scalar(root["description"], "description", problems);
 
@@ -459,7 +460,7 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         }
         check_keys(r, {"name", "profile", "goal", "constraints", "actions", "watch", "react_mode",
                        "max_react_loop", "max_turns", "model", "count", "group_size", "topics", "publish_topic",
-                       "memory", "tools"},
+                       "memory", "tools", "join"},
                    "a role", problems);
         role.name = scalar(r["name"], "name", problems);
         role.profile = scalar(r["profile"], "profile", problems, role.name);
@@ -476,6 +477,10 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         role.topics = string_list(r["topics"], "topics", problems);
         role.publish_topic = scalar(r["publish_topic"], "publish_topic", problems);
         role.memory_limit = static_cast<std::size_t>(int_value(r["memory"], "memory", 0, 0, problems));
+        if (r["join"].IsDefined() && r["join"].IsScalar() && r["join"].Scalar() == "all")
+          role.join = static_cast<int>(role.watch.size());
+        else
+          role.join = int_value(r["join"], "join (a number, or all)", 0, 1, problems);
         if (r["tools"].IsDefined()) {
           role.tools = string_list(r["tools"], "tools", problems);
           role.tools_line = line_of(r["tools"]);
@@ -516,6 +521,8 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         sop.roles.push_back(std::move(role));
       }
     }
+    if (root["graph"].IsDefined() && problems.list.empty())
+      expand_graph(root["graph"], sop, [&](int line, const std::string& text) { problems.add(line, text); });
     if (problems.list.empty()) check_graph(sop, problems);
     if (problems.list.empty()) {
       for (auto& message : check_templates(sop, catalog, prompts)) problems.list.push_back(std::move(message));

@@ -59,6 +59,9 @@ struct RoleSpec {
   std::string publish_topic;
   std::size_t memory_limit = 0;
   int instance = -1;    // set by role_instances() when count > 1
+  // Fan-in: > 0 gathers that many delivered messages before taking one turn with all of
+  // them (`join: N`, or `join: all` = one per watched action; a graph node: its in-degree).
+  int join = 0;
   // The tools its tool_loop actions may call (tools/tool_names.hpp): built-in names and
   // mcp:SERVER/TOOL or mcp:SERVER/*; `tools_line` is where the list is, for messages.
   std::vector<std::string> tools;
