@@ -1,12 +1,17 @@
 #include "actions/chat_action.hpp"
 
 #include <algorithm>
+#include <map>
+
+#include <fmt/ranges.h>
 
 #include <fmt/format.h>
 
 #include "actions/action_params.hpp"
 #include "actions/ask.hpp"
+#include "actions/project_facts.hpp"
 #include "actions/prompt.hpp"
+#include "actions/reply_files.hpp"
 #include "actions/run_context.hpp"
 #include "core/text.hpp"
 #include "sop/model_choice.hpp"
@@ -16,7 +21,7 @@ namespace agentco {
 namespace {
 
 const TemplateSlot kChatSlot{"prompt", "", "the phase prompt: the instructor's first message",
-                             {Input::kIdea, Input::kMessages}, true};
+                             {Input::kIdea, Input::kMessages, Input::kCodeListing}, true};
 
 constexpr int kDefaultTurns = 3;
 constexpr const char* kDefaultMarker = "<INFO>";
@@ -34,12 +39,50 @@ std::optional<std::string> concluded(const std::string& reply, const std::string
   return std::string(trim_view(text.substr(marker.size())));
 }
 
+// A file that still holds a placeholder: TODO, NotImplementedError, or a line that is only
+// `pass` or `...` (ChatDev's completion phase looks for the same).
+bool incomplete(const std::string& code) {
+  if (code.find("TODO") != std::string::npos || code.find("NotImplementedError") != std::string::npos) return true;
+  for (const auto& line : split_lines(code)) {
+    const auto t = trim_view(line);
+    if (t == "pass" || t == "...") return true;
+  }
+  return false;
+}
+
+// The files the assistant's answers give (a later answer's version wins), written into the
+// project and committed as the assistant's; their paths and the incomplete ones go into the
+// payload, for a fan-out over them.
+void write_files(ActionContext& ctx, const std::string& author, const std::vector<ChatMessage>& said,
+                 nlohmann::json& payload) {
+  std::map<std::string, std::string> files;
+  for (const auto& m : said)
+    if (m.role == "assistant")
+      for (auto& [path, code] : files_in_reply(m.content, true)) files[path] = code + "\n";
+  std::vector<std::string> written, unfinished;
+  for (const auto& [path, code] : files) {
+    auto w = ctx.run.write_file(author, path, code);
+    if (!w) continue;  // refused (outside the project): traced and warned by write_file
+    written.push_back(w->path);
+    if (!w->path.starts_with("tests/") && (w->path.ends_with(".py") || w->path.ends_with(".js") ||
+                                           w->path.ends_with(".cpp") || w->path.ends_with(".hpp")))
+      ctx.run.project.sources[w->path] = code;
+    if (incomplete(code)) unfinished.push_back(w->path);
+  }
+  if (!written.empty()) (void)ctx.run.commit(author, fmt::format("{}: {}", ctx.spec.name, fmt::join(written, ", ")), written);
+  else ctx.run.warn(ctx.role.name, ctx.spec.name + ": the answers named no file in a fenced block; nothing was written");
+  payload["files"] = written;
+  payload["incomplete"] = unfinished;
+}
+
 class ChatAction : public Action {
  public:
   explicit ChatAction(const ActionSpec& spec)
       : with_(spec.params.value("with", std::string())),
         max_turns_(positive_int_param(spec, "max_turns", kDefaultTurns, 50)),
-        marker_(spec.params.value("end_marker", std::string(kDefaultMarker))) {}
+        marker_(spec.params.value("end_marker", std::string(kDefaultMarker))),
+        writes_files_(yes_param(spec, "writes_files")),
+        review_(yes_param(spec, "review")) {}
 
   boost::asio::awaitable<Result<ActionOutput>> run(ActionContext& ctx) override {
     RunContext& run = ctx.run;
@@ -54,13 +97,20 @@ class ChatAction : public Action {
     PromptValues values(kChatSlot);
     values.set(Input::kIdea, run.idea);
     values.set(Input::kMessages, heard(ctx.news));
-    Result<ChatRequest> built = build_request(ctx, values, {{"kind", "chat"}});
+    std::vector<std::pair<std::string, std::string>> code(run.project.sources.begin(), run.project.sources.end());
+    values.set_sizes(Input::kCodeListing, files_in_sizes(code, "(no source file has been written yet)"));
+    nlohmann::json hints = {{"kind", "chat"}};
+    if (writes_files_) hints["writes_files"] = true;
+    Result<ChatRequest> built = build_request(ctx, values, std::move(hints));
     if (!built) co_return built.error();
     const std::string phase = built->messages.back().content;
-    const std::string marker_rule = fmt::format(
+    std::string marker_rule = fmt::format(
         "\nYou are in a discussion with {} ({}), who leads it. When the discussion has reached its conclusion, "
         "start your reply with {} followed by the conclusion alone, as it should be kept.",
         ctx.role.name, ctx.role.profile, marker_);
+    if (writes_files_)
+      marker_rule += " Give every file you write whole, as its name on a line of its own followed by its code in "
+                     "a fenced block:\nmain.py\n```python\n...\n```";
 
     // The assistant's side: its own system prompt, the instructor's words as the user's.
     ChatRequest assistant = *built;
@@ -108,13 +158,25 @@ class ChatAction : public Action {
       assistant.messages.push_back({"user", instructed});
     }
     const int turns = std::min(turn, max_turns_);
-    if (!ended)
+    if (!ended && max_turns_ > 1)  // a one-answer phase (ChatDev's coding) has no conclusion marker to wait for
       run.warn(ctx.role.name, fmt::format("{}: {} did not conclude with {} within max_turns {}; its last answer "
                                           "stands as the conclusion",
                                           ctx.spec.name, partner->name, marker_, max_turns_));
     ActionOutput out;
     out.content = conclusion;
     out.payload = {{"with", partner->name}, {"turns", turns}, {"concluded", ended}};
+    if (writes_files_) write_files(ctx, partner->name, assistant.messages, out.payload);
+    // `document: NAME` keeps the conclusion as a document later templates show as {{NAME}}
+    // (ChatDev keeps the modality and the language so).
+    if (!ctx.spec.writes.empty()) run.documents[ctx.spec.writes] = conclusion;
+    // `review: yes`: the phase is a code review, recorded as one (stats counts the rounds, as
+    // for QA's reviews and ChatDev's): LGTM when the reviewer concluded "Finished".
+    if (review_) {
+      const bool finished = ended && to_lower(conclusion).starts_with("finished");
+      run.trace.append("review", {{"role", partner->name}, {"file", "*"}, {"round", ++rounds_},
+                                  {"verdict", finished ? "LGTM" : "LBTM"}, {"comment", conclusion}});
+      ++run.project.review_rounds;
+    }
     co_return out;
   }
 
@@ -122,6 +184,9 @@ class ChatAction : public Action {
   std::string with_;
   int max_turns_;
   std::string marker_;
+  bool writes_files_;
+  bool review_;
+  int rounds_ = 0;
 };
 
 }  // namespace
@@ -131,7 +196,8 @@ ActionType chat_action_type() {
            .summary = "a two-agent chat phase: the role instructs, the role `with:` names answers, in turns, until "
                       "the answer starts with end_marker or max_turns",
            .needs_prompt = true,
-           .param_keys = {"with", "max_turns", "end_marker"},
+           .param_keys = {"with", "max_turns", "end_marker", "writes_files", "document", "review"},
+           .required_keys = {"with"},
            .slots = {kChatSlot}},
           [](const ActionSpec& spec) { return std::make_unique<ChatAction>(spec); }};
 }

@@ -5,9 +5,11 @@
 #include "actions/chat_action.hpp"
 #include "actions/document_action.hpp"
 #include "actions/manual_action.hpp"
+#include "actions/run_program.hpp"
 #include "actions/run_tests.hpp"
 #include "actions/speak_action.hpp"
 #include "actions/tool_loop.hpp"
+#include "actions/vote_action.hpp"
 #include "actions/write_code.hpp"
 
 namespace agentco {
@@ -43,6 +45,8 @@ void register_builtin_actions(ActionRegistry& registry) {
   registry.add(speak_action_type());
   registry.add(tool_loop_action_type());
   registry.add(chat_action_type());
+  registry.add(vote_action_type());
+  registry.add(run_program_action_type());
 }
 
 }  // namespace agentco

@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "environment/program_verdict.hpp"
 #include "actions/ask.hpp"
 #include "actions/code_plan.hpp"
 #include "actions/project_facts.hpp"
@@ -199,10 +200,8 @@ class RunTestsAction : public Action {
         failed += e.counts.failed;
         bool ok = e.result.started && !e.result.timed_out && e.result.exit_code == 0 && e.result.signal == 0;
         if (e.name == "program") {
-          bool error_output = e.result.stderr_text.find("Traceback") != std::string::npos ||
-                              e.result.stderr_text.find("Error") != std::string::npos;
-          if (e.result.timed_out && !error_output) program = "started";
-          else program = ok ? "exited" : "crashed";
+          const ProgramVerdict verdict = program_verdict(e.result);
+          program = verdict == ProgramVerdict::kStarted ? "started" : ok ? "exited" : "crashed";
         } else if (!ok && e.counts.failed == 0) {
           failed += 1;  // the runner itself failed (syntax error, import error, timeout)
         }

@@ -171,7 +171,11 @@ int resume_command(ResumeArgs& args) {
   auto live = make_provider(plan.config);
   if (!live) return fail(live.error().message);
   // Questions the recording does not answer go to the person at the terminal, as in the run.
-  if (plan.ask_human) *live = std::make_shared<HumanProvider>(*live, std::set<std::string>{}, false);
+  // The SOP's human nodes, too.
+  std::set<std::string> humans;
+  for (const auto& role : plan.sop.roles)
+    if (role.human) humans.insert(role.name);
+  if (plan.ask_human || !humans.empty()) *live = std::make_shared<HumanProvider>(*live, humans, false);
 
   ReplayOptions options;
   options.reuse_failures = false;

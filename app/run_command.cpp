@@ -95,13 +95,13 @@ int run_command(const RunOptions& options) {
   if (!provider) return fail(provider.error().message);
   plan.provider = *provider;
   plan.context_windows = probe_context_windows(plan.config, plan.sop, **provider);
+  // The SOP's human nodes (`human: true`) are answered at the terminal, as --human ROLE.
+  std::set<std::string> humans(options.human_roles.begin(), options.human_roles.end());
+  for (const auto& role : plan.sop.roles)
+    if (role.human) humans.insert(role.name);
   // Whoever is at the terminal for --human or --review-by-human can answer questions too.
-  plan.ask_human = options.ask_human || !options.human_roles.empty() || options.review_by_human;
-  if (plan.ask_human) {
-    plan.provider = std::make_shared<HumanProvider>(
-        plan.provider, std::set<std::string>(options.human_roles.begin(), options.human_roles.end()),
-        options.review_by_human);
-  }
+  plan.ask_human = options.ask_human || !humans.empty() || options.review_by_human;
+  if (plan.ask_human) plan.provider = std::make_shared<HumanProvider>(plan.provider, humans, options.review_by_human);
   if (!options.project_path.empty()) {
     auto project = read_existing_project(options.project_path);
     if (!project) return fail(project.error().message);

@@ -23,6 +23,12 @@ struct Message {
   std::vector<std::string> send_to;  // explicit addresses; routing also follows cause_by
   std::string topic;            // a topic its subscribers receive it on (empty: none)
   std::string timestamp;        // ISO 8601 UTC, set by the bus
+  // Loops (an action with until:/max_rounds:): this is its action's round-th message of the
+  // run, and `exit` says its loop has ended. 0 / false for other actions.
+  int round = 0;
+  bool exit = false;
+  // Fan-out: {"fan_out": trigger id, "index": i, "of": n} for one branch's message; null else.
+  nlohmann::json branch;
 
   nlohmann::json to_json() const;
 };

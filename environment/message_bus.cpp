@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "core/text.hpp"
+#include "environment/condition.hpp"
 
 namespace agentco {
 
@@ -13,6 +14,11 @@ void MessageBus::subscribe(Mailbox* mailbox, const std::vector<std::string>& wat
     auto& list = by_action_[action];
     if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
   }
+}
+
+void MessageBus::subscribe_when(Mailbox* mailbox, const std::string& action, const Condition* when) {
+  by_address_[mailbox->address()] = mailbox;
+  by_action_when_[action].emplace_back(mailbox, when);
 }
 
 void MessageBus::subscribe_topics(Mailbox* mailbox, const std::vector<std::string>& topics) {
@@ -38,17 +44,26 @@ boost::asio::awaitable<MessagePtr> MessageBus::publish(Message message) {
   Mailbox* sender = nullptr;
   if (auto it = by_address_.find(shared->sent_from); it != by_address_.end()) sender = it->second;
   std::vector<Mailbox*> recipients;
-  auto add_all = [&](const std::vector<Mailbox*>& list) {
+  // A role that watches an action it runs itself hears its own messages of it (a phase
+  // that follows its own earlier one); topics never echo to the sender.
+  auto add_all = [&](const std::vector<Mailbox*>& list, Mailbox* excluded) {
     recipients.reserve(recipients.size() + list.size());
     for (Mailbox* m : list) {
-      if (m == sender || m->routed_seq == seq) continue;
+      if (m == excluded || m->routed_seq == seq) continue;
       m->routed_seq = seq;
       recipients.push_back(m);
     }
   };
-  if (auto it = by_action_.find(shared->cause_by); it != by_action_.end()) add_all(it->second);
+  if (auto it = by_action_.find(shared->cause_by); it != by_action_.end()) add_all(it->second, nullptr);
+  if (auto it = by_action_when_.find(shared->cause_by); it != by_action_when_.end()) {
+    for (const auto& [m, when] : it->second) {
+      if (m->routed_seq == seq || !when->holds(*shared)) continue;
+      m->routed_seq = seq;
+      recipients.push_back(m);
+    }
+  }
   if (!shared->topic.empty()) {
-    if (auto it = by_topic_.find(shared->topic); it != by_topic_.end()) add_all(it->second);
+    if (auto it = by_topic_.find(shared->topic); it != by_topic_.end()) add_all(it->second, sender);
   }
   for (const auto& address : shared->send_to) {
     auto it = by_address_.find(address);

@@ -1,11 +1,12 @@
-// MessageBus: routes each published message to every subscriber that watches its cause_by,
+// MessageBus: routes each published message to every subscriber that watches its cause_by
+// (when the condition of a conditional edge, if any, holds for it),
 // is subscribed to its topic or is named in its send_to, keeps the ordered history, and
 // knows when the run is idle.
 //
 // Routing is by index (cause_by -> subscribers, topic -> subscribers, name -> subscriber),
 // so publishing costs O(recipients), not O(roles); a subscriber reached several ways gets
-// the message once. A sender does not receive its own message unless it names itself in
-// send_to. One immutable Message is shared by the history and every inbox.
+// the message once. A sender receives its own message only when it watches the action
+// that caused it or names itself in send_to (never by topic). One immutable Message is shared by the history and every inbox.
 //
 // History: every message by default; with set_history_limit(n) only the last n stay in
 // memory (the trace holds them all), so long simulations do not grow without bound.
@@ -28,6 +29,8 @@
 
 namespace agentco {
 
+class Condition;
+
 class Mailbox {
  public:
   // The seq of the last message routed here (set by the bus to deliver each message once).
@@ -46,6 +49,9 @@ class MessageBus {
   using Observer = std::function<void(const MessagePtr&, const std::vector<std::string>& recipients)>;
 
   void subscribe(Mailbox* mailbox, const std::vector<std::string>& watched_actions);
+  // A conditional edge: `mailbox` receives messages caused by `action` for which `when`
+  // holds (`when` must outlive the bus).
+  void subscribe_when(Mailbox* mailbox, const std::string& action, const Condition* when);
   // Adds `mailbox` to the subscribers of each topic.
   void subscribe_topics(Mailbox* mailbox, const std::vector<std::string>& topics);
 
@@ -72,6 +78,7 @@ class MessageBus {
 
  private:
   std::unordered_map<std::string, std::vector<Mailbox*>> by_action_;
+  std::unordered_map<std::string, std::vector<std::pair<Mailbox*, const Condition*>>> by_action_when_;
   std::unordered_map<std::string, std::vector<Mailbox*>> by_topic_;
   std::unordered_map<std::string, Mailbox*> by_address_;
   std::deque<MessagePtr> history_;

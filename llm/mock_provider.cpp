@@ -342,10 +342,26 @@ std::string MockProvider::reply_for(const ChatRequest& request) {
     if (ext == ".js") return "```javascript\n" + js_test_code(file) + "```";
     return "```python\n" + test_code(file) + "```";
   }
+  if (kind == "vote") {  // voters 1, 3, 4, ... pick the first option, voter 2 the second
+    const auto& options = hints.value("options", nlohmann::json::array());
+    const int voter = hints.value("voter", 1);
+    const std::size_t pick = voter == 2 && options.size() > 1 ? 1 : 0;
+    if (options.empty()) return "abstain";
+    return options[pick].get<std::string>() + " (mock vote of voter " + std::to_string(voter) + ")";
+  }
+  if (kind == "chat" && hints.value("writes_files", false) && hints.value("side", "") != "instructor") {
+    // A phase that writes code: ChatDev's format, a file name then a fenced block.
+    const std::string action = hints.value("action", std::string("the phase"));
+    if (action.find("Environment") != std::string::npos) return "requirements.txt\n```\n# no third-party packages\n```\n";
+    if (action.find("Manual") != std::string::npos) return "manual.md\n```\n# " + project_slug(idea) + "\n\n" + std::string(kMockNote) + ".\n\nRun: `python3 main.py`\n```\n";
+    return "main.py\n```python\n" + module_code("main.py", {}, idea) + "```\n";
+  }
   if (kind == "chat") {  // a chat phase: a proposal, an agreement, then the conclusion
     const std::string action = hints.value("action", std::string("the phase"));
     if (hints.value("side", "") == "instructor") return "Agreed (mock instruction for " + action + "); please conclude.";
     if (hints.value("turn", 1) < 2) return "A first proposal (mock, " + action + ") for: " + idea;
+    if (action.find("Review") != std::string::npos)  // a reviewer with nothing to change ends a review loop
+      return hints.value("end_marker", std::string("<INFO>")) + " Finished: the mock review of " + action + " found nothing to change";
     return hints.value("end_marker", std::string("<INFO>")) + " Mock conclusion of " + action + " for: " + idea;
   }
   if (kind == "choose") {

@@ -12,6 +12,8 @@
 
 #include "actions/ask.hpp"
 #include "actions/run_context.hpp"
+#include "core/text.hpp"
+#include "environment/condition.hpp"
 
 namespace agentco {
 namespace asio = boost::asio;
@@ -21,10 +23,18 @@ Role::Role(RoleSpec spec, RunContext& run,
     : spec_(std::move(spec)),
       run_(run),
       actions_(std::move(actions)),
-      wake_(run.executor, asio::steady_timer::time_point::max()) {}
+      wake_(run.executor, asio::steady_timer::time_point::max()) {
+  for (const auto& [action, _] : actions_)
+    if (!action->reduce.empty()) reduces_.insert(action->reduce);
+}
 
 void Role::subscribe(MessageBus& bus) {
-  bus.subscribe(this, spec_.watch);
+  std::vector<std::string> plain;
+  for (const auto& action : spec_.watch) {
+    if (auto it = spec_.when.find(action); it != spec_.when.end()) bus.subscribe_when(this, action, &it->second);
+    else plain.push_back(action);
+  }
+  bus.subscribe(this, plain);
   if (!spec_.topics.empty()) bus.subscribe_topics(this, spec_.topics);
 }
 
@@ -60,7 +70,11 @@ void Role::stop() {
 }
 
 bool Role::answers(const ActionSpec& action, const std::vector<MessagePtr>& news) {
-  if (action.on.empty()) return true;
+  // A reduce answers its fan-out's gathered branches, and what its `on:` names besides.
+  if (!action.reduce.empty() &&
+      std::any_of(news.begin(), news.end(), [&](const MessagePtr& m) { return m->cause_by == action.reduce; }))
+    return true;
+  if (action.on.empty()) return action.reduce.empty();
   for (const auto& m : news) {
     if (std::find(action.on.begin(), action.on.end(), m->cause_by) != action.on.end()) return true;
   }
@@ -91,6 +105,10 @@ asio::awaitable<void> Role::run() {
       news.swap(joined_);
       joined_.clear();
     }
+    if (!gather(news)) {
+      run_.bus.done(handled);
+      continue;
+    }
     memory_.insert(memory_.end(), news.begin(), news.end());
     if (spec_.memory_limit > 0 && memory_.size() >= 2 * spec_.memory_limit) {
       memory_.erase(memory_.begin(), memory_.end() - static_cast<std::ptrdiff_t>(spec_.memory_limit));
@@ -105,6 +123,29 @@ asio::awaitable<void> Role::run() {
     }
     run_.bus.done(handled);
   }
+}
+
+bool Role::gather(std::vector<MessagePtr>& news) {
+  if (reduces_.empty()) return true;
+  std::vector<MessagePtr> kept;
+  for (auto& m : news) {
+    if (!m->branch.is_object() || !reduces_.count(m->cause_by)) {
+      kept.push_back(std::move(m));
+      continue;
+    }
+    const std::string key = m->cause_by + "/" + m->branch.value("fan_out", std::string());
+    auto& group = gathering_[key];
+    const int of = m->branch.value("of", 0);
+    group.push_back(std::move(m));
+    if (static_cast<int>(group.size()) < std::max(of, 1)) continue;
+    std::sort(group.begin(), group.end(), [](const MessagePtr& a, const MessagePtr& b) {
+      return a->branch.value("index", 0) < b->branch.value("index", 0);
+    });
+    kept.insert(kept.end(), group.begin(), group.end());
+    gathering_.erase(key);
+  }
+  news.swap(kept);
+  return !news.empty();
 }
 
 asio::awaitable<void> Role::react(const std::vector<MessagePtr>& news) {
@@ -128,34 +169,148 @@ asio::awaitable<void> Role::react(const std::vector<MessagePtr>& news) {
   }
 }
 
+bool Role::failed(const ActionSpec& spec, const Error& e, const nlohmann::json& branch) {
+  nlohmann::json end = {{"role", spec_.name}, {"action", spec.name}, {"ok", false}, {"code", e.code}, {"error", e.message}};
+  if (!branch.is_null()) end["branch"] = branch;
+  run_.trace.append("action_end", std::move(end));
+  if (e.code == "budget") run_.request_stop("budget", e.message);
+  else if (e.code == "interrupted") run_.request_stop("interrupted", e.message);
+  else run_.request_stop("failed", fmt::format("{} ({}) could not finish {}: {}", spec_.name, spec_.profile, spec.name, e.message));
+  return false;
+}
+
+asio::awaitable<void> Role::publish(const ActionSpec& spec, ActionOutput out, nlohmann::json branch) {
+  Message message;
+  message.content = std::move(out.content);
+  message.payload = std::move(out.payload);
+  message.role = spec_.profile;
+  message.cause_by = spec.name;
+  message.sent_from = spec_.name;
+  message.send_to = std::move(out.send_to);
+  message.topic = spec_.publish_topic;
+  message.branch = std::move(branch);
+  if (spec.max_rounds > 0) {  // a loop: count the round, say whether the loop ends here
+    message.round = ++rounds_[spec.name];
+    const bool until = spec.until && spec.until->holds(message);
+    message.exit = until || message.round >= spec.max_rounds;
+    if (message.exit)
+      spdlog::info("{}: the {} loop ends after round {} ({})", spec_.name, spec.name, message.round,
+                   until ? "until: " + spec.until->text() : fmt::format("its bound, max_rounds {}", spec.max_rounds));
+    else
+      spdlog::info("{}: {} round {} of at most {}", spec_.name, spec.name, message.round, spec.max_rounds);
+  }
+  co_await run_.bus.publish(std::move(message));
+}
+
 asio::awaitable<bool> Role::run_action(std::size_t index, const std::vector<MessagePtr>& news) {
   const ActionSpec& spec = *actions_[index].first;
+  if (!spec.fan_out.empty()) co_return co_await run_fan_out(index, news);
   Action& action = *actions_[index].second;
   ActionContext ctx{run_, spec_, spec, news, memory_};
   run_.trace.append("action_start", {{"role", spec_.name}, {"action", spec.name},
                                      {"trigger", news.empty() ? "" : news.back()->id}});
   spdlog::info("{} ({}) runs {}", spec_.name, spec_.profile, spec.name);
   Result<ActionOutput> out = co_await action.run(ctx);
-  if (!out) {
-    const Error& e = out.error();
-    run_.trace.append("action_end", {{"role", spec_.name}, {"action", spec.name}, {"ok", false},
-                                     {"code", e.code}, {"error", e.message}});
-    if (e.code == "budget") run_.request_stop("budget", e.message);
-    else if (e.code == "interrupted") run_.request_stop("interrupted", e.message);
-    else run_.request_stop("failed", fmt::format("{} ({}) could not finish {}: {}", spec_.name, spec_.profile, spec.name, e.message));
-    co_return false;
-  }
+  if (!out) co_return failed(spec, out.error());
   run_.trace.append("action_end", {{"role", spec_.name}, {"action", spec.name}, {"ok", true}});
   if (!out->publish) co_return true;
-  Message message;
-  message.content = std::move(out->content);
-  message.payload = std::move(out->payload);
-  message.role = spec_.profile;
-  message.cause_by = spec.name;
-  message.sent_from = spec_.name;
-  message.send_to = std::move(out->send_to);
-  message.topic = spec_.publish_topic;
-  co_await run_.bus.publish(std::move(message));
+  co_await publish(spec, std::move(*out));
+  co_return true;
+}
+
+asio::awaitable<bool> Role::run_fan_out(std::size_t index, const std::vector<MessagePtr>& news) {
+  const ActionSpec& spec = *actions_[index].first;
+  // The list: the latest message of the turn that holds one at `fan_out`.
+  MessagePtr trigger = news.empty() ? nullptr : news.back();
+  std::vector<nlohmann::json> items;
+  bool found = false;
+  for (auto it = news.rbegin(); it != news.rend() && !found; ++it) {
+    nlohmann::json value = message_field(**it, spec.fan_out);
+    if (value.is_array()) {
+      items.assign(value.begin(), value.end());
+      found = true;
+    } else if (value.is_string() && spec.fan_out == "content") {
+      for (auto& line : split_lines(value.get<std::string>()))
+        if (line.find_first_not_of(" \t\r") != std::string::npos) items.emplace_back(std::string(trim_view(line)));
+      found = true;
+    }
+    if (found) trigger = *it;
+  }
+  if (!found)
+    run_.warn(spec_.name, fmt::format("{}: no list at {} in the messages of this turn; no branch runs", spec.name, spec.fan_out));
+  const std::size_t n = items.size();
+  const std::string trigger_id = trigger ? trigger->id : "";
+  run_.trace.append("fan_out", {{"role", spec_.name}, {"action", spec.name}, {"trigger", trigger_id},
+                                {"branches", n}, {"max_parallel", spec.max_parallel}});
+  spdlog::info("{} ({}) runs {} over {} item(s), {} at a time", spec_.name, spec_.profile, spec.name, n,
+               std::min<std::size_t>(n, spec.max_parallel));
+  if (n == 0) {  // nothing to do: one message says so, so that a reduce still completes
+    ActionOutput none;
+    none.content = "(no items at " + spec.fan_out + ")";
+    none.payload = nlohmann::json::object({{"items", 0}});
+    nlohmann::json where = {{"fan_out", trigger_id}, {"index", 0}, {"of", 0}};
+    co_await publish(spec, std::move(none), std::move(where));
+    co_return true;
+  }
+
+  // Each branch sees the trigger narrowed to its item, and runs on its own action object
+  // (an action may keep state while it runs); without a factory they take turns on one.
+  std::vector<MessagePtr> branch_news(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Message narrowed = trigger ? *trigger : Message{};
+    narrowed.content = items[i].is_string() ? items[i].get<std::string>() : items[i].dump();
+    narrowed.payload = items[i].is_object() ? items[i] : nlohmann::json::object({{"item", items[i]}});
+    narrowed.branch = {{"fan_out", trigger_id}, {"index", i}, {"of", n}};
+    branch_news[i] = std::make_shared<const Message>(std::move(narrowed));
+  }
+  std::vector<std::optional<ActionOutput>> outputs(n);
+  std::optional<Error> failure;
+  std::size_t next = 0, running = 0;
+  asio::steady_timer all_done(wake_.get_executor(), asio::steady_timer::time_point::max());
+  auto branch = [&](std::size_t i, Action& action) -> asio::awaitable<void> {
+    std::vector<MessagePtr> one{branch_news[i]};
+    ActionContext ctx{run_, spec_, spec, one, memory_};
+    const nlohmann::json where = {{"index", i}, {"of", n}};
+    run_.trace.append("action_start", {{"role", spec_.name}, {"action", spec.name}, {"trigger", trigger_id}, {"branch", where}});
+    Result<ActionOutput> out = co_await action.run(ctx);
+    if (!out) {
+      if (!failure) failure = out.error();
+      co_return;
+    }
+    run_.trace.append("action_end", {{"role", spec_.name}, {"action", spec.name}, {"ok", true}, {"branch", where}});
+    outputs[i] = std::move(*out);
+  };
+  auto worker = [&]() -> asio::awaitable<void> {
+    std::unique_ptr<Action> own = make_action_ ? make_action_(spec) : nullptr;
+    Action& action = own ? *own : *actions_[index].second;
+    while (next < n && !failure && !run_.stop.requested()) co_await branch(next++, action);
+  };
+  const std::size_t workers = make_action_ ? std::min<std::size_t>(n, spec.max_parallel) : 1;
+  std::exception_ptr crashed;
+  for (std::size_t w = 0; w < workers; ++w) {
+    ++running;
+    asio::co_spawn(wake_.get_executor(), worker(), [&](std::exception_ptr e) {
+      if (e && !crashed) crashed = e;
+      --running;
+      all_done.cancel();
+    });
+  }
+  while (running > 0) {
+    co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    all_done.expires_at(asio::steady_timer::time_point::max());
+  }
+  if (crashed) std::rethrow_exception(crashed);
+  if (failure) {
+    nlohmann::json where = {{"of", n}};
+    co_return failed(spec, *failure, where);
+  }
+  if (run_.stop.requested()) co_return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    ActionOutput out = outputs[i] ? std::move(*outputs[i]) : ActionOutput{};
+    if (!outputs[i] || !out.publish) out.content = "(nothing to say)";  // every branch is heard, so a reduce completes
+    nlohmann::json where = {{"fan_out", trigger_id}, {"index", i}, {"of", n}};
+    co_await publish(spec, std::move(out), std::move(where));
+  }
   co_return true;
 }
 

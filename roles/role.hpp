@@ -13,7 +13,10 @@
 // its coroutine frame, so a run can hold 100,000 of them (see bench/README.md).
 // Single-threaded: lives on the run's io_context.
 #pragma once
+#include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +51,9 @@ class Role : public Mailbox {
   // Ends the loop after the messages already queued (an in-band stop; never drops work).
   void stop();
 
+  // Makes another object of an action, so that fan-out branches run side by side.
+  void set_action_factory(std::function<std::unique_ptr<Action>(const ActionSpec&)> make) { make_action_ = std::move(make); }
+
   const RoleSpec& spec() const { return spec_; }
   int turns() const { return turns_; }
 
@@ -55,6 +61,12 @@ class Role : public Mailbox {
   static bool answers(const ActionSpec& action, const std::vector<MessagePtr>& news);
   boost::asio::awaitable<void> react(const std::vector<MessagePtr>& news);
   boost::asio::awaitable<bool> run_action(std::size_t index, const std::vector<MessagePtr>& news);
+  boost::asio::awaitable<bool> run_fan_out(std::size_t index, const std::vector<MessagePtr>& news);
+  boost::asio::awaitable<void> publish(const ActionSpec& spec, ActionOutput out, nlohmann::json branch = nullptr);
+  bool failed(const ActionSpec& spec, const Error& e, const nlohmann::json& branch = nullptr);
+  // Holds back the branches of a fan-out this role reduces until all have come; false when
+  // nothing is left for this turn.
+  bool gather(std::vector<MessagePtr>& news);
   boost::asio::awaitable<long> choose_action(const std::vector<MessagePtr>& news, const std::vector<std::string>& done);
 
   void push(MessagePtr message);
@@ -69,6 +81,10 @@ class Role : public Mailbox {
   bool stop_queued_ = false;                        // in-band stop, after the queued messages
   std::vector<MessagePtr> memory_;
   std::vector<MessagePtr> joined_;                  // fan-in (spec.join): gathered so far
+  std::set<std::string> reduces_;                   // the fan-out actions this role's actions reduce
+  std::map<std::string, std::vector<MessagePtr>> gathering_;  // a fan-out's branches so far
+  std::map<std::string, int> rounds_;               // a loop action's rounds so far
+  std::function<std::unique_ptr<Action>(const ActionSpec&)> make_action_;
   int turns_ = 0;
 };
 

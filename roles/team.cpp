@@ -120,6 +120,8 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
         actions.emplace_back(action, registry.find(action->type)->make(*action));
       }
       team.roles.push_back(std::make_unique<Role>(std::move(spec), run, std::move(actions)));
+      team.roles.back()->set_action_factory(
+          [&registry](const ActionSpec& action) { return registry.find(action.type)->make(action); });
       team.roles.back()->subscribe(run.bus);
     }
   }

@@ -26,6 +26,7 @@ struct ActionTypeInfo {
   bool needs_prompt = true;           // SOP must give `prompt:`
   bool needs_schema = false;          // SOP must give `schema:`
   std::set<std::string> param_keys;   // the type's own SOP keys
+  std::set<std::string> required_keys;  // those of them the SOP must give (e.g. chat's `with`)
   bool writes_document = false;       // writes the document its `document:` key names (default: the action's name)
   std::vector<TemplateSlot> slots;    // every template it fills
 

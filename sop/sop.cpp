@@ -5,6 +5,8 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -242,6 +244,67 @@ OutputSchema parse_schema(const YAML::Node& node, const std::string& action, Pro
   return schema;
 }
 
+// `watch:` items are action names or {action: NAME, when: CONDITION} (a conditional edge).
+void parse_watch(const YAML::Node& node, RoleSpec& role, Problems& problems) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (node.IsScalar()) {
+    role.watch.push_back(node.as<std::string>());
+    return;
+  }
+  if (!node.IsSequence()) {
+    problems.add(node, "watch must be a list of action names or {action: NAME, when: CONDITION}");
+    return;
+  }
+  for (const auto& item : node) {
+    if (item.IsScalar()) {
+      role.watch.push_back(item.as<std::string>());
+      continue;
+    }
+    if (!item.IsMap()) {
+      problems.add(item, "watch must hold action names or {action: NAME, when: CONDITION}");
+      continue;
+    }
+    check_keys(item, {"action", "when"}, "a watch entry", problems);
+    std::string action = scalar(item["action"], "watch action", problems);
+    std::string when = scalar(item["when"], "watch when", problems);
+    if (action.empty()) {
+      problems.add(item, fmt::format("role {}: a watch entry needs 'action:'", role.name));
+      continue;
+    }
+    role.watch.push_back(action);
+    if (when.empty()) continue;
+    auto condition = Condition::parse(when);
+    if (!condition) {
+      problems.add(item["when"], fmt::format("role {}: when '{}': {}", role.name, when, condition.error().message));
+      continue;
+    }
+    if (!role.when.emplace(action, std::move(*condition)).second)
+      problems.add(item, fmt::format("role {} watches {} twice with conditions: join them with or", role.name, action));
+  }
+}
+
+// The keys every action type has for the SOP's control flow: loops, fan-out, reduce.
+void parse_flow_keys(const YAML::Node& def, ActionSpec& spec, Problems& problems) {
+  if (std::string until = scalar(def["until"], "until", problems); !until.empty()) {
+    if (auto condition = Condition::parse(until)) spec.until = std::move(*condition);
+    else problems.add(def["until"], fmt::format("action {}: until '{}': {}", spec.name, until, condition.error().message));
+  }
+  spec.max_rounds = int_value(def["max_rounds"], "max_rounds", 0, 1, problems);
+  if (spec.until && spec.max_rounds == 0)
+    problems.add(def["until"], fmt::format("action {} loops until a condition holds but has no bound: add "
+                                           "'max_rounds:' (e.g. 3)",
+                                           spec.name));
+  spec.fan_out = scalar(def["fan_out"], "fan_out", problems);
+  if (!spec.fan_out.empty() && spec.fan_out != "content" && !(spec.fan_out.starts_with("payload.") && spec.fan_out.size() > 8))
+    problems.add(def["fan_out"], fmt::format("action {}: fan_out names the list to split, content (one branch per "
+                                             "line) or payload.FIELD; got '{}'",
+                                             spec.name, spec.fan_out));
+  spec.max_parallel = int_value(def["max_parallel"], "max_parallel", 4, 1, problems);
+  if (def["max_parallel"].IsDefined() && spec.fan_out.empty())
+    problems.add(def["max_parallel"], fmt::format("action {}: max_parallel needs fan_out", spec.name));
+  spec.reduce = scalar(def["reduce"], "reduce", problems);
+}
+
 void check_graph(const Sop& sop, Problems& problems) {
   // Who produces what: every action a role runs is a cause_by that may be watched.
   std::map<std::string, std::vector<const RoleSpec*>> producers;
@@ -297,36 +360,84 @@ void check_graph(const Sop& sop, Problems& problems) {
                              kUserRequirement, kUserRequirement, sop.roles.front().name));
   }
 
+  // Control flow: a reduce needs a fan-out it reduces and a role that hears it; a condition
+  // on `exit` or `round` needs a loop (an action with max_rounds) on its edge.
+  for (const auto& [name, action] : sop.actions) {
+    if (action.reduce.empty()) continue;
+    const ActionSpec* reduced = sop.action(action.reduce);
+    if (!reduced || reduced->fan_out.empty()) {
+      problems.add(action.line, fmt::format("action {} reduces '{}', which is not an action with fan_out: a reduce "
+                                            "needs a fan-out to gather",
+                                            name, action.reduce));
+      continue;
+    }
+    for (const auto& role : sop.roles) {
+      const bool runs = std::find(role.actions.begin(), role.actions.end(), name) != role.actions.end();
+      const bool hears = std::find(role.watch.begin(), role.watch.end(), action.reduce) != role.watch.end();
+      if (runs && !hears)
+        problems.add(role.line, fmt::format("role {} runs {}, which reduces {}, but does not watch {}", role.name, name,
+                                            action.reduce, action.reduce));
+    }
+  }
+  auto loop_edge = [&](const RoleSpec& role, const std::string& watched) {
+    auto it = role.when.find(watched);
+    const ActionSpec* action = sop.action(watched);
+    return it != role.when.end() && it->second.reads_loop() && action && action->max_rounds > 0;
+  };
+  for (const auto& role : sop.roles) {
+    for (const auto& [watched, condition] : role.when) {
+      const ActionSpec* action = sop.action(watched);
+      if (condition.reads_loop() && (!action || action->max_rounds == 0))
+        problems.add(role.line, fmt::format("role {}: when '{}' reads exit or round, but {} is not a loop (give it "
+                                            "max_rounds:, and until: for an early exit)",
+                                            role.name, condition.text(), watched));
+    }
+  }
+
   // Role graph: an edge R -> S when S watches an action R runs. A cycle is allowed only
-  // when some role in it has max_turns (a bound).
-  std::map<std::string, std::vector<std::string>> edges;
+  // when it has a bound: a role in it with max_turns, or an edge that is a loop's (the
+  // watched action has max_rounds and the edge's condition reads exit or round).
+  struct Edge {
+    std::string to;
+    bool bounded;
+  };
+  std::map<std::string, std::vector<Edge>> edges;
   for (const auto& role : sop.roles) {
     for (const auto& w : role.watch) {
-      for (const RoleSpec* p : producers[w]) edges[p->name].push_back(role.name);
+      for (const RoleSpec* p : producers[w]) edges[p->name].push_back({role.name, loop_edge(role, w)});
     }
   }
   std::map<std::string, const RoleSpec*> by_name;
   for (const auto& role : sop.roles) by_name[role.name] = &role;
   std::map<std::string, int> state;  // 0 new, 1 on stack, 2 done
   std::vector<std::string> stack;
+  std::vector<bool> stack_bounded;  // whether the edge into stack[i] is a loop's bound
   std::set<std::string> reported;
   std::function<void(const std::string&)> visit = [&](const std::string& name) {
     state[name] = 1;
     stack.push_back(name);
-    for (const auto& next : edges[name]) {
+    for (const auto& edge : edges[name]) {
+      const std::string& next = edge.to;
       if (state[next] == 1) {
         auto begin = std::find(stack.begin(), stack.end(), next);
         std::vector<std::string> cycle(begin, stack.end());
-        bool bounded = false;
-        for (const auto& r : cycle) bounded = bounded || by_name[r]->max_turns > 0;
+        bool bounded = edge.bounded;
+        for (auto i = static_cast<std::size_t>(begin - stack.begin()); i < stack.size(); ++i) {
+          bounded = bounded || by_name[stack[i]]->max_turns > 0;
+          if (i > static_cast<std::size_t>(begin - stack.begin())) bounded = bounded || stack_bounded[i];
+        }
         std::string key = fmt::format("{}", fmt::join(cycle, ","));
         if (!bounded && reported.insert(key).second) {
           cycle.push_back(next);
           problems.add(by_name[next]->line,
-                       fmt::format("roles {} form a cycle with no bound; set 'max_turns:' on one of them",
+                       fmt::format("roles {} form a cycle with no bound; give the action that closes it "
+                                   "'max_rounds:' (and 'until:') and watch it with 'when: not exit', or set "
+                                   "'max_turns:' on one of the roles",
                                    fmt::join(cycle, " -> ")));
         }
       } else if (state[next] == 0) {
+        stack_bounded.resize(stack.size() + 1);
+        stack_bounded[stack.size()] = edge.bounded;
         visit(next);
       }
     }
@@ -335,6 +446,132 @@ void check_graph(const Sop& sop, Problems& problems) {
   };
   for (const auto& role : sop.roles) {
     if (state[role.name] == 0) visit(role.name);
+  }
+
+  // Unreachable roles: nothing that starts from the user's requirement can reach them by
+  // what they watch, their topics, or a chat or fix that names them. A breadth-first walk
+  // over indexes, so a graph of many roles is checked in linear time.
+  std::unordered_map<std::string, std::vector<const RoleSpec*>> by_watch, by_topic, partners_of_action;
+  std::vector<const RoleSpec*> queue;
+  std::unordered_set<const RoleSpec*> reached_set;
+  auto reach = [&](const RoleSpec* role) {
+    if (reached_set.insert(role).second) queue.push_back(role);
+  };
+  for (const auto& role : sop.roles) {
+    for (const auto& w : role.watch) by_watch[w].push_back(&role);
+    for (const auto& t : role.topics) {
+      if (t.find('{') != std::string::npos) reach(&role);  // a population's templated topic: not followed
+      else by_topic[t].push_back(&role);
+    }
+  }
+  for (const auto& [name, action] : sop.actions) {
+    for (const char* key : {"fixer", "with"}) {
+      const std::string other = action.params.value(key, std::string());
+      if (auto it = by_name.find(other); !other.empty() && it != by_name.end()) partners_of_action[name].push_back(it->second);
+    }
+  }
+  for (const RoleSpec* r : by_watch[kUserRequirement]) reach(r);
+  std::unordered_set<std::string> heard_actions, heard_topics;
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    const RoleSpec* role = queue[i];
+    for (const auto& a : role->actions) {
+      for (const RoleSpec* partner : partners_of_action[a]) reach(partner);
+      if (!heard_actions.insert(a).second) continue;
+      for (const RoleSpec* r : by_watch[a]) reach(r);
+    }
+    if (!role->publish_topic.empty() && heard_topics.insert(role->publish_topic).second)
+      for (const RoleSpec* r : by_topic[role->publish_topic]) reach(r);
+  }
+  if (anyone_starts) {
+    for (const auto& role : sop.roles) {
+      if (!reached_set.count(&role))
+        problems.add(role.line, fmt::format("role {} can never act: nothing that starts from {} reaches what it "
+                                            "watches{}",
+                                            role.name, kUserRequirement,
+                                            role.watch.empty() ? std::string()
+                                                               : fmt::format(" ({})", fmt::join(role.watch, ", "))));
+    }
+  }
+}
+
+// How deep subgraphs may nest: a SOP that embeds itself stops here with a message.
+constexpr int kMaxSubgraphDepth = 4;
+thread_local int subgraph_depth = 0;
+
+// `subgraphs: {PREFIX: {sop: NAME_OR_PATH, start_on: [ACTION, ...]}}`: the embedded SOP's
+// roles and actions join this one, named PREFIX.NAME; what they watched of the user's
+// requirement they watch of start_on instead, so the subgraph starts when one of those
+// actions publishes. A relative path is taken from this SOP's folder first.
+void embed_subgraphs(const YAML::Node& node, Sop& sop, const ActionCatalog& catalog, const PromptLibrary& prompts,
+                     Problems& problems) {
+  if (!node.IsMap()) {
+    problems.add(node, "subgraphs: must map a name (the prefix of its roles and actions) to {sop: ..., start_on: [...]}");
+    return;
+  }
+  for (const auto& kv : node) {
+    const std::string prefix = kv.first.as<std::string>();
+    const YAML::Node& def = kv.second;
+    if (!def.IsMap()) {
+      problems.add(kv.first, fmt::format("subgraph {}: give sop: (a SOP name or file) and start_on: (actions)", prefix));
+      continue;
+    }
+    check_keys(def, {"sop", "start_on"}, "subgraph " + prefix, problems);
+    const std::string ref = scalar(def["sop"], "sop", problems);
+    std::vector<std::string> start_on = string_list(def["start_on"], "start_on", problems);
+    if (ref.empty() || start_on.empty()) {
+      problems.add(kv.first, fmt::format("subgraph {} needs sop: and start_on: (the actions that start it)", prefix));
+      continue;
+    }
+    if (subgraph_depth >= kMaxSubgraphDepth) {
+      problems.add(kv.first, fmt::format("subgraph {}: subgraphs nest deeper than {} (does a SOP embed itself?)", prefix,
+                                         kMaxSubgraphDepth));
+      continue;
+    }
+    std::string path = ref;
+    if (const auto beside = std::filesystem::path(sop.source).parent_path() / ref;
+        !std::filesystem::path(ref).is_absolute() && std::filesystem::exists(beside))
+      path = beside.string();
+    ++subgraph_depth;
+    Result<Sop> inner = load_sop(path, catalog, prompts);
+    --subgraph_depth;
+    if (!inner) {
+      problems.add(kv.first, fmt::format("subgraph {} ({}):\n{}", prefix, ref, inner.error().message));
+      continue;
+    }
+    auto renamed = [&](const std::string& name) { return prefix + "." + name; };
+    auto entry = [&](const std::vector<std::string>& names) {
+      std::vector<std::string> out;
+      for (const auto& n : names) {
+        if (n == kUserRequirement) out.insert(out.end(), start_on.begin(), start_on.end());
+        else out.push_back(renamed(n));
+      }
+      return out;
+    };
+    for (auto& [name, action] : inner->actions) {
+      ActionSpec copy = action;
+      copy.name = renamed(name);
+      copy.on = entry(action.on);
+      copy.line = line_of(kv.first);
+      if (!copy.reduce.empty()) copy.reduce = renamed(copy.reduce);
+      for (const char* key : {"with", "fixer"})
+        if (copy.params.contains(key) && copy.params[key].is_string())
+          copy.params[key] = renamed(copy.params[key].get<std::string>());
+      if (!sop.actions.emplace(copy.name, std::move(copy)).second)
+        problems.add(kv.first, fmt::format("subgraph {}: action {} already exists", prefix, renamed(name)));
+    }
+    for (const auto& role : inner->roles) {
+      RoleSpec copy = role;
+      copy.name = renamed(role.name);
+      copy.line = line_of(kv.first);
+      for (auto& a : copy.actions) a = renamed(a);
+      copy.watch = entry(role.watch);
+      copy.when.clear();
+      for (const auto& [watched, condition] : role.when)
+        for (const auto& name : entry({watched})) copy.when.emplace(name, condition);
+      if (std::any_of(sop.roles.begin(), sop.roles.end(), [&](const RoleSpec& r) { return r.name == copy.name; }))
+        problems.add(kv.first, fmt::format("subgraph {}: role {} already exists", prefix, copy.name));
+      sop.roles.push_back(std::move(copy));
+    }
   }
 }
 
@@ -360,7 +597,7 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
   if (!root.IsMap()) return make_error("sop", source_name + ": a SOP is a YAML map with 'roles:' and 'actions:'");
 
   try {
-    check_keys(root, {"name", "description", "roles", "actions", "graph"}, "the SOP", problems);
+    check_keys(root, {"name", "description", "roles", "actions", "graph", "subgraphs"}, "the SOP", problems);
     sop.name = scalar(root["name"], "name", problems, std::filesystem::path(source_name).stem().string());
     sop.description = scalar(root["description"], "description", problems);
 
@@ -385,12 +622,14 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
                                    fmt::join(catalog.names(), ", ")));
           continue;
         }
-        std::set<std::string> allowed{"type", "prompt", "schema", "description", "on", "model", "reads"};
+        std::set<std::string> allowed{"type",  "prompt",  "schema",       "description", "on",    "model",
+                                      "reads", "until",   "max_rounds",   "fan_out",     "reduce", "max_parallel"};
         allowed.insert(type->param_keys.begin(), type->param_keys.end());
         check_keys(def, allowed, "action " + spec.name, problems);
         spec.prompt = scalar(def["prompt"], "prompt", problems);
         spec.on = string_list(def["on"], "on", problems);
         spec.model = scalar(def["model"], "model", problems);
+        parse_flow_keys(def, spec, problems);
         check_model_name(def["model"], "action " + spec.name, spec.model, problems);
         if (type->needs_prompt && spec.prompt.empty()) {
           problems.add(kv.first, fmt::format("action {} needs 'prompt:' (a template name under actions/prompts/)", spec.name));
@@ -416,13 +655,21 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
                                                spec.params[key].get<std::string>()));
           }
         }
-        if (spec.type == "chat" && !spec.params.contains("with"))
-          problems.add(kv.first, fmt::format("action {} of type chat needs 'with:', the role that answers", spec.name));
+        for (const auto& key : type->required_keys)
+          if (!spec.params.contains(key))
+            problems.add(kv.first, fmt::format("action {} of type {} needs '{}:'", spec.name, spec.type, key));
+        if (spec.params.contains("options") &&
+            (!spec.params["options"].is_array() || spec.params["options"].size() < 2 ||
+             !std::all_of(spec.params["options"].begin(), spec.params["options"].end(),
+                          [](const nlohmann::json& o) { return o.is_string() && !o.get<std::string>().empty(); })))
+          problems.add(def["options"], fmt::format("action {}: options must list at least two choices, e.g. "
+                                                   "[approve, reject]",
+                                                   spec.name));
         if (def["reads"].IsDefined()) {
           spec.reads = string_list(def["reads"], "reads", problems);
           spec.reads_given = true;
         }
-        if (type->writes_document) {
+        if (type->writes_document || (type->param_keys.count("document") && spec.params.contains("document"))) {
           spec.writes = spec.params.contains("document") && spec.params["document"].is_string()
                             ? spec.params["document"].get<std::string>()
                             : spec.name;
@@ -460,14 +707,15 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         }
         check_keys(r, {"name", "profile", "goal", "constraints", "actions", "watch", "react_mode",
                        "max_react_loop", "max_turns", "model", "count", "group_size", "topics", "publish_topic",
-                       "memory", "tools", "join"},
+                       "memory", "tools", "join", "human"},
                    "a role", problems);
         role.name = scalar(r["name"], "name", problems);
         role.profile = scalar(r["profile"], "profile", problems, role.name);
         role.goal = scalar(r["goal"], "goal", problems);
         role.constraints = scalar(r["constraints"], "constraints", problems);
         role.actions = string_list(r["actions"], "actions", problems);
-        role.watch = string_list(r["watch"], "watch", problems);
+        parse_watch(r["watch"], role, problems);
+        if (r["human"].IsDefined()) role.human = r["human"].as<bool>(false);
         role.model = scalar(r["model"], "model", problems);
         check_model_name(r["model"], "role " + role.name, role.model, problems);
         role.max_react_loop = int_value(r["max_react_loop"], "max_react_loop", 5, 1, problems);
@@ -521,6 +769,8 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         sop.roles.push_back(std::move(role));
       }
     }
+    if (root["subgraphs"].IsDefined() && problems.list.empty())
+      embed_subgraphs(root["subgraphs"], sop, catalog, prompts, problems);
     if (root["graph"].IsDefined() && problems.list.empty())
       expand_graph(root["graph"], sop, [&](int line, const std::string& text) { problems.add(line, text); });
     if (problems.list.empty()) check_graph(sop, problems);

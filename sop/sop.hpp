@@ -2,11 +2,13 @@
 // actions' templates and schemas. Loaded from YAML and validated before any model call.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "environment/condition.hpp"
 #include "sop/output_schema.hpp"
 #include "core/result.hpp"
 
@@ -32,6 +34,18 @@ struct ActionSpec {
   // The template each of its type's slots uses: slot key ("prompt", "review_prompt", ...) ->
   // template name, resolved at load time (the SOP's choice, else the type's default).
   std::map<std::string, std::string> templates;
+  // A loop: each message it publishes carries its round; the loop exits (message.exit) when
+  // `until` holds for the message or at round `max_rounds` (its bound).
+  std::optional<Condition> until;
+  int max_rounds = 0;
+  // Fan-out: one branch per item of the list at `fan_out` (a condition operand such as
+  // payload.files) in the message that started the turn, at most `max_parallel` at once;
+  // each branch sees that message narrowed to its item and publishes its own message.
+  std::string fan_out;
+  int max_parallel = 4;
+  // Reduce: this action waits for every branch of one fan-out of action `reduce` and runs
+  // once with all their messages.
+  std::string reduce;
   int line = 0;                   // where it is defined, for messages
 };
 
@@ -44,6 +58,10 @@ struct RoleSpec {
   std::string constraints;
   std::vector<std::string> actions;
   std::vector<std::string> watch;
+  // Conditional edges: a watched action -> the condition its messages must meet.
+  std::map<std::string, Condition> when;
+  // A human node: a person at the terminal answers this role's model calls (as --human).
+  bool human = false;
   ReactMode react_mode = ReactMode::kByOrder;
   int max_react_loop = 5;
   int max_turns = 0;    // 0: unbounded (only allowed outside cycles)

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "environment/program_verdict.hpp"
 #include "core/text.hpp"
 #include "core/utf8.hpp"
 #include "environment/process_runner.hpp"
@@ -270,8 +271,7 @@ void execute(const fs::path& folder, const std::string& entry, const QualityOpti
     }
   }
   fs::remove_all(scratch, ec);
-  const bool error_output = r.stderr_text.find("Traceback") != std::string::npos ||
-                            r.stderr_text.find("Error") != std::string::npos;
+  const bool error_output = printed_an_error(r);
   const double seconds = static_cast<double>(options.deadline.count()) / 1000;
   if (!r.started) {
     q.execution = "could not start: " + r.error;
