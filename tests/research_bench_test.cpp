@@ -297,15 +297,15 @@ int run_folders(const fs::path& experiment) {
   return count;
 }
 
+// The MetaGPT-style company against ChatDev's chain (sop/chatdev.yaml), as issue 15 asks.
 TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
   RunSandbox sandbox("bench_mock");
   spill(sandbox.work() / "prompts.txt",
         "# three ideas\nwrite a cli snake game\n\na todo list app\na calculator\n");
-  spill(sandbox.work() / "alt.yaml", slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
   const fs::path out = sandbox.root() / "experiment";
   // `--sop X prompts.txt`: each --sop takes one value, the prompts file stays the prompts file.
   auto options = sandbox.options({"bench", "--sop", "software_company", "prompts.txt", "--llm", "mock",
-                                  "--no-user-config", "--sop", "alt.yaml", "-j", "2", "--out", out.string()},
+                                  "--no-user-config", "--sop", "chatdev", "-j", "2", "--out", out.string()},
                                  {});
   options.timeout = std::chrono::milliseconds(240000);
   const auto result = testing::run_process(options);
@@ -334,20 +334,20 @@ TEST(BenchCommand, RunsEveryPromptWithEverySopVariantWithTheMock) {
     ++per_variant[r.at("variant")];
   }
   EXPECT_EQ(per_variant["software_company"], 3);
-  EXPECT_EQ(per_variant["alt"], 3);
+  EXPECT_EQ(per_variant["chatdev"], 3);
   const std::string md = slurp(out / "summary.md");
   EXPECT_TRUE(has(md, "| software_company | software_company | 3 | 3 | 0 | 0 |")) << md;
-  EXPECT_TRUE(has(md, "| alt | ")) << md;
-  EXPECT_TRUE(has(md, "## alt")) << md;
+  EXPECT_TRUE(has(md, "| chatdev | ")) << md;
+  EXPECT_TRUE(has(md, "## chatdev")) << md;
   EXPECT_TRUE(has(md, "| completeness | executability | consistency | quality (95 % CI) |")) << md;
   EXPECT_TRUE(has(md, "Quality of the 3 measured runs (stats/quality.hpp; consistency: lexical)")) << md;
   // The variants side by side, and their charts.
   EXPECT_TRUE(has(md, "## Side by side")) << md;
-  EXPECT_TRUE(has(md, "| quality | alt | 3 | ")) << md;
+  EXPECT_TRUE(has(md, "| quality | chatdev | 3 | ")) << md;
   EXPECT_TRUE(has(md, "![Quality per run (SRDD), mean and 95 % CI](charts/quality.svg)")) << md;
   for (const char* chart : {"cost", "wall", "quality"}) {
     const std::string svg = slurp(out / "charts" / (std::string(chart) + ".svg"));
-    EXPECT_TRUE(svg.starts_with("<svg ") && has(svg, "software_company") && has(svg, ">alt<")) << chart << ": " << svg;
+    EXPECT_TRUE(svg.starts_with("<svg ") && has(svg, "software_company") && has(svg, ">chatdev<")) << chart << ": " << svg;
   }
   const auto j = json::parse(slurp(out / "results.json"));
   EXPECT_EQ(j["runs"].size(), 6u);
