@@ -113,7 +113,7 @@ Result<std::string> topology_yaml(const std::string& kind, long long nodes, std:
   out.reserve(2048 + edges * 7 + successors->size() * 8);
   out += fmt::format(
       "# A MacNet-style actor/critic graph: {kind}, {n} nodes, {e} edges ({roles} roles), written by\n"
-      "#   agentco sop topology {kind} --nodes {n}{seed}\n"
+      "#   agentco sop topology {kind} --nodes {n}{seed} > {name}.yaml\n"
       "# Every node is a copy of the role Actor, every edge a copy of the role Critic (sop/README.md,\n"
       "# \"Graphs\"). A node acts once it holds the artifacts of all its predecessors (nodes\n"
       "# without one: the user's requirement); the critic of an edge reviews what its node made\n"
@@ -123,7 +123,7 @@ Result<std::string> topology_yaml(const std::string& kind, long long nodes, std:
       "# Run:   agentco run --sop {name}.yaml --max-rounds {roles} --llm mock \"write a haiku\"\n"
       "#        (every role takes one turn: --max-rounds must be at least the role count)\n"
       "name: {name}\n"
-      "description: A {kind} of {n} actors with a critic on each of its {e} edges (MacNet).\n"
+      "description: A MacNet {kind} graph of {n} actors, a critic on each of its {e} edges.\n"
       "graph:\n"
       "  kind: {kind}\n"
       "  nodes: {n}\n"
