@@ -276,7 +276,8 @@ void expand_graph(const YAML::Node& graph, Sop& sop, const std::function<void(in
   if (!ok) return;
 
   // A block scalar (edges: |) starts on the line after its indicator; a one-line value is on
-  // the key's line. (A quoted value spread over lines is reported at its first line.)
+  // its own line. (yaml-cpp does not say a node's style: a quoted value holding line breaks
+  // is taken for a block, so its lines are reported one too low.)
   const std::string_view text = edges_node.IsNull() ? std::string_view() : std::string_view(edges_node.Scalar());
   const int mark = line_of(edges_node);
   const bool block = text.find('\n') != std::string_view::npos;
