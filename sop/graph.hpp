@@ -16,6 +16,11 @@
 
 namespace agentco {
 
+// The largest graph a SOP may hold: nodes 1..kMaxGraphNodes, at most kMaxGraphEdges edges
+// (a 1,000-node mesh has 499,500; each node and each edge becomes a role).
+inline constexpr long long kMaxGraphNodes = 100000;
+inline constexpr long long kMaxGraphEdges = 1000000;
+
 // Replaces the template roles named by `graph` (already parsed into sop.roles) with one
 // role per node and per edge. Problems (a cycle, a node out of range, an unknown template
 // role, ...) go to `problem` with the YAML line they concern.

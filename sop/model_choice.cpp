@@ -1,6 +1,8 @@
 #include "sop/model_choice.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -41,13 +43,19 @@ std::string model_for(const LlmConfig& llm, const RoleSpec& role, const ActionSp
 
 std::vector<RoleModel> models_of_calls(const LlmConfig& llm, const Sop& sop) {
   std::vector<RoleModel> out;
+  // Seen calls by a hash, not a search of `out`: a graph SOP has 500,000 roles (a search made
+  // this quadratic, minutes before a 1,000-node mesh could start).
+  std::unordered_set<std::string> seen;
   for (const RoleSpec& spec : sop.roles) {
-    const RoleSpec role = role_instances(spec).front();
+    std::optional<RoleSpec> first;  // a population's first instance stands for all of them
+    if (spec.count > 1) first = role_instances(spec).front();
+    const RoleSpec& role = first ? *first : spec;
     for (const std::string& name : role.actions) {
       const ActionSpec* action = sop.action(name);
       if (!action) continue;
       RoleModel call{role.name, role.profile, model_for(llm, role, *action)};
-      if (std::find(out.begin(), out.end(), call) == out.end()) out.push_back(std::move(call));
+      std::string key = call.role + '\0' + call.profile + '\0' + call.model;
+      if (seen.insert(std::move(key)).second) out.push_back(std::move(call));
     }
   }
   return out;
