@@ -1,6 +1,10 @@
 #include "actions/run_context.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+
+#include "sop/sop.hpp"
 
 namespace agentco {
 
@@ -24,9 +28,10 @@ void RunContext::request_stop(const std::string& reason, const std::string& deta
 }
 
 bool RunContext::take_turn() {
-  if (turns_ >= config.run.max_rounds) {
-    request_stop("max_rounds", "reached --max-rounds " + std::to_string(config.run.max_rounds) +
-                                   " role turns");
+  // A graph SOP gives every role one turn: its role count is its own bound.
+  const int limit = std::max(config.run.max_rounds, sop ? sop->min_turns : 0);
+  if (turns_ >= limit) {
+    request_stop("max_rounds", "reached --max-rounds " + std::to_string(limit) + " role turns");
     return false;
   }
   ++turns_;

@@ -329,6 +329,7 @@ void expand_graph(const YAML::Node& graph, Sop& sop, const std::function<void(in
     }
   }
   sop.roles = std::move(roles);
+  sop.min_turns = static_cast<int>(sop.roles.size());  // one turn each: a graph is bounded by itself
 }
 
 }  // namespace agentco

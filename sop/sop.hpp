@@ -98,6 +98,9 @@ struct Sop {
   std::string source;  // file path or "built-in sop/<name>.yaml"
   std::vector<RoleSpec> roles;
   std::map<std::string, ActionSpec> actions;
+  // Turns the SOP needs at least, whatever run.max_rounds says: a graph (sop/graph.hpp)
+  // gives every role one turn, so its role count. 0: none.
+  int min_turns = 0;
 
   const ActionSpec* action(const std::string& name) const;
   // The documents the SOP's actions write, each with the action that writes it.

@@ -372,9 +372,16 @@ TEST_F(SopFlow, ChatDevsChainRunsItsPhasesWritesItsFilesAndReadsLikeAnImportedCh
                                    {});
   AgentcoRun r = sandbox_.collect(testing::run_process(options));
   ASSERT_EQ(r.process.exit_code, 0) << r.describe();
+  // Each phase starts (code completion as a fan-out: the mock's code has nothing unfinished,
+  // so it runs no branch and says so).
   std::vector<std::string> phases;
-  for (const auto& s : r.of_type("action_start"))
+  for (const auto& s : r.trace) {
+    const std::string type = s.value("type", "");
+    if (type != "action_start" && type != "fan_out") continue;
     if (phases.empty() || phases.back() != s.value("action", "")) phases.push_back(s.value("action", ""));
+  }
+  ASSERT_EQ(r.of_type("fan_out").size(), 1u);
+  EXPECT_EQ(r.of_type("fan_out")[0].value("branches", -1), 0);
   EXPECT_EQ(phases, (std::vector<std::string>{"DemandAnalysis", "LanguageChoose", "Coding", "CodeComplete",
                                               "CodeReviewComment", "TestErrorSummary", "EnvironmentDoc", "Manual"}));
   // The phases' speakers are ChatDev's roles.
