@@ -6,8 +6,6 @@
 // it, the next review says Finished), the program run, requirements.txt and manual.md from
 // the code and the environment document shown. Then phases the run does not reach (a test
 // modification from a traceback, a code completion), from the real templates, and a vote.
-#include "tests/support/reading_model.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,6 +18,7 @@
 
 #include "tests/support/fake_llm_server_runs.hpp"
 #include "tests/support/prompt_checks.hpp"
+#include "tests/support/reading_model.hpp"
 
 #ifdef AGENTCO_FAKE_SERVER
 
@@ -50,7 +49,8 @@ testing::ProcessResult python(const fs::path& folder, const std::vector<std::str
   options.argv = {"/usr/bin/env", "python3"};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   const char* path = std::getenv("PATH");
-  options.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"), "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1"};
+  options.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"), "LANG=C.UTF-8",
+                 "PYTHONDONTWRITEBYTECODE=1"};
   options.cwd = folder;
   options.timeout = std::chrono::milliseconds(20000);
   return testing::run_process(options);
@@ -60,7 +60,8 @@ testing::ProcessResult python(const fs::path& folder, const std::vector<std::str
 std::string render(const std::string& name, const std::map<std::string, std::string>& values) {
   std::string text = slurp(fs::path(AGENTCO_SOURCE_DIR) / "actions" / "prompts" / (name + ".txt"));
   for (const auto& [key, value] : values)
-    for (auto at = text.find("{{" + key + "}}"); at != std::string::npos; at = text.find("{{" + key + "}}", at))
+    for (auto at = text.find("{{" + key + "}}"); at != std::string::npos;
+         at = text.find("{{" + key + "}}", at))
       text.replace(at, key.size() + 4, value), at += value.size();
   return text;
 }
@@ -105,7 +106,8 @@ class ReadingChatdev : public ::testing::Test {
   // The messages of the first model request the answering side of `action` got.
   static std::vector<ChatMessage> answer_request(const std::string& action) {
     for (const auto& request : run().of_type("llm_request"))
-      if (request.value("action", "") == action && request.value("hints", json::object()).value("side", "") == "assistant")
+      if (request.value("action", "") == action &&
+          request.value("hints", json::object()).value("side", "") == "assistant")
         return messages_of(request);
     return {};
   }
@@ -126,8 +128,8 @@ TEST_F(ReadingChatdev, EveryPhaseRunsAndTheProgramRunsAndPasses) {
   ASSERT_EQ(r.process.exit_code, 0) << r.describe();
   testing::expect_work_kept(r, "idle");
   const auto started = actions_started();
-  for (const char* phase : {"DemandAnalysis", "LanguageChoose", "Coding", "CodeReviewComment", "TestErrorSummary",
-                            "EnvironmentDoc", "Manual"})
+  for (const char* phase : {"DemandAnalysis", "LanguageChoose", "Coding", "CodeReviewComment",
+                            "TestErrorSummary", "EnvironmentDoc", "Manual"})
     EXPECT_NE(std::find(started.begin(), started.end(), phase), started.end()) << phase << " never ran";
   for (const char* file : {"main.py", "requirements.txt", "manual.md"})
     EXPECT_TRUE(fs::exists(r.folder / file)) << file;
@@ -195,8 +197,8 @@ TEST_F(ReadingChatdev, RequirementsAndTheManualComeFromWhatTheirPromptsShow) {
 
 TEST_F(ReadingChatdev, TheReplayIsIdentical) {
   ASSERT_EQ(run().process.exit_code, 0) << run().describe();
-  const auto replayed = testing::run_process(
-      box()->options({"replay", "--verify", "--strict", run().folder.string()}, {}));
+  const auto replayed =
+      testing::run_process(box()->options({"replay", "--verify", "--strict", run().folder.string()}, {}));
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
   EXPECT_TRUE(has(replayed.err, "verify: files and git trees are identical")) << replayed.err;
 }
@@ -228,9 +230,12 @@ TEST_F(ReadingChatdev, ATestModificationShownATracebackFixesTheFileItPointsAt) {
   std::vector<ChatMessage> messages = {
       modification.at(0),  // the Programmer, told to give files whole
       {"user", render("chatdev_test_modification",
-                      {{"idea", kIdea}, {"code_listing", listing},
-                       {"messages", "Software Test Engineer: $ python3 main.py\nit failed (exit code 1).\n"
-                                    "--- stdout ---\n" + failed.out + "\n--- stderr ---\n" + failed.err}})}};
+                      {{"idea", kIdea},
+                       {"code_listing", listing},
+                       {"messages",
+                        "Software Test Engineer: $ python3 main.py\nit failed (exit code 1).\n"
+                        "--- stdout ---\n" +
+                            failed.out + "\n--- stderr ---\n" + failed.err}})}};
   const auto reply = testing::reading_reply(messages);
   const auto fixed = files_in(reply);
   ASSERT_EQ(fixed.size(), 1u) << reply;
@@ -241,7 +246,8 @@ TEST_F(ReadingChatdev, ATestModificationShownATracebackFixesTheFileItPointsAt) {
   EXPECT_EQ(passed.exit_code, 0) << passed.err;
 
   // Shown no output, it finds nothing to fix and says so instead of giving files.
-  messages[1].content = render("chatdev_test_modification", {{"idea", kIdea}, {"code_listing", listing}, {"messages", ""}});
+  messages[1].content =
+      render("chatdev_test_modification", {{"idea", kIdea}, {"code_listing", listing}, {"messages", ""}});
   EXPECT_TRUE(files_in(testing::reading_reply(messages)).empty());
 }
 
@@ -252,7 +258,8 @@ TEST_F(ReadingChatdev, AReviewNamesAPlaceholderAndTheCompletionFillsIt) {
   ASSERT_FALSE(modification.empty());
   std::string listing = listing_of(review);
   // One method's logic replaced by `pass` and a TODO (the slip fixed first).
-  for (auto at = listing.find("reslt"); at != std::string::npos; at = listing.find("reslt")) listing.replace(at, 5, "result");
+  for (auto at = listing.find("reslt"); at != std::string::npos; at = listing.find("reslt"))
+    listing.replace(at, 5, "result");
   const auto method = listing.find("        result = count *");
   ASSERT_NE(method, std::string::npos) << listing;
   const auto method_end = listing.find("return result\n", method) + 14;
@@ -269,8 +276,9 @@ TEST_F(ReadingChatdev, AReviewNamesAPlaceholderAndTheCompletionFillsIt) {
 
   std::vector<ChatMessage> complete = {
       modification.at(0),
-      {"user", render("chatdev_code_complete",
-                      {{"idea", kIdea}, {"code_listing", listing}, {"messages", "Chief Technology Officer: " + file}})}};
+      {"user", render("chatdev_code_complete", {{"idea", kIdea},
+                                                {"code_listing", listing},
+                                                {"messages", "Chief Technology Officer: " + file}})}};
   const auto reply = testing::reading_reply(complete);
   const auto files = files_in(reply);
   ASSERT_EQ(files.size(), 1u) << reply;
@@ -303,16 +311,17 @@ TEST(ReadingVote, EveryVoterPicksTheOptionThePromptNamesAndSaysWhy) {
         "    prompt: choose_form\n"
         "    options: [Desktop application, Website]\n"
         "    voters: 3\n");
-  const AgentcoRun r = sandbox.run(server.base_url(), "write a website that lists the books of a library",
-                                   {"-q", "--sop", sandbox.file("team.yaml").string(), "--config",
-                                    sandbox.file("config.yaml").string()});
+  const AgentcoRun r = sandbox.run(
+      server.base_url(), "write a website that lists the books of a library",
+      {"-q", "--sop", sandbox.file("team.yaml").string(), "--config", sandbox.file("config.yaml").string()});
   ASSERT_EQ(r.process.exit_code, 0) << r.describe();
   json decided;
   for (const auto& m : r.of_type("message"))
     if (m.value("cause_by", "") == "ChooseForm") decided = m;
   ASSERT_FALSE(decided.is_null()) << r.describe();
   EXPECT_EQ(decided.value("content", ""), "Website");
-  EXPECT_EQ(decided["payload"]["votes"], json({{"Desktop application", 0}, {"Website", 3}})) << decided.dump(2);
+  EXPECT_EQ(decided["payload"]["votes"], json({{"Desktop application", 0}, {"Website", 3}}))
+      << decided.dump(2);
   for (const auto& ballot : decided["payload"]["ballots"]) {
     const std::string answer = ballot.value("answer", "");
     EXPECT_TRUE(answer.starts_with("Website. ")) << answer;
@@ -321,9 +330,10 @@ TEST(ReadingVote, EveryVoterPicksTheOptionThePromptNamesAndSaysWhy) {
 }
 
 TEST(ReadingVote, ABallotTheMessagesDoNotDecideTakesTheFirstOption) {
-  const auto reply = testing::reading_reply(
-      {{"system", "You are voter 1 of 3."},
-       {"user", "## Task\nShould we ship now?\n\nAnswer with exactly one of: A, B. Put it first, then one sentence on why."}});
+  const auto reply = testing::reading_reply({{"system", "You are voter 1 of 3."},
+                                             {"user",
+                                              "## Task\nShould we ship now?\n\nAnswer with exactly one of: "
+                                              "A, B. Put it first, then one sentence on why."}});
   EXPECT_TRUE(reply.starts_with("A. ")) << reply;
   EXPECT_TRUE(has(reply, "first one listed")) << reply;
 }

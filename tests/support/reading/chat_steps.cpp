@@ -75,7 +75,9 @@ PhaseAnswer choose_form(std::string_view requirement, std::string_view phase) {
       {"Dashboard", "dashboard", {"dashboard"}},
       {"Document", "document", {"document"}},
       {"Desktop application", "desktop application", {"desktop", "window", "gui"}},
-      {"Command-line program", "command-line", {"cli", "command-line", "command line", "terminal", "console"}},
+      {"Command-line program",
+       "command-line",
+       {"cli", "command-line", "command line", "terminal", "console"}},
   };
   if (requirement.empty())
     return {"The prompt does not show the customer's task, so I cannot tell which form fits it.",
@@ -85,8 +87,8 @@ PhaseAnswer choose_form(std::string_view requirement, std::string_view phase) {
     if (offered.find(form.offered) == std::string::npos) continue;
     for (const char* word : form.words)
       if (has_word(requirement, word))
-        return {"I propose: " + std::string(form.name) + ". The customer asks for \"" + std::string(requirement) +
-                    "\", and \"" + word + "\" says which form it takes.",
+        return {"I propose: " + std::string(form.name) + ". The customer asks for \"" +
+                    std::string(requirement) + "\", and \"" + word + "\" says which form it takes.",
                 form.name};
   }
   auto fallback = example_in(phase);
@@ -99,19 +101,21 @@ PhaseAnswer choose_form(std::string_view requirement, std::string_view phase) {
 PhaseAnswer choose_language(std::string_view requirement, std::string_view phase) {
   auto language = example_in(phase);
   if (language.empty()) language = "Python";
-  return {"I propose " + language + ": it runs everywhere without a build step, and its standard library is "
-              "enough for \"" + std::string(requirement.empty() ? "the task" : requirement) + "\".",
+  return {"I propose " + language +
+              ": it runs everywhere without a build step, and its standard library is "
+              "enough for \"" +
+              std::string(requirement.empty() ? "the task" : requirement) + "\".",
           language};
 }
 
 PhaseAnswer review(std::string_view prompt, const Files& files) {
   for (const auto& h : headings(prompt))
     if (h.title.ends_with(" (interface)"))
-      return {"The prompt shows only the interfaces of the files, not their code: I cannot review code I am not "
-              "shown.",
-              "The prompt shows only the interfaces of the files, not their code."};
-  if (files.empty())
-    return {"The prompt shows no code to review.", "The prompt shows no code to review."};
+      return {
+          "The prompt shows only the interfaces of the files, not their code: I cannot review code I am not "
+          "shown.",
+          "The prompt shows only the interfaces of the files, not their code."};
+  if (files.empty()) return {"The prompt shows no code to review.", "The prompt shows no code to review."};
   if (auto problem = code_problem(files)) return {*problem, *problem};
   return {"Finished", "Finished", true};
 }
@@ -159,7 +163,8 @@ Files write_program(std::string_view requirement, const ReadingOptions& options)
     if (!used) roots.push_back(known(c.name));
   }
   Files out;
-  out.emplace_back("main.py", write_main(roots, requirement.empty() ? "(the prompt shows no requirement)" : requirement));
+  out.emplace_back(
+      "main.py", write_main(roots, requirement.empty() ? "(the prompt shows no requirement)" : requirement));
   const std::string slip_file = options.slip && !roots.empty() ? roots.front().file : "";
   for (const auto& file : design.files) {
     if (file == "main.py") continue;
@@ -176,14 +181,16 @@ Files write_program(std::string_view requirement, const ReadingOptions& options)
 
 bool is_standard_module(const std::string& name) {
   static const std::set<std::string> kStandard = {
-      "abc",      "argparse", "array",     "asyncio",  "base64",   "bisect",      "calendar",   "collections",
-      "contextlib", "copy",   "csv",       "curses",   "dataclasses", "datetime", "decimal",    "enum",
-      "fractions", "functools", "getpass", "glob",     "hashlib",  "heapq",       "html",       "http",
-      "io",       "itertools", "json",     "logging",  "math",     "operator",    "os",         "pathlib",
-      "pickle",   "platform", "pprint",    "queue",    "random",   "re",          "secrets",    "shutil",
-      "signal",   "socket",   "sqlite3",   "statistics", "string", "struct",      "subprocess", "sys",
-      "tempfile", "textwrap", "threading", "time",     "timeit",   "tkinter",     "traceback",  "turtle",
-      "typing",   "unittest", "urllib",    "uuid",     "warnings", "weakref",     "xml",        "zipfile"};
+      "abc",         "argparse",   "array",     "asyncio",   "base64",     "bisect",      "calendar",
+      "collections", "contextlib", "copy",      "csv",       "curses",     "dataclasses", "datetime",
+      "decimal",     "enum",       "fractions", "functools", "getpass",    "glob",        "hashlib",
+      "heapq",       "html",       "http",      "io",        "itertools",  "json",        "logging",
+      "math",        "operator",   "os",        "pathlib",   "pickle",     "platform",    "pprint",
+      "queue",       "random",     "re",        "secrets",   "shutil",     "signal",      "socket",
+      "sqlite3",     "statistics", "string",    "struct",    "subprocess", "sys",         "tempfile",
+      "textwrap",    "threading",  "time",      "timeit",    "tkinter",    "traceback",   "turtle",
+      "typing",      "unittest",   "urllib",    "uuid",      "warnings",   "weakref",     "xml",
+      "zipfile"};
   return kStandard.count(name) > 0;
 }
 
@@ -234,13 +241,16 @@ std::string manual_md(std::string_view prompt, std::string_view requirement, con
   std::string title(requirement.empty() ? "The program" : requirement);
   if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
   std::string out = "# " + title + "\n\n";
-  if (listed.empty()) return out + "The prompt shows no code, so this manual cannot say how to start or use it.\n";
+  if (listed.empty())
+    return out + "The prompt shows no code, so this manual cannot say how to start or use it.\n";
   std::string entry;
   for (const auto& [file, code] : listed)
     if (entry.empty() && code.find("__main__") != std::string::npos) entry = file;
   if (entry.empty()) entry = "main.py";
-  out += "This program does what the customer asked for: " + std::string(requirement) + ". It is written in "
-         "Python, in " + std::to_string(listed.size()) + " files; " + entry + " is where it starts.\n\n";
+  out += "This program does what the customer asked for: " + std::string(requirement) +
+         ". It is written in "
+         "Python, in " +
+         std::to_string(listed.size()) + " files; " + entry + " is where it starts.\n\n";
 
   out += "## Install\n\nYou need Python 3.8 or later.";
   if (auto shown = shown_requirements(prompt)) {
@@ -269,7 +279,8 @@ std::string manual_md(std::string_view prompt, std::string_view requirement, con
   out += "## Start\n\nFrom the folder that holds the files:\n\n    python3 " + entry + "\n\n";
   bool reads_input = false;
   for (const auto& [file, code] : listed)
-    reads_input = reads_input || code.find("input(") != std::string::npos || code.find("sys.stdin") != std::string::npos;
+    reads_input = reads_input || code.find("input(") != std::string::npos ||
+                  code.find("sys.stdin") != std::string::npos;
   out += reads_input ? "It reads what you type (standard input) and ends at the end of input (Ctrl-D).\n\n"
                      : "It needs no input: it prints what its parts do and exits.\n\n";
 
@@ -282,7 +293,8 @@ std::string manual_md(std::string_view prompt, std::string_view requirement, con
     for (const auto& def : module.defs) {
       if (def.name.starts_with('_')) continue;
       std::string params;
-      for (const auto& [name, type] : def.params) params += (params.empty() ? "" : ", ") + name + (type.empty() ? "" : ": " + type);
+      for (const auto& [name, type] : def.params)
+        params += (params.empty() ? "" : ", ") + name + (type.empty() ? "" : ": " + type);
       out += "- `" + (def.owner.empty() ? "" : def.owner + ".") + def.name + "(" + params + ")" +
              (def.returns.empty() ? "" : " -> " + def.returns) + "`";
       const auto doc = docstring(def.body);
@@ -296,9 +308,11 @@ std::string manual_md(std::string_view prompt, std::string_view requirement, con
 
 bool names_file(std::string_view text, const std::string& file) {
   for (auto at = text.find(file); at != std::string_view::npos; at = text.find(file, at + 1)) {
-    const bool starts = at == 0 || !(std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_');
+    const bool starts =
+        at == 0 || !(std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_');
     const auto end = at + file.size();
-    const bool ends = end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_');
+    const bool ends =
+        end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_');
     if (starts && ends) return true;
   }
   return false;
@@ -334,9 +348,10 @@ PhaseAnswer write_files(std::string_view prompt, std::string_view phase, const R
   } else if (!listed.empty()) {
     files = change_listed(phase, listed);
     if (files.empty())
-      return {"I see nothing to change in the files shown: the phase names none of them and none holds a fault I "
-              "can see.",
-              "Nothing to change."};
+      return {
+          "I see nothing to change in the files shown: the phase names none of them and none holds a fault I "
+          "can see.",
+          "Nothing to change."};
   } else {
     files = write_program(requirement, options);
   }
@@ -348,7 +363,8 @@ PhaseAnswer write_files(std::string_view prompt, std::string_view phase, const R
 // What the answering side says, from the phase it is asked.
 PhaseAnswer answer_phase(const std::string& system, std::string_view prompt, const ReadingOptions& options) {
   const auto phase = phase_of(prompt);
-  const bool give_files = system.find("on a line of its own followed by its code in a fenced block") != std::string::npos;
+  const bool give_files =
+      system.find("on a line of its own followed by its code in a fenced block") != std::string::npos;
   if (give_files) return write_files(prompt, phase, options);
   static const std::regex kForm(R"(\bform\b[^.]*\bproduct\b|\bproduct\b[^.]*\bform\b)", std::regex::icase);
   static const std::regex kLanguage(R"(programming language)", std::regex::icase);
@@ -364,14 +380,16 @@ PhaseAnswer answer_phase(const std::string& system, std::string_view prompt, con
 
 }  // namespace
 
-std::optional<std::string> answer_chat(const std::vector<ChatMessage>& messages, const ReadingOptions& options) {
+std::optional<std::string> answer_chat(const std::vector<ChatMessage>& messages,
+                                       const ReadingOptions& options) {
   if (messages.empty() || messages.front().role != "system") return std::nullopt;
   const std::string& system = messages.front().content;
   static const std::regex kMarkerRule(R"(start your reply with (\S+) followed by the conclusion)");
   std::smatch m;
   if (std::regex_search(system, m, kMarkerRule)) {
     const auto answer = answer_phase(system, first_user(messages), options);
-    const bool answered = std::any_of(messages.begin(), messages.end(), [](const ChatMessage& c) { return c.role == "assistant"; });
+    const bool answered = std::any_of(messages.begin(), messages.end(),
+                                      [](const ChatMessage& c) { return c.role == "assistant"; });
     if (answer.at_once || answered) return m[1].str() + " " + answer.conclusion;
     return answer.first;
   }
@@ -388,17 +406,20 @@ std::optional<std::string> answer_vote(std::string_view prompt) {
   for (std::size_t start = 0; start <= list.size();) {
     auto comma = list.find(", ", start);
     if (comma == std::string::npos) comma = list.size();
-    if (auto option = trim(std::string_view(list).substr(start, comma - start)); !option.empty()) options.push_back(option);
+    if (auto option = trim(std::string_view(list).substr(start, comma - start)); !option.empty())
+      options.push_back(option);
     start = comma + 2;
   }
   if (options.empty()) return std::nullopt;
   // What the voter is shown: the prompt without the ballot's own line.
-  const std::string shown = std::string(prompt.substr(0, m.position(0))) + std::string(prompt.substr(m.position(0) + m.length(0)));
+  const std::string shown =
+      std::string(prompt.substr(0, m.position(0))) + std::string(prompt.substr(m.position(0) + m.length(0)));
   // How often the prompt names each option: as a whole phrase, else word by word (words of
   // two letters or more: a one-letter option such as "A" is not counted in the text).
   auto occurrences = [&](const std::string& pattern) {
     const std::regex word("\\b" + pattern + "\\b", std::regex::icase);
-    return static_cast<int>(std::distance(std::sregex_iterator(shown.begin(), shown.end(), word), std::sregex_iterator()));
+    return static_cast<int>(
+        std::distance(std::sregex_iterator(shown.begin(), shown.end(), word), std::sregex_iterator()));
   };
   static const std::regex kWord(R"([A-Za-z0-9_]{2,})");
   std::vector<int> counts;
@@ -410,18 +431,21 @@ std::optional<std::string> answer_vote(std::string_view prompt) {
   }
   if (std::all_of(counts.begin(), counts.end(), [](int c) { return c == 0; }))
     for (std::size_t i = 0; i < options.size(); ++i)
-      for (auto it = std::sregex_iterator(options[i].begin(), options[i].end(), kWord); it != std::sregex_iterator(); ++it)
+      for (auto it = std::sregex_iterator(options[i].begin(), options[i].end(), kWord);
+           it != std::sregex_iterator(); ++it)
         counts[i] += occurrences(it->str());
   std::size_t best = 0;
   int best_count = 0;
   for (std::size_t i = 0; i < counts.size(); ++i)
     if (counts[i] > best_count) best_count = counts[i], best = i;
   if (best_count == 0)
-    return options.front() + ". The messages shown favour none of the options, so I take the first one listed.";
+    return options.front() +
+           ". The messages shown favour none of the options, so I take the first one listed.";
   const bool tie = std::count(counts.begin(), counts.end(), best_count) > 1;
   return options[best] + ". The messages shown name it " + std::to_string(best_count) + " time" +
          (best_count == 1 ? "" : "s") +
-         (tie ? ", as often as another option, and it comes first in the list." : ", more than any other option.");
+         (tie ? ", as often as another option, and it comes first in the list."
+              : ", more than any other option.");
 }
 
 }  // namespace agentco::testing::reading
