@@ -27,6 +27,19 @@
 // Chat phases (SOP type chat) are read from the system prompt: the side told to start its
 // reply with a marker once the discussion concludes answers the task, then, having heard
 // back, concludes with that marker; the side told it leads agrees and asks to conclude.
+// What it answers comes from the phase text of its first message (ChatDev's chain,
+// sop/chatdev.yaml): the product's form and the language (from the requirement, concluded
+// alone); a code review of the files listed (the first problem it can see, or at once the
+// marker and "Finished"); and, when its system prompt tells it to give files as a name on a
+// line then a fenced block, files in exactly that format: the program for the requirement
+// (its own design; with `slip`, the module main.py uses has a misspelled local name), a
+// change to the files listed (the renames a review asks for, the NameError a run printed,
+// placeholders completed), requirements.txt, or manual.md from the code and the
+// requirements.txt the prompt shows.
+//
+// A ballot ("Answer with exactly one of: A, B. Put it first, ...", SOP type vote) is
+// answered with the option the prompt names most often (the first on a tie or when it names
+// none), then one sentence on why.
 //
 // Pure and thread-safe: the same messages and options always give the same reply.
 #pragma once

@@ -1,6 +1,7 @@
 #include "tests/support/reading/python.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -274,7 +275,7 @@ std::optional<std::string> repair_from_output(const std::string& file, const std
   auto code_lines = lines(code);
   if (line_no > static_cast<int>(code_lines.size())) return std::nullopt;
   // The names the code defines: assignments, parameters, defs, classes and imports.
-  static const std::regex kName(R"((\w+)\s*(?::[^=]*)?=[^=]|def\s+(\w+)|class\s+(\w+)|import\s+(\w+)|\((?:self,\s*)?(\w+)\s*:)");
+  static const std::regex kName(R"((\w+)\s*(?::[^=\n]*)?=[^=]|def\s+(\w+)|class\s+(\w+)|import\s+(\w+)|\((?:self,\s*)?(\w+)\s*:)");
   std::set<std::string> names;
   for (auto it = std::sregex_iterator(code.begin(), code.end(), kName); it != std::sregex_iterator(); ++it)
     for (int g = 1; g <= 5; ++g)
@@ -292,6 +293,314 @@ std::optional<std::string> repair_from_output(const std::string& file, const std
   std::string fixed;
   for (const auto& l : code_lines) fixed += l + "\n";
   return fixed;
+}
+
+// ---- Code shown as a listing of whole files --------------------------------------------
+
+namespace {
+
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+
+std::size_t indent_of(const std::string& line) {
+  const auto i = line.find_first_not_of(' ');
+  return i == std::string::npos ? 0 : i;
+}
+
+// A def as it stands in the file's lines: [line, end) holds the def line and its body.
+struct DefAt {
+  std::size_t line = 0, end = 0, indent = 0;
+  std::string owner, name, returns;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+std::vector<DefAt> defs_at(const std::vector<std::string>& code) {
+  static const std::regex kClassLine(R"(^(\s*)class\s+(\w+))");
+  static const std::regex kDefLine(R"(^(\s*)def\s+(\w+)\s*\((.*)\)\s*(?:->\s*([^:]+))?:\s*(?:#.*)?$)");
+  std::vector<DefAt> out;
+  std::string cls;
+  std::size_t cls_indent = 0;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    const auto& line = code[i];
+    if (blank(line)) continue;
+    const auto indent = indent_of(line);
+    std::smatch m;
+    if (std::regex_search(line, m, kClassLine)) {
+      cls = m[2];
+      cls_indent = indent;
+      continue;
+    }
+    if (!cls.empty() && indent <= cls_indent) cls.clear();
+    if (!std::regex_search(line, m, kDefLine)) continue;
+    DefAt d;
+    d.line = i;
+    d.indent = indent;
+    d.owner = cls;
+    d.name = m[2];
+    d.params = python_params(m[3].str());
+    d.returns = trim(m[4].str());
+    std::size_t end = i + 1;
+    while (end < code.size() && (blank(code[end]) || indent_of(code[end]) > indent)) ++end;
+    while (end > i + 1 && blank(code[end - 1])) --end;
+    d.end = end;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// A def's body: where its docstring ends, its statements (no comments, no blank lines), and
+// whether a TODO is written in it.
+struct BodyShape {
+  std::size_t docstring_end = 0;
+  std::vector<std::string> statements;
+  bool todo = false;
+};
+
+BodyShape shape_of(const std::vector<std::string>& code, const DefAt& d) {
+  BodyShape s;
+  std::size_t i = d.line + 1;
+  while (i < d.end && blank(code[i])) ++i;
+  s.docstring_end = d.line + 1;
+  if (i < d.end) {
+    const auto first = trim(code[i]);
+    for (const std::string q : {"\"\"\"", "'''"}) {
+      if (!first.starts_with(q)) continue;
+      std::size_t j = i;
+      if (first.size() < 6 || !first.ends_with(q))
+        for (j = i + 1; j < d.end && code[j].find(q) == std::string::npos;) ++j;
+      s.docstring_end = std::min(j + 1, d.end);
+      break;
+    }
+  }
+  for (std::size_t k = s.docstring_end; k < d.end; ++k) {
+    const auto t = trim(code[k]);
+    if (t.find("TODO") != std::string::npos) s.todo = true;
+    if (t.empty() || t.starts_with('#')) continue;
+    s.statements.push_back(t);
+  }
+  return s;
+}
+
+// What stands in for the body's logic ("pass", "...", "raise NotImplementedError", "a TODO"),
+// or nullopt when the body has some.
+std::optional<std::string> placeholder_of(const BodyShape& s) {
+  if (s.statements.empty()) return s.todo ? std::optional<std::string>("a TODO") : std::nullopt;
+  for (const auto& t : s.statements)
+    if (t != "pass" && t != "..." && !t.starts_with("raise NotImplementedError")) return std::nullopt;
+  const auto& first = s.statements.front();
+  return first.starts_with("raise") ? std::string("raise NotImplementedError") : first;
+}
+
+// A body for a def from its signature: the arithmetic write_module writes.
+std::string body_for(const DefAt& d) {
+  const std::string pad(d.indent + 4, ' ');
+  const std::string first = d.params.empty() ? "" : d.params.front().first;
+  const std::string type = d.params.empty() ? "" : d.params.front().second;
+  const bool number = !first.empty() && (type.empty() || type == "int" || type == "float");
+  const auto [a, b] = factors(d.owner.empty() ? "module" : d.owner, d.name);
+  const std::string sa = std::to_string(a), sb = std::to_string(b);
+  if (d.returns == "int") return pad + "return " + (number ? "int(" + first + " * " + sa + " + " + sb + ")" : sa) + "\n";
+  if (d.returns == "float") return pad + "return " + (number ? first + " * " + sa + ".0" : sa + ".0") + "\n";
+  if (d.returns == "str") return pad + "return \"" + (d.owner.empty() ? d.name : d.owner) + "\"\n";
+  if (d.returns == "bool") return pad + "return " + (number ? "int(" + first + ") % " + sa + " == 0" : "True") + "\n";
+  if (d.name == "main" && d.returns.empty()) return pad + "print(\"main\")\n" + pad + "return 0\n";
+  return pad + "return " + default_value(d.returns) + "\n";
+}
+
+// The line without a TODO comment: nullopt for a comment line that is only a TODO.
+std::optional<std::string> without_todo(const std::string& line) {
+  const auto at = line.find("TODO");
+  if (at == std::string::npos) return line;
+  const auto hash = line.rfind('#', at);
+  if (hash == std::string::npos) return line;
+  if (trim(std::string_view(line).substr(0, hash)).empty()) return std::nullopt;
+  auto kept = line.substr(0, hash);
+  while (!kept.empty() && kept.back() == ' ') kept.pop_back();
+  return kept;
+}
+
+// The names a module defines at its top level: classes, defs, assignments and imports.
+std::set<std::string> module_names(std::string_view code) {
+  static const std::regex kTop(
+      R"(^(?:class|def)\s+(\w+)|^(\w+)\s*(?::[^=]*)?=[^=]|^import\s+(\w+)|^from\s+\S+\s+import\s+(.+)$)");
+  std::set<std::string> names;
+  for (const auto& line : lines(code)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, kTop)) continue;
+    for (int g = 1; g <= 3; ++g)
+      if (m[g].matched) names.insert(m[g]);
+    if (m[4].matched) {
+      static const std::regex kName(R"((\w+)(?:\s+as\s+(\w+))?)");
+      const std::string list = m[4];
+      for (auto it = std::sregex_iterator(list.begin(), list.end(), kName); it != std::sregex_iterator(); ++it)
+        names.insert((*it)[2].matched ? (*it)[2] : (*it)[1]);
+    }
+  }
+  return names;
+}
+
+// The nearest of `candidates` to `word` (at most two edits), or "".
+std::string nearest(const std::string& word, const std::set<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto& c : candidates) {
+    if (c == word) continue;
+    const auto d = edit_distance(word, c);
+    if (d < best_distance) best_distance = d, best = c;
+  }
+  return best;
+}
+
+std::string joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "nothing" : out;
+}
+
+const std::set<std::string>& builtin_names() {
+  static const std::set<std::string> names = {
+      "True", "False", "None", "print", "len", "range", "str", "int", "float", "bool", "list", "dict", "set",
+      "tuple", "sum", "min", "max", "abs", "sorted", "enumerate", "zip", "map", "filter", "input", "open",
+      "any", "all", "isinstance", "super", "object", "type", "repr", "round", "iter", "next", "self", "cls"};
+  return names;
+}
+
+std::string where_of(const std::string& owner, const std::string& name) {
+  return (owner.empty() ? "" : owner + ".") + name + "()";
+}
+
+std::optional<std::string> import_problem(const std::string& file, const std::string& code,
+                                          const std::vector<std::pair<std::string, std::string>>& files) {
+  static const std::regex kFrom(R"(^\s*from\s+(\w+)\s+import\s+\(?([^)#]+)\)?)");
+  static const std::regex kName(R"((\w+)(?:\s+as\s+\w+)?)");
+  for (const auto& line : lines(code)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, kFrom)) continue;
+    const std::string stem = m[1];
+    const auto shown = std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.first == stem + ".py"; });
+    if (shown == files.end()) continue;
+    const auto defined = module_names(shown->second);
+    const std::string list = m[2];
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), kName); it != std::sregex_iterator(); ++it) {
+      const std::string name = (*it)[1];
+      if (defined.count(name)) continue;
+      std::string out = "In " + file + ", `from " + stem + " import " + name + "` imports a name that " + stem +
+                        ".py does not define (it defines " + joined(defined) +
+                        "), so the program stops with an ImportError.";
+      const auto fix = nearest(name, defined);
+      out += fix.empty() ? " Fix: define " + name + " in " + stem + ".py or import a name it defines."
+                         : " Fix: replace `" + name + "` with `" + fix + "` in " + file + ".";
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> undefined_return(const std::string& file, const std::string& code) {
+  static const std::regex kReturn(R"(^\s*return\s+([A-Za-z_]\w*)\s*$)");
+  static const std::regex kBound(R"((\w+)\s*(?::[^=]*)?=[^=]|for\s+(\w+)|as\s+(\w+)|def\s+(\w+)|import\s+(\w+))");
+  const auto top = module_names(code);
+  const auto module = read_python(code);
+  for (const auto& d : module.defs) {
+    std::set<std::string> local;
+    for (const auto& [name, type] : d.params) local.insert(name);
+    for (const auto& line : d.body)
+      for (auto it = std::sregex_iterator(line.begin(), line.end(), kBound); it != std::sregex_iterator(); ++it)
+        for (int g = 1; g <= 5; ++g)
+          if ((*it)[g].matched) local.insert((*it)[g]);
+    for (const auto& line : d.body) {
+      std::smatch m;
+      if (!std::regex_match(line, m, kReturn)) continue;
+      const std::string name = m[1];
+      if (local.count(name) || top.count(name) || builtin_names().count(name)) continue;
+      const auto fix = nearest(name, local);
+      return "In " + file + ", " + where_of(d.owner, d.name) + " returns `" + name +
+             "`, which it never defines, so calling it raises a NameError." +
+             (fix.empty() ? " Fix: compute " + name + " before returning it."
+                          : " Fix: replace `" + name + "` with `" + fix + "` in " + file + ".");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> placeholder_problem(const std::string& file, const std::string& code) {
+  const auto code_lines = lines(code);
+  for (const auto& d : defs_at(code_lines)) {
+    const auto placeholder = placeholder_of(shape_of(code_lines, d));
+    if (!placeholder) continue;
+    return "In " + file + ", " + where_of(d.owner, d.name) + " has no logic: its body is only " +
+           (*placeholder == "a TODO" ? *placeholder : "`" + *placeholder + "`") + ". Fix: implement it" +
+           (d.returns.empty() ? "." : " so that it returns the " + d.returns + " its signature promises.");
+  }
+  for (std::size_t i = 0; i < code_lines.size(); ++i)
+    if (code_lines[i].find("TODO") != std::string::npos)
+      return "In " + file + ", line " + std::to_string(i + 1) + " still holds a TODO (" + trim(code_lines[i]) +
+             "). Fix: do what it says and remove it.";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> code_problem(const std::vector<std::pair<std::string, std::string>>& files) {
+  for (const auto& [file, code] : files)
+    if (file.ends_with(".py"))
+      if (auto p = import_problem(file, code, files)) return p;
+  for (const auto& [file, code] : files)
+    if (file.ends_with(".py"))
+      if (auto p = undefined_return(file, code)) return p;
+  for (const auto& [file, code] : files)
+    if (file.ends_with(".py"))
+      if (auto p = placeholder_problem(file, code)) return p;
+  return std::nullopt;
+}
+
+std::string complete_placeholders(const std::string& code) {
+  const auto code_lines = lines(code);
+  std::string out;
+  std::size_t next = 0;
+  auto keep = [&](std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k < to; ++k)
+      if (auto line = without_todo(code_lines[k])) out += *line + "\n";
+  };
+  for (const auto& d : defs_at(code_lines)) {
+    if (d.line < next) continue;  // inside a def already rewritten
+    const auto shape = shape_of(code_lines, d);
+    if (!placeholder_of(shape)) continue;
+    keep(next, shape.docstring_end);
+    out += body_for(d);
+    next = d.end;
+  }
+  keep(next, code_lines.size());
+  return out;
+}
+
+std::string apply_renames(const std::string& code, std::string_view comment) {
+  static const std::regex kRename(R"(replace `(\w+)` with `(\w+)`)", std::regex::icase);
+  const std::string text(comment);
+  std::string out = code;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kRename); it != std::sregex_iterator(); ++it)
+    out = std::regex_replace(out, std::regex("\\b" + (*it)[1].str() + "\\b"), (*it)[2].str());
+  return out;
+}
+
+std::vector<std::string> imported_modules(std::string_view code) {
+  static const std::regex kImport(R"(^\s*import\s+(.+)$)");
+  static const std::regex kFrom(R"(^\s*from\s+(\w+)[\w.]*\s+import)");
+  static const std::regex kModule(R"((\w+)[\w.]*(?:\s+as\s+\w+)?)");
+  std::vector<std::string> out;
+  auto add = [&](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  for (const auto& line : lines(code)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kFrom)) {
+      add(m[1]);
+    } else if (std::regex_search(line, m, kImport)) {
+      const std::string list = m[1];
+      for (auto it = std::sregex_iterator(list.begin(), list.end(), kModule); it != std::sregex_iterator(); ++it)
+        if ((*it)[1] != "as") add((*it)[1]);
+    }
+  }
+  return out;
 }
 
 }  // namespace agentco::testing::reading

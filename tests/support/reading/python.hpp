@@ -58,4 +58,23 @@ std::string write_tests(const std::string& file, std::string_view code);
 std::optional<std::string> repair_from_output(const std::string& file, const std::string& code,
                                               std::string_view output);
 
+// ---- Code shown as a listing of whole files (ChatDev's phases) ----------------------------
+
+// The first problem the reading model sees in `files` (name, code), said as a reviewer would,
+// the most harmful first: an import of a name that the listed file does not define, a returned
+// name that its function never defines, a def whose body is only a placeholder (pass, ...,
+// raise NotImplementedError), a TODO. The fix is spelled "replace `A` with `B`" when the
+// reading model can name one. nullopt when it sees none.
+std::optional<std::string> code_problem(const std::vector<std::pair<std::string, std::string>>& files);
+
+// `code` with every def whose body is only a placeholder given a body from its signature (the
+// arithmetic write_module uses), and TODO comments dropped.
+std::string complete_placeholders(const std::string& code);
+
+// `code` with the renames that `comment` asks for ("replace `A` with `B`"), as whole words.
+std::string apply_renames(const std::string& code, std::string_view comment);
+
+// The top-level modules `code` imports ("import a, b", "from c import d").
+std::vector<std::string> imported_modules(std::string_view code);
+
 }  // namespace agentco::testing::reading

@@ -45,39 +45,12 @@ std::string reading_step(const std::vector<ChatMessage>& messages) {
   return "unknown";
 }
 
-namespace {
-
-// A chat phase (SOP type chat), read from the system prompt alone. The answering side is
-// told which marker ends the discussion: it answers the task first, and concludes with the
-// marker once it has heard back. The leading side agrees and asks for the conclusion.
-std::optional<std::string> chat_reply(const std::vector<ChatMessage>& messages) {
-  if (messages.empty() || messages.front().role != "system") return std::nullopt;
-  const std::string& system = messages.front().content;
-  static const std::regex marker_rule(R"(start your reply with (\S+) followed by the conclusion)");
-  std::smatch m;
-  if (std::regex_search(system, m, marker_rule)) {
-    std::string first_answer;
-    for (const auto& message : messages)
-      if (message.role == "assistant") {
-        first_answer = message.content;
-        break;
-      }
-    if (!first_answer.empty()) return m[1].str() + " " + first_answer;
-    const std::string task = reading::trim(reading::task_section(prompt_of(messages)));
-    return "My answer to the task (" + task.substr(0, task.find('\n')) + "): " + reading::trim(
-               reading::section(prompt_of(messages), "The requirement").value_or("what the requirement asks"));
-  }
-  if (system.find("You lead a discussion with") != std::string::npos) return "I agree. Please conclude.";
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::string reading_reply(const std::vector<ChatMessage>& messages, const ReadingOptions& options) {
   using namespace reading;
-  if (auto chat = chat_reply(messages)) return *chat;
-  const auto step = reading_step(messages);
+  if (auto chat = answer_chat(messages, options)) return *chat;
   const auto prompt = prompt_of(messages);
+  if (auto ballot = answer_vote(prompt)) return *ballot;
+  const auto step = reading_step(messages);
   if (step == "prd") return answer_prd(prompt);
   if (step == "design") return answer_design(prompt);
   if (step == "tasks") return answer_tasks(prompt);
