@@ -26,9 +26,16 @@ const TemplateSlot kChatSlot{"prompt", "", "the phase prompt: the instructor's f
 constexpr int kDefaultTurns = 3;
 constexpr const char* kDefaultMarker = "<INFO>";
 
+// What a phase is shown of the messages that started it, each under the name of whoever said
+// it: a chat phase's conclusion is its answering role's words, though its leading role
+// published it.
 std::string heard(const std::vector<MessagePtr>& news) {
   std::string out;
-  for (const auto& m : news) out += m->sent_from + ": " + m->content + "\n";
+  for (const auto& m : news) {
+    const bool chat = m->payload.is_object() && m->payload.contains("with") && m->payload.contains("concluded") &&
+                      m->payload["with"].is_string();
+    out += (chat ? m->payload["with"].get<std::string>() : m->sent_from) + ": " + m->content + "\n";
+  }
   return out;
 }
 
