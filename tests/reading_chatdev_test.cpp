@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/support/fake_llm_server_runs.hpp"
+#include "tests/support/reading_runs.hpp"
 #include "tests/support/prompt_checks.hpp"
 #include "tests/support/reading_model.hpp"
 
@@ -34,27 +35,10 @@ using testing::RunSandbox;
 using testing::slurp;
 using testing::spill;
 
-constexpr const char* kReaderScript = "rules:\n  - read: true\n";
+using testing::kReaderScript;
+using testing::messages_of;
+using testing::python;
 constexpr const char* kIdea = "write a cli inventory tool";
-
-std::vector<ChatMessage> messages_of(const json& request_record) {
-  std::vector<ChatMessage> out;
-  for (const auto& m : request_record["request"]["messages"])
-    out.push_back({m.value("role", ""), m.value("content", "")});
-  return out;
-}
-
-testing::ProcessResult python(const fs::path& folder, const std::vector<std::string>& args) {
-  testing::ProcessOptions options;
-  options.argv = {"/usr/bin/env", "python3"};
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
-  const char* path = std::getenv("PATH");
-  options.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"), "LANG=C.UTF-8",
-                 "PYTHONDONTWRITEBYTECODE=1"};
-  options.cwd = folder;
-  options.timeout = std::chrono::milliseconds(20000);
-  return testing::run_process(options);
-}
 
 // A template of actions/prompts with its {{name}}s replaced.
 std::string render(const std::string& name, const std::map<std::string, std::string>& values) {

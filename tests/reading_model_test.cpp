@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tests/support/fake_llm_server_runs.hpp"
+#include "tests/support/reading_runs.hpp"
 #include "tests/support/prompt_checks.hpp"
 #include "tests/support/reading_provider.hpp"
 
@@ -35,26 +36,9 @@ using testing::AgentcoRun;
 using testing::FakeServerProcess;
 using testing::RunSandbox;
 
-constexpr const char* kReaderScript = "rules:\n  - read: true\n";
-
-std::vector<ChatMessage> messages_of(const json& request_record) {
-  std::vector<ChatMessage> out;
-  for (const auto& m : request_record["request"]["messages"])
-    out.push_back({m.value("role", ""), m.value("content", "")});
-  return out;
-}
-
-testing::ProcessResult python(const fs::path& folder, const std::vector<std::string>& args) {
-  testing::ProcessOptions options;
-  options.argv = {"/usr/bin/env", "python3"};
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
-  const char* path = std::getenv("PATH");
-  options.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"), "LANG=C.UTF-8",
-                 "PYTHONDONTWRITEBYTECODE=1"};
-  options.cwd = folder;
-  options.timeout = std::chrono::milliseconds(20000);
-  return testing::run_process(options);
-}
+using testing::kReaderScript;
+using testing::messages_of;
+using testing::python;
 
 class ReadingModelRun : public ::testing::TestWithParam<int> {
  protected:

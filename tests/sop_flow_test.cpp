@@ -166,19 +166,23 @@ TEST_F(SopFlow, AMajorityVoteOfThreeIsRoutedByConditionalEdgesOnItsDecision) {
   EXPECT_EQ(messages_of(other, "Shelve").size(), 1u);
 }
 
+// After the vote, a weigher fans out over what the vote holds; a clerk reduces the branches.
+constexpr const char* kWeighers =
+    "  - name: Weigher\n"
+    "    actions: [Weigh]\n"
+    "    watch: [Decide]\n"
+    "  - name: Clerk\n"
+    "    actions: [Tally]\n"
+    "    watch: [Weigh]\n";
+std::string weigh_actions(const std::string& fan_out) {
+  return "  Weigh: {type: speak, prompt: speak, fan_out: " + fan_out + "}\n"
+         "  Tally: {type: speak, prompt: speak, reduce: Weigh}\n";
+}
+
 TEST_F(SopFlow, AFanOutRunsOneBranchPerItemAtMostMaxParallelAtOnceAndTheReduceGathersThemAll) {
-  const std::string roles =
-      "  - name: Weigher\n"
-      "    actions: [Weigh]\n"
-      "    watch: [Decide]\n"
-      "  - name: Clerk\n"
-      "    actions: [Tally]\n"
-      "    watch: [Weigh]\n";
-  const std::string actions =
-      "  Weigh: {type: speak, prompt: speak, fan_out: payload.ballots, max_parallel: 2}\n"
-      "  Tally: {type: speak, prompt: speak, reduce: Weigh}\n";
   // 50 ms a call, so that branches overlap.
-  AgentcoRun r = run(vote_sop("[build, shelve]", roles, actions), {"AGENTCO_MOCK_LATENCY_MS=50"});
+  AgentcoRun r = run(vote_sop("[build, shelve]", kWeighers, weigh_actions("payload.ballots, max_parallel: 2")),
+                     {"AGENTCO_MOCK_LATENCY_MS=50"});
   ASSERT_EQ(r.process.exit_code, 0) << r.describe();
   const auto fan = r.of_type("fan_out");
   ASSERT_EQ(fan.size(), 1u);
@@ -216,17 +220,7 @@ TEST_F(SopFlow, AFanOutRunsOneBranchPerItemAtMostMaxParallelAtOnceAndTheReduceGa
 }
 
 TEST_F(SopFlow, AFanOutOverAnEmptyListSaysSoOnceAndItsReduceStillRuns) {
-  const std::string roles =
-      "  - name: Weigher\n"
-      "    actions: [Weigh]\n"
-      "    watch: [Decide]\n"
-      "  - name: Clerk\n"
-      "    actions: [Tally]\n"
-      "    watch: [Weigh]\n";
-  const std::string actions =
-      "  Weigh: {type: speak, prompt: speak, fan_out: payload.nothing_here}\n"
-      "  Tally: {type: speak, prompt: speak, reduce: Weigh}\n";
-  AgentcoRun r = run(vote_sop("[build, shelve]", roles, actions));
+  AgentcoRun r = run(vote_sop("[build, shelve]", kWeighers, weigh_actions("payload.nothing_here")));
   ASSERT_EQ(r.process.exit_code, 0) << r.describe();
   const auto weighed = messages_of(r, "Weigh");
   ASSERT_EQ(weighed.size(), 1u);
