@@ -205,6 +205,8 @@ ActionType chat_action_type() {
            .needs_prompt = true,
            .param_keys = {"with", "max_turns", "end_marker", "writes_files", "document", "review"},
            .required_keys = {"with"},
+           .role_keys = {"with"},
+           .answerer_key = "with",
            .slots = {kChatSlot}},
           [](const ActionSpec& spec) { return std::make_unique<ChatAction>(spec); }};
 }

@@ -556,6 +556,7 @@ ActionType run_tests_action_type() {
            .summary = "runs the tests and the program in a sandbox; triages failures",
            .needs_prompt = false,
            .param_keys = {"fixer", "triage_prompt", "test_prompt"},
+           .role_keys = {"fixer"},
            .slots = {kTriageSlot, kFixTestSlot}},
           [](const ActionSpec& spec) { return std::make_unique<RunTestsAction>(spec); }};
 }

@@ -27,6 +27,10 @@ struct ActionTypeInfo {
   bool needs_schema = false;          // SOP must give `schema:`
   std::set<std::string> param_keys;   // the type's own SOP keys
   std::set<std::string> required_keys;  // those of them the SOP must give (e.g. chat's `with`)
+  std::set<std::string> role_keys;      // those of them that name a role of the SOP (`with`, `fixer`)
+  // The role key whose role speaks in this action (a chat's `with`): that role needs no
+  // actions of its own. "" = none.
+  std::string answerer_key;
   bool writes_document = false;       // writes the document its `document:` key names (default: the action's name)
   std::vector<TemplateSlot> slots;    // every template it fills
 

@@ -341,9 +341,7 @@ void check_graph(const Sop& sop, Problems& problems) {
   }
   // Keys that name another role: run_tests' fixer, a chat phase's partner.
   for (const auto& [name, action] : sop.actions) {
-    for (const char* key : {"fixer", "with"}) {
-      if (!action.params.contains(key)) continue;
-      std::string other = action.params[key].is_string() ? action.params[key].get<std::string>() : "";
+    for (const auto& [key, other] : action.role_refs) {
       bool found = std::any_of(sop.roles.begin(), sop.roles.end(), [&](const RoleSpec& r) { return r.name == other; });
       if (!found) {
         std::vector<std::string> names;
@@ -465,8 +463,7 @@ void check_graph(const Sop& sop, Problems& problems) {
     }
   }
   for (const auto& [name, action] : sop.actions) {
-    for (const char* key : {"fixer", "with"}) {
-      const std::string other = action.params.value(key, std::string());
+    for (const auto& [key, other] : action.role_refs) {
       if (auto it = by_name.find(other); !other.empty() && it != by_name.end()) partners_of_action[name].push_back(it->second);
     }
   }
@@ -553,9 +550,11 @@ void embed_subgraphs(const YAML::Node& node, Sop& sop, const ActionCatalog& cata
       copy.on = entry(action.on);
       copy.line = line_of(kv.first);
       if (!copy.reduce.empty()) copy.reduce = renamed(copy.reduce);
-      for (const char* key : {"with", "fixer"})
-        if (copy.params.contains(key) && copy.params[key].is_string())
-          copy.params[key] = renamed(copy.params[key].get<std::string>());
+      for (auto& [key, role] : copy.role_refs) {
+        role = renamed(role);
+        copy.params[key] = role;
+      }
+      if (!copy.answerer.empty()) copy.answerer = renamed(copy.answerer);
       if (!sop.actions.emplace(copy.name, std::move(copy)).second)
         problems.add(kv.first, fmt::format("subgraph {}: action {} already exists", prefix, renamed(name)));
     }
@@ -655,6 +654,10 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
                                                spec.params[key].get<std::string>()));
           }
         }
+        for (const auto& key : type->role_keys)
+          if (spec.params.contains(key))
+            spec.role_refs[key] = spec.params[key].is_string() ? spec.params[key].get<std::string>() : "";
+        if (auto it = spec.role_refs.find(type->answerer_key); it != spec.role_refs.end()) spec.answerer = it->second;
         for (const auto& key : type->required_keys)
           if (!spec.params.contains(key))
             problems.add(kv.first, fmt::format("action {} of type {} needs '{}:'", spec.name, spec.type, key));
@@ -746,10 +749,9 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
         else problems.add(r["react_mode"], fmt::format("role {}: react_mode must be by_order or react, got '{}'", role.name, mode));
         if (role.name.empty()) problems.add(r, "a role has no name");
         else if (!names.insert(role.name).second) problems.add(r, fmt::format("two roles are named {}", role.name));
-        // A role without actions only answers in other roles' chat phases (`with:` names it).
-        const bool answers_chats = std::any_of(sop.actions.begin(), sop.actions.end(), [&](const auto& a) {
-          return a.second.type == "chat" && a.second.params.value("with", std::string()) == role.name;
-        });
+        // A role without actions only speaks in other roles' actions (a chat's `with:` names it).
+        const bool answers_chats = std::any_of(sop.actions.begin(), sop.actions.end(),
+                                               [&](const auto& a) { return a.second.answerer == role.name; });
         if (role.actions.empty() && !answers_chats)
           problems.add(r, fmt::format("role {} has no actions (a role may have none only when a chat action's "
                                       "'with:' names it)",

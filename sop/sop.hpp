@@ -31,6 +31,10 @@ struct ActionSpec {
   std::vector<std::string> reads;
   bool reads_given = false;       // `reads:` was given (else reads = every document)
   std::string writes;             // the document it writes ("" = none)
+  // The roles its type's role keys name (key -> role name, e.g. with -> Cpo), and the one of
+  // them that speaks in it (a chat's partner), "" when none.
+  std::map<std::string, std::string> role_refs;
+  std::string answerer;
   // The template each of its type's slots uses: slot key ("prompt", "review_prompt", ...) ->
   // template name, resolved at load time (the SOP's choice, else the type's default).
   std::map<std::string, std::string> templates;

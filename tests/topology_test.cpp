@@ -457,6 +457,32 @@ TEST_F(TopologyBinaryTest, AGeneratedRandomGraphChecksAndRunsEachRoleOnceInDepen
   EXPECT_GT(sinks, 0);
 }
 
+// The issue's own case: a generated 1,000-node random graph validates and runs (about 3,000
+// roles, one mock call each; well under a second here).
+TEST_F(TopologyBinaryTest, AThousandNodeRandomGraphValidatesAndRunsEveryRoleOnce) {
+  auto generated = agentco({"sop", "topology", "random", "--nodes", "1000", "--seed", "1"});
+  ASSERT_EQ(generated.exit_code, 0) << describe(generated);
+  const fs::path team = dir_ / "random_1000.yaml";
+  std::ofstream(team, std::ios::binary) << generated.out;
+  const std::size_t roles = 1000 + edge_total(edges_of("random", 1000, 1));
+
+  auto checked = agentco({"check-sop", "--no-user-config", team.string()});
+  ASSERT_EQ(checked.exit_code, 0) << describe(checked);
+  EXPECT_NE(checked.out.find(std::to_string(roles) + " roles, 2 actions: OK"), std::string::npos) << checked.out;
+
+  auto ran = agentco({"run", "--no-user-config", "--llm", "mock", "--warehouse", (dir_ / "warehouse").string(), "--sop",
+                      team.string(), "write a haiku"});
+  ASSERT_EQ(ran.exit_code, 0) << describe(ran);
+  std::istringstream out(ran.out);
+  std::string folder;
+  for (std::string line; std::getline(out, line);)
+    if (!line.empty()) folder = line;
+  const json meta = json::parse(read_text(fs::path(folder) / "meta.json"));
+  EXPECT_EQ(meta["outcome"]["reason"], "idle");
+  EXPECT_EQ(meta["turns"], roles);
+  EXPECT_EQ(meta["total"]["calls"], roles);
+}
+
 TEST_F(TopologyBinaryTest, AnUnknownKindOrNoNodesIsOneMessageAndAUsageExit) {
   auto unknown = agentco({"sop", "topology", "ring", "--nodes", "5"});
   EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);

@@ -358,6 +358,11 @@
             el('span', { class: 'arrow-to' }, '→'),
             el('span', { class: 'to' }, to ? to.join(', ') : 'everyone watching'),
             r.cause_by ? el('span', { class: 'tag' }, r.cause_by) : null,
+            // A loop's round (and its exit), a fan-out's branch: the SOP's control flow, as it ran.
+            r.round ? el('span', { class: 'tag flow', title: r.exit ? 'the loop ends here' : 'a round of a loop' },
+              `round ${r.round}${r.exit ? ' · exit' : ''}`) : null,
+            r.branch && typeof r.branch === 'object' ? el('span', { class: 'tag flow', title: 'one branch of a fan-out' },
+              r.branch.of ? `branch ${r.branch.index + 1}/${r.branch.of}` : 'no branch (empty list)') : null,
             el('a', { class: 'time', href: 'javascript:void 0', title: 'jump here', onclick: () => jumpToSeq(r.seq) }, AC.fmtOffset((AC.recMs(r) - AC.recMs(run.records[0])) / 1000))),
           AC.markdown(r.content || ''),
           extras));
