@@ -10,11 +10,6 @@ namespace {
 
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The last "\w+\.\w+" in `text` (Python's \w on ASCII; other bytes count as word bytes too,
 // as Python 3's \w matches Unicode letters).
 std::string last_file_name(std::string_view text) {
@@ -35,7 +30,7 @@ std::string last_file_name(std::string_view text) {
       i = j;  // finditer continues after the match
     }
   }
-  return lower(found);
+  return to_lower(found);
 }
 
 // ChatDev: the last "class (\S+?):\n" in the code, lower-cased, cut at "(", plus ".py".
@@ -54,7 +49,7 @@ std::string file_name_from_code(std::string_view code) {
       pos = start;
     }
   }
-  name = lower(name);
+  name = to_lower(name);
   if (auto paren = name.find('('); paren != std::string::npos) name.resize(paren);
   return name + ".py";
 }

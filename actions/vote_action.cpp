@@ -20,11 +20,6 @@ const TemplateSlot kVoteSlot{"prompt", "", "the question put to every voter", {I
 
 constexpr int kDefaultVoters = 3;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 std::vector<std::string> options_of(const ActionSpec& spec) {
@@ -95,11 +90,11 @@ class VoteAction : public Action {
 }  // namespace
 
 std::string ballot_of(const std::string& answer, const std::vector<std::string>& options) {
-  const std::string text = lower(answer);
+  const std::string text = to_lower(answer);
   std::size_t best_at = std::string::npos;
   std::string best;
   for (const auto& option : options) {
-    const std::string o = lower(option);
+    const std::string o = to_lower(option);
     for (std::size_t at = text.find(o); at != std::string::npos; at = text.find(o, at + 1)) {
       const bool starts = at == 0 || !word_char(text[at - 1]);
       const bool ends = at + o.size() >= text.size() || !word_char(text[at + o.size()]);

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace agentco {
 
 // A recursive-descent parser over a token list: the grammar is five rules, and no packaged
@@ -25,11 +27,6 @@ struct Token {
   std::string text;
   std::size_t at = 0;
 };
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 Result<std::vector<Token>> tokenize(const std::string& s) {
   std::vector<Token> out;
@@ -90,7 +87,7 @@ class Parser {
 
  private:
   const Token& peek() const { return tokens_[pos_]; }
-  bool word(const char* w) const { return peek().kind == Token::kWord && lower(peek().text) == w; }
+  bool word(const char* w) const { return peek().kind == Token::kWord && to_lower(peek().text) == w; }
   static Error expected(const std::string& what, const Token& got) {
     return Error{"condition", fmt::format("expected {} at column {}, found {}", what, got.at + 1,
                                           got.kind == Token::kEnd ? std::string("the end") : "'" + got.text + "'")};
@@ -216,22 +213,22 @@ bool compare(const nlohmann::json& left, const std::string& op, const nlohmann::
   if (op == "contains") {
     if (left.is_array()) {
       for (const auto& item : left)
-        if (lower(as_text(item)) == lower(as_text(right))) return true;
+        if (to_lower(as_text(item)) == to_lower(as_text(right))) return true;
       return false;
     }
-    return lower(as_text(left)).find(lower(as_text(right))) != std::string::npos;
+    return to_lower(as_text(left)).find(to_lower(as_text(right))) != std::string::npos;
   }
   if (op == "starts_with") {
-    std::string text = lower(as_text(left));
+    std::string text = to_lower(as_text(left));
     const auto first = text.find_first_not_of(" \t\r\n");
-    return text.substr(first == std::string::npos ? text.size() : first).starts_with(lower(as_text(right)));
+    return text.substr(first == std::string::npos ? text.size() : first).starts_with(to_lower(as_text(right)));
   }
   if (op == "==" || op == "!=") {
     bool equal;
     if (right.is_null() || left.is_null()) equal = left.is_null() && right.is_null();
     else if (right.is_boolean()) equal = truthy(left) == right.get<bool>() && (left.is_boolean() || left.is_string());
     else if (auto a = as_number(left), b = as_number(right); a && b && right.is_number()) equal = *a == *b;
-    else equal = lower(as_text(left)) == lower(as_text(right));
+    else equal = to_lower(as_text(left)) == to_lower(as_text(right));
     return op == "==" ? equal : !equal;
   }
   auto a = as_number(left), b = as_number(right);

@@ -112,16 +112,17 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
                     const std::string& started_at) {
   auto clock_start = std::chrono::steady_clock::now();
   TeamState team;
+  // One maker of action objects: each role's own, and more for its fan-out branches.
+  auto make_action = [&registry](const ActionSpec& action) { return registry.find(action.type)->make(action); };
   for (const auto& base : sop.roles) {
     for (auto& spec : role_instances(base)) {  // `count:` makes a population
       std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions;
       for (const auto& name : spec.actions) {
         const ActionSpec* action = sop.action(name);
-        actions.emplace_back(action, registry.find(action->type)->make(*action));
+        actions.emplace_back(action, make_action(*action));
       }
       team.roles.push_back(std::make_unique<Role>(std::move(spec), run, std::move(actions)));
-      team.roles.back()->set_action_factory(
-          [&registry](const ActionSpec& action) { return registry.find(action.type)->make(action); });
+      team.roles.back()->set_action_factory(make_action);
       team.roles.back()->subscribe(run.bus);
     }
   }
