@@ -2,7 +2,8 @@
 // [--out DIR] [--budget USD]`: every prompt × SOP variant × repeat as a child `agentco run`
 // into one experiment folder, then results.csv/.json and summary.md (research/).
 // Exit: 0 every run finished, 1 some run did not, 2 usage (bad prompts file, SOP, config),
-// 3 the budget stopped launching, 130 interrupted.
+// 3 the budget stopped launching, 130 interrupted. With --nats URL the runs are carried out by
+// workers (`agentco worker`) instead of child processes: cluster/coordinator.hpp.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "app/cli_flags.hpp"
 #include "app/command_registry.hpp"
 #include "app/quality_setup.hpp"
+#include "cluster/coordinator.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "research/experiment_runner.hpp"
@@ -35,7 +37,8 @@ struct BenchOptions {
   bool insecure = false, no_user_config = false, verbose = false, quiet = false;
   int max_rounds = -1;
   double investment = -1;
-  int jobs = 1, repeat = 1;
+  int jobs = 0, repeat = 1;  // jobs 0: not given (1 locally; the workers' slots over NATS)
+  std::string nats;
   std::string out;
   double budget = -1;
   double run_timeout = 0;
@@ -96,6 +99,38 @@ fs::path fresh_experiment_folder(const fs::path& warehouse) {
   return candidate;
 }
 
+// Over NATS: the jobs carry the runs' flags, and the --config and SOP files themselves (a
+// worker shares no file system with us); the config without its secrets.
+Result<DistributedOptions> distributed_options(const BenchOptions& o, const std::vector<std::string>& sops) {
+  NatsSources sources;
+  sources.url_flag = o.nats;
+  if (!o.config_file.empty()) sources.config_file = o.config_file;
+  sources.read_default_files = !o.no_user_config;
+  auto nats = load_nats_settings(sources);
+  if (!nats) return nats.error();
+  DistributedOptions d;
+  d.nats = std::move(*nats);
+  d.window = o.jobs;
+  BenchOptions without_config = o;
+  without_config.config_file.clear();
+  d.flags = run_flags(without_config);
+  if (!o.config_file.empty()) {
+    std::string text;
+    if (!read_file(o.config_file, text)) return make_error("config", o.config_file + ": cannot be read");
+    auto secretless = secretless_config(text, o.config_file);
+    if (!secretless) return secretless.error();
+    d.config_file = CarriedFile{fs::path(o.config_file).filename().string(), std::move(*secretless)};
+  }
+  for (const auto& sop : sops) {
+    std::error_code ec;
+    if (!fs::is_regular_file(sop, ec)) continue;
+    std::string text;
+    if (!read_file(sop, text)) return make_error("config", sop + ": cannot be read");
+    d.sop_files[sop] = CarriedFile{fs::path(sop).filename().string(), std::move(text)};
+  }
+  return d;
+}
+
 int bench_command(const BenchOptions& o) {
   auto prompts = read_prompt_list(o.prompts_file);
   if (!prompts) return usage_error(prompts.error().message);
@@ -119,7 +154,7 @@ int bench_command(const BenchOptions& o) {
   options.info.variants = make_variants(sops, config->run.sop);
   options.info.prompts = static_cast<int>(prompts->size());
   options.info.repeats = o.repeat;
-  options.info.jobs = o.jobs;
+  options.info.jobs = std::max(1, o.jobs);
   options.info.budget_usd = o.budget;
   options.plan = plan_experiment(*prompts, options.info.variants, o.repeat);
 
@@ -137,13 +172,27 @@ int bench_command(const BenchOptions& o) {
   options.quality = quality_options(*config, o.quality_deadline);
   options.tty = ::isatty(STDERR_FILENO);
 
+  const std::string pace = !o.nats.empty() && o.jobs == 0 ? std::string("over NATS workers")
+                           : fmt::format("{} at a time", options.info.jobs);
   std::fprintf(
       stderr,
-      "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu run%s, %d at a time, into %s\n",
+      "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu run%s, %s, into %s\n",
       prompts->size(), prompts->size() == 1 ? "" : "s", options.info.variants.size(),
       options.info.variants.size() == 1 ? "" : "s", o.repeat, o.repeat == 1 ? "" : "s", options.plan.size(),
       options.plan.size() == 1 ? "" : "s", o.jobs, options.info.folder.string().c_str());
-  ExperimentResult result = run_experiment(options);
+  ExperimentResult result;
+  if (o.nats.empty()) {
+    result = run_experiment(options);
+  } else {
+    auto distributed = distributed_options(o, sops);
+    if (!distributed) return usage_error(distributed.error().message);
+    auto ran = run_distributed_experiment(options, *distributed);
+    if (!ran) {
+      std::fprintf(stderr, "agentco bench: %s\n", ran.error().message.c_str());
+      return 2;
+    }
+    result = std::move(*ran);
+  }
 
   int finished = 0;
   for (const auto& row : result.rows) finished += row.finished();
@@ -173,7 +222,13 @@ const bool bench_registered = register_command(60, [](CLI::App& app) {
   cmd->add_option("--sop", o->sops,
                   "A SOP variant (built-in name or YAML file); repeatable; default: the configured SOP")
       ->allow_extra_args(false);  // one value per --sop: `--sop a.yaml prompts.txt` keeps the prompts file
-  cmd->add_option("-j,--jobs", o->jobs, "Runs at once (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("-j,--jobs", o->jobs,
+                  "Runs at once (default 1; with --nats: runs queued or running over the cluster, default the "
+                  "slots of the workers present)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--nats", o->nats,
+                  "Spread the runs over workers (`agentco worker`) through NATS JetStream at this url, e.g. "
+                  "nats://127.0.0.1:4222 (credentials and TLS: the config's nats section)");
   cmd->add_option("--repeat", o->repeat, "Runs per prompt and variant (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out, "Experiment folder (default: <warehouse>/bench-<stamp>)");

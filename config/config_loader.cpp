@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "config/config.hpp"
+#include "config/config_files.hpp"
 #include "config/config_support.hpp"
 #include "config/mcp_servers.hpp"
 #include "config/metagpt_keys.hpp"
@@ -29,7 +30,7 @@ using namespace config_detail;
 
 constexpr std::string_view kDefaultsResource = "config/agentco.yaml";
 // roles and models are MetaGPT's (config/metagpt_keys.hpp).
-constexpr std::string_view kSections[] = {"llm", "run", "log", "tools", "pricing", "mcp_servers", "roles", "models"};
+constexpr std::string_view kSections[] = {"llm", "run", "log", "tools", "pricing", "mcp_servers", "roles", "models", "nats"};
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 using FieldRef = std::variant<std::string*, int*, double*, bool*>;
@@ -389,6 +390,9 @@ class YamlLayer {
         status = apply_named_models(config_, entry.first, entry.second, place());
       } else if (*name == "mcp_servers") {
         status = apply_mcp_servers(config_, entry.first, entry.second, place());
+      } else if (*name == "nats") {
+        // A worker's and a coordinator's connection (cluster/nats_settings.hpp reads it);
+        // never part of a run's config, so its credentials never reach a trace.
       } else if (is_ignored_top_level_key(*name)) {
         config_.ignored.push_back({*name, place().at(entry.first.Mark())});
       } else {
@@ -547,16 +551,6 @@ Status apply_file(Config& config, const std::filesystem::path& path, const std::
   return apply_yaml_layer(config, text, shown, std::nullopt);
 }
 
-// $XDG_CONFIG_HOME/agentco/config.yaml when XDG_CONFIG_HOME is set, else
-// ~/.config/agentco/config.yaml.
-std::optional<std::filesystem::path> user_config_path() {
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
-    return std::filesystem::path(xdg) / "agentco" / "config.yaml";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".config" / "agentco" / "config.yaml";
-  return std::nullopt;
-}
-
 // ---- Environment and flags ---------------------------------------------------------------
 
 // Empty variables count as unset, so `OPENAI_API_KEY= agentco ...` does not blank a file's key.
@@ -660,9 +654,7 @@ Result<Config> load_layers(const ConfigSources& sources) {
     return status.error();
 
   if (sources.read_default_files) {
-    std::vector<std::filesystem::path> files{std::filesystem::path("config") / "agentco.yaml"};
-    if (auto user = user_config_path()) files.push_back(*user);
-    for (const auto& file : files) {
+    for (const auto& file : default_config_files()) {
       std::error_code ec;
       if (!std::filesystem::exists(file, ec)) continue;
       if (Status status = apply_file(config, file, file.string()); !status) return status.error();

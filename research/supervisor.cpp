@@ -79,8 +79,9 @@ int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks) {
   const int slots = std::max(1, options.slots);
 
   while (true) {
+    if (hooks.keep_going) exhausted = false;
     // Launch into free slots.
-    while (!stop_signal && !exhausted && static_cast<int>(running.size()) < slots) {
+    while ((!stop_signal || options.launch_while_stopping) && !exhausted && static_cast<int>(running.size()) < slots) {
       auto spec = hooks.next ? hooks.next() : std::nullopt;
       if (!spec) {
         exhausted = true;
@@ -94,10 +95,11 @@ int supervise(const SupervisorOptions& options, const SupervisorHooks& hooks) {
         if (hooks.on_exit) hooks.on_exit(ChildExit{spec->tag, -1, 0.0, error});
         continue;
       }
+      if (hooks.on_spawned) hooks.on_spawned(spec->tag, pid);
       running.emplace(pid, Running{std::move(*spec), started});
     }
     if (hooks.on_tick) hooks.on_tick(stop_signal != 0);
-    if (running.empty()) break;
+    if (running.empty() && !(hooks.keep_going && hooks.keep_going())) break;
 
     timespec timeout{};
     timeout.tv_sec = options.tick.count() / 1000;

@@ -45,12 +45,20 @@ struct SupervisorHooks {
   std::function<void(const ChildExit&)> on_exit;
   std::function<void(bool stopping)>
       on_tick;  // about every `tick`, after each exit and the launches it allowed
+  // The child's process id once it runs (to signal it alone).
+  std::function<void(int tag, pid_t pid)> on_spawned;
+  // When set, supervise() returns only once no child runs and this says false: a caller
+  // whose children depend on events from elsewhere (a worker waiting for jobs) keeps it
+  // going; `next` is asked again every tick.
+  std::function<bool()> keep_going;
 };
 
 struct SupervisorOptions {
   int slots = 1;
   std::chrono::milliseconds tick{500};
   std::chrono::seconds grace{60};  // after the first stop signal: signal again, then SIGKILL 10 s later
+  // Ask `next` for children after a stop signal too (they are the caller's way of finishing).
+  bool launch_while_stopping = false;
 };
 
 // Returns the stop signal received (SIGINT or SIGTERM), or 0 when every child was run.

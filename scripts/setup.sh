@@ -9,6 +9,7 @@ PACKAGES=(cmake g++ make pkg-config git ca-certificates python3
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libssl-dev libgit2-dev libcli11-dev bubblewrap unzip
+  libnats-dev nats-server  # the cluster: the NATS C client, and the server tests start
   chromium nodejs)  # the web viewer's assets (npm) and its browser test
 
 missing=()

@@ -1,0 +1,385 @@
+#include "cluster/nats_client.hpp"
+
+#include <fmt/format.h>
+#include <nats/nats.h>
+
+#include <mutex>
+
+namespace agentco {
+namespace {
+
+constexpr int64_t kPublishWaitMs = 2000;
+
+// "NATS_TIMEOUT: timeout (js error 10059)" with the client's last error text when it says more.
+std::string describe(natsStatus status, jsErrCode js_error = static_cast<jsErrCode>(0)) {
+  std::string text = natsStatus_GetText(status);
+  natsStatus last = NATS_OK;
+  if (const char* detail = nats_GetLastError(&last); detail && *detail && text != detail) text += ": " + std::string(detail);
+  if (js_error != 0) text += fmt::format(" (JetStream error {})", static_cast<int>(js_error));
+  return text;
+}
+
+Error nats_error(const std::string& what, natsStatus status, jsErrCode js_error = static_cast<jsErrCode>(0)) {
+  return make_error("nats", what + ": " + describe(status, js_error));
+}
+
+}  // namespace
+
+// ---- NatsMessage -----------------------------------------------------------------------
+
+NatsMessage::NatsMessage(__natsMsg* msg) : msg_(msg) {}
+NatsMessage::NatsMessage(NatsMessage&& other) noexcept : msg_(std::exchange(other.msg_, nullptr)) {}
+NatsMessage& NatsMessage::operator=(NatsMessage&& other) noexcept {
+  if (this != &other) {
+    if (msg_) natsMsg_Destroy(msg_);
+    msg_ = std::exchange(other.msg_, nullptr);
+  }
+  return *this;
+}
+NatsMessage::~NatsMessage() {
+  if (msg_) natsMsg_Destroy(msg_);
+}
+
+std::string_view NatsMessage::subject() const { return natsMsg_GetSubject(msg_); }
+std::string_view NatsMessage::data() const {
+  return {natsMsg_GetData(msg_), static_cast<std::size_t>(natsMsg_GetDataLength(msg_))};
+}
+std::string NatsMessage::header(const char* key) const {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg_, key, &value) != NATS_OK || !value) return "";
+  return value;
+}
+std::uint64_t NatsMessage::delivered() const {
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg_) != NATS_OK || !meta) return 0;
+  const std::uint64_t n = meta->NumDelivered;
+  jsMsgMetaData_Destroy(meta);
+  return n;
+}
+std::uint64_t NatsMessage::pending() const {
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg_) != NATS_OK || !meta) return 0;
+  const std::uint64_t n = meta->NumPending;
+  jsMsgMetaData_Destroy(meta);
+  return n;
+}
+Status NatsMessage::ack() {
+  if (natsStatus s = natsMsg_Ack(msg_, nullptr); s != NATS_OK) return nats_error("acknowledge", s);
+  return ok_status();
+}
+Status NatsMessage::nak() {
+  if (natsStatus s = natsMsg_Nak(msg_, nullptr); s != NATS_OK) return nats_error("give back", s);
+  return ok_status();
+}
+Status NatsMessage::in_progress() {
+  if (natsStatus s = natsMsg_InProgress(msg_, nullptr); s != NATS_OK) return nats_error("report progress", s);
+  return ok_status();
+}
+Status NatsMessage::term() {
+  if (natsStatus s = natsMsg_Term(msg_, nullptr); s != NATS_OK) return nats_error("terminate", s);
+  return ok_status();
+}
+
+// ---- NatsClient ------------------------------------------------------------------------
+
+struct NatsClient::State {
+  Post post;
+  std::function<void(std::string)> said;
+  std::string url;
+  natsOptions* options = nullptr;
+  natsConnection* connection = nullptr;
+  jsCtx* js = nullptr;
+  natsSubscription* jobs = nullptr;
+  // Handlers of the subscriptions; the C client holds pointers to them (stable: unique_ptr).
+  std::vector<std::unique_ptr<MessageHandler>> handlers;
+  std::vector<natsSubscription*> subscriptions;
+
+  void tell(std::string line) {
+    auto said_copy = said;
+    post([said_copy, line = std::move(line)] {
+      if (said_copy) said_copy(line);
+    });
+  }
+
+  ~State() {
+    for (natsSubscription* sub : subscriptions) natsSubscription_Destroy(sub);
+    if (jobs) natsSubscription_Destroy(jobs);
+    if (js) jsCtx_Destroy(js);
+    if (connection) {
+      natsConnection_Close(connection);
+      natsConnection_Destroy(connection);
+    }
+    if (options) natsOptions_Destroy(options);
+  }
+};
+
+namespace {
+
+void on_disconnected(natsConnection*, void* closure) {
+  auto* state = static_cast<NatsClient::State*>(closure);
+  state->tell("lost the connection to NATS at " + state->url + "; reconnecting");
+}
+void on_reconnected(natsConnection*, void* closure) {
+  auto* state = static_cast<NatsClient::State*>(closure);
+  state->tell("reconnected to NATS at " + state->url);
+}
+void on_error(natsConnection*, natsSubscription* sub, natsStatus status, void* closure) {
+  auto* state = static_cast<NatsClient::State*>(closure);
+  const std::string subject = sub ? natsSubscription_GetSubject(sub) : "";
+  if (status == NATS_SLOW_CONSUMER)
+    state->tell("slow consumer on " + (subject.empty() ? std::string("a subscription") : subject) +
+                ": messages arrived faster than they were handled and NATS dropped some; the ordered "
+                "consumer asks for them again");
+  else
+    state->tell("NATS error" + (subject.empty() ? std::string() : " on " + subject) + ": " + natsStatus_GetText(status));
+}
+void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  // The handler (made in subscribe/follow) posts the message on; it outlives the subscription.
+  (*static_cast<MessageHandler*>(closure))(NatsMessage(msg));
+}
+
+}  // namespace
+
+NatsClient::NatsClient(std::unique_ptr<State> state, std::string shown_url)
+    : state_(std::move(state)), shown_url_(std::move(shown_url)) {}
+NatsClient::~NatsClient() = default;
+
+Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& settings, const std::string& client_name,
+                                                         Post post, std::function<void(std::string)> said) {
+  auto state = std::make_unique<State>();
+  state->post = std::move(post);
+  state->said = std::move(said);
+  state->url = settings.shown_url();
+  natsOptions* o = nullptr;
+  if (natsStatus s = natsOptions_Create(&o); s != NATS_OK) return nats_error("NATS options", s);
+  state->options = o;
+  auto check = [&](natsStatus s, const std::string& what) -> Status {
+    if (s != NATS_OK) return nats_error(what, s);
+    return ok_status();
+  };
+  Status status = check(natsOptions_SetURL(o, settings.url.c_str()), "NATS url " + state->url);
+  if (status) status = check(natsOptions_SetName(o, client_name.c_str()), "NATS client name");
+  if (status) status = check(natsOptions_SetMaxReconnect(o, -1), "NATS reconnects");
+  if (status) status = check(natsOptions_SetReconnectWait(o, 250), "NATS reconnect wait");
+  // Publishes made while reconnecting wait in a buffer of this size, then fail.
+  if (status) status = check(natsOptions_SetReconnectBufSize(o, 64 * 1024 * 1024), "NATS reconnect buffer");
+  // While disconnected, a JetStream request (publish, fetch) fails at once: the caller retries.
+  if (status) status = check(natsOptions_SetFailRequestsOnDisconnect(o, true), "NATS requests");
+  if (status && !settings.credentials.empty())
+    status = check(natsOptions_SetUserCredentialsFromFiles(o, settings.credentials.c_str(), nullptr),
+                   "nats.credentials " + settings.credentials);
+  if (status && !settings.token.empty()) status = check(natsOptions_SetToken(o, settings.token.c_str()), "nats.token");
+  if (status && !settings.user.empty())
+    status = check(natsOptions_SetUserInfo(o, settings.user.c_str(), settings.password.c_str()), "nats.user");
+  if (status && settings.tls) status = check(natsOptions_SetSecure(o, true), "nats.tls");
+  if (status && !settings.ca_file.empty())
+    status = check(natsOptions_LoadCATrustedCertificates(o, settings.ca_file.c_str()), "nats.ca_file " + settings.ca_file);
+  if (status && !settings.cert_file.empty())
+    status = check(natsOptions_LoadCertificatesChain(o, settings.cert_file.c_str(), settings.key_file.c_str()),
+                   "nats.cert_file " + settings.cert_file);
+  if (status) status = check(natsOptions_SetDisconnectedCB(o, on_disconnected, state.get()), "NATS callbacks");
+  if (status) status = check(natsOptions_SetReconnectedCB(o, on_reconnected, state.get()), "NATS callbacks");
+  if (status) status = check(natsOptions_SetErrorHandler(o, on_error, state.get()), "NATS callbacks");
+  if (!status) return status.error();
+
+  if (natsStatus s = natsConnection_Connect(&state->connection, o); s != NATS_OK) {
+    state->connection = nullptr;
+    return make_error("nats", "cannot connect to NATS at " + state->url + " (" + settings.origin + "): " + describe(s) +
+                                  (s == NATS_NO_SERVER ? "; is nats-server running there (with -js)?" : ""));
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = kPublishWaitMs;
+  if (natsStatus s = natsConnection_JetStream(&state->js, state->connection, &js_options); s != NATS_OK)
+    return nats_error("JetStream at " + state->url, s);
+  std::string shown = state->url;
+  return std::unique_ptr<NatsClient>(new NatsClient(std::move(state), std::move(shown)));
+}
+
+Status NatsClient::ensure_streams() {
+  struct Spec {
+    const char* name;
+    const char* subject;
+    jsRetentionPolicy retention;
+  };
+  for (const Spec& spec : {Spec{kJobsStream, "agentco.jobs.>", js_WorkQueuePolicy},
+                           Spec{kRunsStream, "agentco.runs.>", js_LimitsPolicy}}) {
+    jsStreamInfo* info = nullptr;
+    jsErrCode js_error = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetStreamInfo(&info, state_->js, spec.name, nullptr, &js_error);
+    if (s == NATS_OK) {
+      jsStreamInfo_Destroy(info);
+      continue;
+    }
+    if (s != NATS_NOT_FOUND) return nats_error(std::string("JetStream stream ") + spec.name + " at " + shown_url_, s, js_error);
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    const char* subjects[] = {spec.subject};
+    config.Name = spec.name;
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Retention = spec.retention;
+    config.Storage = js_FileStorage;
+    js_error = static_cast<jsErrCode>(0);
+    s = js_AddStream(&info, state_->js, &config, nullptr, &js_error);
+    if (s == NATS_OK) {
+      jsStreamInfo_Destroy(info);
+    } else if (js_error != JSStreamNameExistErr) {  // another process made it meanwhile
+      return nats_error(std::string("create JetStream stream ") + spec.name + " at " + shown_url_ +
+                            " (is JetStream on? start nats-server with -js)",
+                        s, js_error);
+    }
+  }
+  return ok_status();
+}
+
+Status NatsClient::publish(const std::string& subject, std::string_view data, const Headers& headers,
+                           const std::string& msg_id) {
+  natsMsg* msg = nullptr;
+  if (natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
+      s != NATS_OK)
+    return nats_error("message for " + subject, s);
+  NatsMessage owned(msg);
+  for (const auto& [key, value] : headers) natsMsgHeader_Set(msg, key.c_str(), value.c_str());
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MaxWait = kPublishWaitMs;
+  if (!msg_id.empty()) options.MsgId = msg_id.c_str();
+  jsPubAck* ack = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  natsStatus s = js_PublishMsg(&ack, state_->js, msg, &options, &js_error);
+  if (ack) jsPubAck_Destroy(ack);
+  if (s != NATS_OK) return nats_error("publish to " + subject, s, js_error);
+  return ok_status();
+}
+
+Status NatsClient::publish_core(const std::string& subject, std::string_view data) {
+  if (natsStatus s = natsConnection_Publish(state_->connection, subject.c_str(), data.data(), static_cast<int>(data.size()));
+      s != NATS_OK)
+    return nats_error("publish to " + subject, s);
+  return ok_status();
+}
+
+Status NatsClient::bind_jobs(double ack_wait_s) {
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = kJobsStream;
+  options.Config.AckPolicy = js_AckExplicit;
+  options.Config.AckWait = static_cast<int64_t>(ack_wait_s * 1e9);
+  options.Config.MaxAckPending = 100000;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&state_->jobs, state_->js, "agentco.jobs.>", kWorkersConsumer, nullptr, &options, &js_error);
+  if (s != NATS_OK) {
+    state_->jobs = nullptr;
+    return nats_error(std::string("bind to the jobs consumer ") + kWorkersConsumer + " at " + shown_url_, s, js_error);
+  }
+  return ok_status();
+}
+
+Result<std::vector<NatsMessage>> NatsClient::fetch_jobs(int max) {
+  std::vector<NatsMessage> out;
+  if (!state_->jobs || max <= 0) return out;
+  jsFetchRequest request;
+  jsFetchRequest_Init(&request);
+  request.Batch = max;
+  request.NoWait = true;
+  request.Expires = 500LL * 1000 * 1000;
+  natsMsgList list{};
+  natsStatus s = natsSubscription_FetchRequest(&list, state_->jobs, &request);
+  for (int i = 0; i < list.Count; ++i) {
+    out.emplace_back(list.Msgs[i]);
+    list.Msgs[i] = nullptr;
+  }
+  natsMsgList_Destroy(&list);
+  if (s != NATS_OK && s != NATS_TIMEOUT && s != NATS_NOT_FOUND && out.empty()) return nats_error("fetch jobs", s);
+  return out;
+}
+
+Status NatsClient::subscribe(const std::string& subject, MessageHandler handler) {
+  auto posted = std::make_unique<MessageHandler>([post = state_->post, handler = std::move(handler)](NatsMessage msg) {
+    auto shared = std::make_shared<NatsMessage>(std::move(msg));
+    post([handler, shared] { handler(std::move(*shared)); });
+  });
+  natsSubscription* sub = nullptr;
+  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, posted.get());
+      s != NATS_OK)
+    return nats_error("subscribe to " + subject, s);
+  state_->handlers.push_back(std::move(posted));
+  state_->subscriptions.push_back(sub);
+  return ok_status();
+}
+
+Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
+  auto posted = std::make_unique<MessageHandler>([post = state_->post, handler = std::move(handler)](NatsMessage msg) {
+    auto shared = std::make_shared<NatsMessage>(std::move(msg));
+    post([handler, shared] { handler(std::move(*shared)); });
+  });
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = kRunsStream;
+  options.Ordered = true;
+  options.Config.DeliverPolicy = js_DeliverAll;
+  natsSubscription* sub = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  if (natsStatus s = js_Subscribe(&sub, state_->js, filter.c_str(), on_message, posted.get(), nullptr, &options, &js_error);
+      s != NATS_OK)
+    return nats_error("follow " + filter, s, js_error);
+  // A coordinator of a large experiment takes thousands of trace chunks at once.
+  natsSubscription_SetPendingLimits(sub, 1000000, 1024 * 1024 * 1024);
+  state_->handlers.push_back(std::move(posted));
+  state_->subscriptions.push_back(sub);
+  return ok_status();
+}
+
+Result<std::vector<NatsMessage>> NatsClient::read_all(const std::string& filter) {
+  std::vector<NatsMessage> out;
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = kRunsStream;
+  options.Ordered = true;
+  options.Config.DeliverPolicy = js_DeliverAll;
+  natsSubscription* sub = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  if (natsStatus s = js_SubscribeSync(&sub, state_->js, filter.c_str(), nullptr, &options, &js_error); s != NATS_OK)
+    return nats_error("read " + filter, s, js_error);
+  // The first message within a second, or the subject holds none; then until none is pending.
+  while (true) {
+    natsMsg* msg = nullptr;
+    natsStatus s = natsSubscription_NextMsg(&msg, sub, out.empty() ? 1000 : 5000);
+    if (s == NATS_TIMEOUT) break;
+    if (s != NATS_OK) {
+      natsSubscription_Destroy(sub);
+      return nats_error("read " + filter, s);
+    }
+    out.emplace_back(msg);
+    if (out.back().pending() == 0) break;
+  }
+  natsSubscription_Unsubscribe(sub);
+  natsSubscription_Destroy(sub);
+  return out;
+}
+
+Result<std::optional<NatsMessage>> NatsClient::last(const char* stream, const std::string& subject) {
+  natsMsg* msg = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&msg, state_->js, stream, subject.c_str(), nullptr, &js_error);
+  if (s == NATS_NOT_FOUND) return std::optional<NatsMessage>();
+  if (s != NATS_OK) return nats_error("read the last message on " + subject, s, js_error);
+  return std::optional<NatsMessage>(NatsMessage(msg));
+}
+
+Status NatsClient::purge(const char* stream, const std::string& subject) {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Stream.Purge.Subject = subject.c_str();
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  if (natsStatus s = js_PurgeStream(state_->js, stream, &options, &js_error); s != NATS_OK)
+    return nats_error("purge " + subject, s, js_error);
+  return ok_status();
+}
+
+bool NatsClient::connected() const {
+  return state_->connection && natsConnection_Status(state_->connection) == NATS_CONN_STATUS_CONNECTED;
+}
+
+}  // namespace agentco

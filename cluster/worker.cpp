@@ -1,0 +1,429 @@
+#include "cluster/worker.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include "cluster/file_tail.hpp"
+#include "cluster/job.hpp"
+#include "cluster/nats_client.hpp"
+#include "core/text.hpp"
+#include "research/experiment_runner.hpp"
+#include "research/supervisor.hpp"
+
+namespace agentco {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kChunkBytes = 256 * 1024;
+constexpr std::size_t kMetaLimit = 512 * 1024;  // a meta.json beyond this stays out of "done"
+
+struct ActiveJob {
+  explicit ActiveJob(NatsMessage m) : msg(std::move(m)) {}
+  NatsMessage msg;
+  ClusterJob job;
+  std::uint64_t attempt = 1;
+  fs::path dir, warehouse, folder;
+  FileTail tail;
+  std::vector<std::string> argv;
+  pid_t pid = -1;
+  bool ended = false;
+  ChildExit exit;
+  bool stopped_by_coordinator = false;
+  bool finished = false;  // result (or give-back) acknowledged: remove
+  bool done_published = false;
+  Clock::time_point last_progress = Clock::now();
+  std::string problem;  // the last NATS failure said about it (said once per kind)
+};
+
+std::string default_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return fmt::format("{}-{}", host[0] ? host : "worker", ::getpid());
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// The trace the earlier attempts of a run streamed: the longest one, and its folder's name.
+struct PriorTrace {
+  std::string bytes;
+  std::string folder;
+  std::uint64_t attempt = 0;
+};
+
+PriorTrace longest_prior_trace(std::vector<NatsMessage>& messages, const std::string& experiment) {
+  std::map<std::uint64_t, PriorTrace> by_attempt;
+  for (auto& m : messages) {
+    auto subject = parse_run_subject(experiment, m.subject());
+    if (!subject || subject->kind != "trace") continue;
+    PriorTrace& t = by_attempt[subject->attempt];
+    t.attempt = subject->attempt;
+    if (t.folder.empty()) t.folder = m.header("Agentco-Folder");
+    std::uint64_t offset = 0;
+    try {
+      offset = std::stoull(m.header("Agentco-Offset"));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (offset == t.bytes.size()) t.bytes.append(m.data());
+  }
+  PriorTrace best;
+  for (auto& [attempt, t] : by_attempt)
+    if (t.bytes.size() > best.bytes.size()) best = std::move(t);
+  // A resume starts from whole records: a torn last line is dropped here as resume would.
+  if (auto end = best.bytes.rfind('\n'); end != std::string::npos)
+    best.bytes.resize(end + 1);
+  else
+    best.bytes.clear();
+  return best;
+}
+
+fs::path find_trace_folder(const fs::path& warehouse) {
+  std::error_code ec;
+  for (fs::directory_iterator it(warehouse, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory(ec) && fs::exists(it->path() / "run.jsonl", ec)) return it->path();
+  return {};
+}
+
+json read_meta(const fs::path& folder) {
+  std::error_code ec;
+  const fs::path file = folder / "meta.json";
+  const auto size = fs::file_size(file, ec);
+  if (ec || size > kMetaLimit) return nullptr;
+  std::string text;
+  if (!read_file(file.string(), text)) return nullptr;
+  json meta = json::parse(text, nullptr, false);
+  return meta.is_discarded() ? json() : meta;
+}
+
+}  // namespace
+
+int run_worker(const WorkerOptions& options) {
+  const std::string name = options.name.empty() ? default_name() : options.name;
+  auto say = [&](const std::string& line) {
+    std::fprintf(options.log, "agentco worker %s: %s\n", name.c_str(), line.c_str());
+    std::fflush(options.log);
+  };
+
+  boost::asio::io_context io;
+  auto client = NatsClient::connect(
+      options.nats, "agentco worker " + name, [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
+      say);
+  if (!client) {
+    say(client.error().message);
+    return 2;
+  }
+  NatsClient& nats = **client;
+  if (auto status = nats.ensure_streams(); !status) {
+    say(status.error().message);
+    return 2;
+  }
+  if (auto status = nats.bind_jobs(options.nats.ack_wait_s); !status) {
+    say(status.error().message);
+    return 2;
+  }
+
+  std::error_code ec;
+  fs::path workdir = options.workdir;
+  if (workdir.empty()) workdir = fs::temp_directory_path(ec) / ("agentco-worker-" + slugify(name, 60));
+  fs::create_directories(workdir, ec);
+  if (ec) {
+    say("cannot create " + workdir.string() + ": " + ec.message());
+    return 2;
+  }
+  workdir = fs::absolute(workdir, ec);
+
+  std::map<int, ActiveJob> jobs;  // by supervisor tag
+  std::deque<int> ready;          // prepared, not yet started
+  int next_tag = 0;
+  bool stopping = false;
+  Clock::time_point stop_time, last_presence{};
+
+  auto presence = [&] {
+    const json here = {{"name", name}, {"slots", options.slots}, {"busy", static_cast<int>(jobs.size())}};
+    (void)nats.publish_core(kPresenceSubject, here.dump());
+  };
+  auto fail_once = [&](ActiveJob& j, const Error& error) {
+    if (j.problem != error.message) say(j.job.run_name + ": " + error.message + "; retrying");
+    j.problem = error.message;
+  };
+  auto publish_done = [&](ActiveJob& j, const ClusterDone& done) {
+    if (auto status = nats.publish(done_subject(j.job.experiment, j.job.index), done.to_json().dump(), {},
+                                   fmt::format("{}.{}.done.{}", j.job.experiment, j.job.index, j.attempt));
+        !status) {
+      fail_once(j, status.error());
+      return false;
+    }
+    j.done_published = true;
+    return true;
+  };
+
+  // Streams what the run appended to its trace; false when NATS did not take it (retried).
+  auto stream = [&](ActiveJob& j, bool everything) {
+    if (j.folder.empty()) {
+      j.folder = find_trace_folder(j.warehouse);
+      if (j.folder.empty()) return true;
+      j.tail.follow(j.folder / "run.jsonl");
+    }
+    while (true) {
+      const std::string chunk = j.tail.peek(kChunkBytes, everything);
+      if (chunk.empty()) return true;
+      const Headers headers = {{"Agentco-Offset", std::to_string(j.tail.offset())},
+                               {"Agentco-Folder", j.folder.filename().string()}};
+      const std::string id = fmt::format("{}.{}.{}.{}", j.job.experiment, j.job.index, j.attempt, j.tail.offset());
+      if (auto status = nats.publish(trace_subject(j.job.experiment, j.job.index, j.attempt), chunk, headers, id);
+          !status) {
+        fail_once(j, status.error());
+        return false;
+      }
+      j.problem.clear();
+      j.tail.advance(chunk.size());
+    }
+  };
+
+  // A pulled job: checked, its files written, its command chosen; false when it is settled
+  // without a run (a duplicate of a finished run, a malformed job, too many deliveries).
+  auto prepare = [&](ActiveJob& j) -> bool {
+    auto job = ClusterJob::from_json(j.msg.data());
+    if (!job) {
+      say("dropped a job: " + job.error().message);
+      (void)j.msg.term();
+      return false;
+    }
+    j.job = std::move(*job);
+    j.attempt = std::max<std::uint64_t>(1, j.msg.delivered());
+    if (auto done = nats.last(kRunsStream, done_subject(j.job.experiment, j.job.index)); done && *done) {
+      (void)j.msg.ack();  // finished elsewhere; this delivery is a leftover
+      return false;
+    }
+    if (j.attempt > static_cast<std::uint64_t>(kMaxDeliveries)) {
+      ClusterDone done;
+      done.index = j.job.index;
+      done.attempt = j.attempt;
+      done.worker = name;
+      done.error = fmt::format("given up: delivered {} times, and no worker finished it", j.attempt - 1);
+      if (publish_done(j, done)) (void)j.msg.term();
+      say(j.job.run_name + ": " + done.error);
+      return false;
+    }
+    j.dir = workdir / j.job.experiment / fmt::format("{}-{}", j.job.index, j.attempt);
+    j.warehouse = j.dir / "w";
+    fs::remove_all(j.dir, ec);
+    fs::create_directories(j.warehouse, ec);
+    std::vector<std::string> files;
+    if (j.job.config_file) {
+      write_text(j.dir / j.job.config_file->name, j.job.config_file->text);
+      files = {"--config", (j.dir / j.job.config_file->name).string()};
+    }
+    std::vector<std::string> flags = j.job.flags;
+    flags.insert(flags.end(), files.begin(), files.end());
+    if (j.job.investment_usd >= 0) {
+      flags.push_back("--investment");
+      flags.push_back(fmt::format("{:.6f}", j.job.investment_usd));
+    }
+
+    PriorTrace prior;
+    if (j.attempt > 1) {
+      auto messages = nats.read_all(fmt::format("agentco.runs.{}.trace.{}.*", j.job.experiment, j.job.index));
+      if (messages) prior = longest_prior_trace(*messages, j.job.experiment);
+      else say(j.job.run_name + ": cannot read its earlier trace (" + messages.error().message + "); running it afresh");
+    }
+    if (!prior.bytes.empty() && !prior.folder.empty() && prior.folder.find('/') == std::string::npos) {
+      j.folder = j.warehouse / prior.folder;
+      fs::create_directories(j.folder, ec);
+      write_text(j.folder / "run.jsonl", prior.bytes);
+      struct stat st {};
+      ::stat((j.folder / "run.jsonl").c_str(), &st);
+      j.tail = FileTail(j.folder / "run.jsonl", st.st_ino);
+      j.argv = {"agentco", "resume", j.folder.string()};
+      j.argv.insert(j.argv.end(), flags.begin(), flags.end());
+      say(fmt::format("{}: attempt {}, resuming from {} bytes of trace that attempt {} streamed", j.job.run_name,
+                      j.attempt, prior.bytes.size(), prior.attempt));
+    } else {
+      j.argv = {"agentco", "run", "--warehouse", j.warehouse.string(), "--name", j.job.run_name};
+      if (j.job.sop_file) {
+        write_text(j.dir / j.job.sop_file->name, j.job.sop_file->text);
+        j.argv.insert(j.argv.end(), {"--sop", (j.dir / j.job.sop_file->name).string()});
+      } else if (!j.job.sop.empty()) {
+        j.argv.insert(j.argv.end(), {"--sop", j.job.sop});
+      }
+      j.argv.insert(j.argv.end(), flags.begin(), flags.end());
+      j.argv.insert(j.argv.end(), {"--", j.job.idea});
+      say(fmt::format("{}: attempt {}", j.job.run_name, j.attempt));
+    }
+    const json start = {{"attempt", j.attempt}, {"worker", name}};
+    (void)nats.publish(start_subject(j.job.experiment, j.job.index), start.dump(), {},
+                       fmt::format("{}.{}.start.{}", j.job.experiment, j.job.index, j.attempt));
+    return true;
+  };
+
+  // After the run's process ended: the rest of the trace, then the result and the
+  // acknowledgement (or, when this worker is stopping on its own, the job given back).
+  auto settle = [&](ActiveJob& j) {
+    if (!stream(j, /*everything=*/true)) return;
+    const bool give_back = stopping && !j.stopped_by_coordinator && j.exit.exit_code != 0;
+    if (give_back) {
+      if (auto status = j.msg.nak(); !status) return fail_once(j, status.error());
+      say(j.job.run_name + ": given back to the cluster (this worker is stopping); another worker resumes it");
+      j.finished = true;
+      return;
+    }
+    if (!j.done_published) {
+      ClusterDone done;
+      done.index = j.job.index;
+      done.attempt = j.attempt;
+      done.worker = name;
+      done.exit_code = j.exit.exit_code;
+      done.wall_s = j.exit.wall_s;
+      done.timed_out = j.exit.timed_out;
+      done.trace_bytes = j.tail.offset();
+      done.folder = j.folder.empty() ? "" : j.folder.filename().string();
+      done.meta = j.folder.empty() ? json() : read_meta(j.folder);
+      if (!j.exit.start_error.empty())
+        done.error = j.exit.start_error;
+      else if (j.exit.exit_code != 0)
+        done.error = failure_line(j.dir / "stderr.log");
+      if (!publish_done(j, done)) return;
+    }
+    if (auto status = j.msg.ack(); !status) {
+      // The result is in the stream: a redelivery finds it and drops the job.
+      say(j.job.run_name + ": its result is published but the acknowledgement failed (" + status.error().message + ")");
+    }
+    say(fmt::format("{}: exit {} after {:.1f} s; {} bytes of trace", j.job.run_name, j.exit.exit_code, j.exit.wall_s,
+                    j.tail.offset()));
+    j.finished = true;
+  };
+
+  (void)nats.subscribe(kPingSubject, [&](NatsMessage) { presence(); });
+  (void)nats.subscribe("agentco.control.*", [&](NatsMessage msg) {
+    const std::string subject(msg.subject());
+    const std::string experiment = subject.substr(subject.rfind('.') + 1);
+    if (msg.data() != "stop") return;
+    for (auto& [tag, j] : jobs) {
+      if (j.job.experiment != experiment || j.stopped_by_coordinator) continue;
+      j.stopped_by_coordinator = true;
+      if (j.pid > 0 && !j.ended) ::kill(j.pid, SIGINT);
+    }
+    say("experiment " + experiment + " was stopped by its coordinator");
+  });
+  say(fmt::format("connected to NATS at {}; {} slot{}; runs in {}", nats.url(), options.slots,
+                  options.slots == 1 ? "" : "s", workdir.string()));
+  presence();
+
+  const auto progress_every = std::chrono::duration<double>(std::max(1.0, options.nats.ack_wait_s / 3));
+  SupervisorHooks hooks;
+  hooks.next = [&]() -> std::optional<ChildSpec> {
+    while (!ready.empty()) {
+      const int tag = ready.front();
+      ready.pop_front();
+      ActiveJob& j = jobs.at(tag);
+      if (j.stopped_by_coordinator) {  // stopped before it ran
+        j.ended = true;
+        j.exit.exit_code = 130;
+        continue;
+      }
+      ChildSpec spec;
+      spec.tag = tag;
+      spec.program = options.program;
+      spec.argv = j.argv;
+      spec.stdout_file = j.dir / "stdout.log";
+      spec.stderr_file = j.dir / "stderr.log";
+      spec.deadline = std::chrono::milliseconds(static_cast<long>(j.job.run_timeout_s * 1000));
+      return spec;
+    }
+    return std::nullopt;
+  };
+  hooks.on_spawned = [&](int tag, pid_t pid) { jobs.at(tag).pid = pid; };
+  hooks.on_exit = [&](const ChildExit& exit) {
+    ActiveJob& j = jobs.at(exit.tag);
+    j.ended = true;
+    j.exit = exit;
+  };
+  hooks.on_tick = [&](bool stop) {
+    io.poll();
+    io.restart();
+    if (stop && !stopping) {
+      stopping = true;
+      stop_time = Clock::now();
+      say("stopping: the runs in flight were interrupted; their jobs go back to the cluster");
+      for (const int tag : ready) {
+        (void)jobs.at(tag).msg.nak();
+        jobs.at(tag).finished = true;
+      }
+      ready.clear();
+    }
+    const auto now = Clock::now();
+    for (auto& [tag, j] : jobs) {
+      if (j.ended) {
+        settle(j);
+        continue;
+      }
+      (void)stream(j, false);
+      if (now - j.last_progress >= progress_every) {
+        if (auto status = j.msg.in_progress(); !status) fail_once(j, status.error());
+        j.last_progress = now;
+      }
+    }
+    for (auto it = jobs.begin(); it != jobs.end();) {
+      if (it->second.finished) {
+        if (!options.keep_runs) fs::remove_all(it->second.dir, ec);
+        it = jobs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!stopping) {
+      const int free = options.slots - static_cast<int>(jobs.size());
+      if (free > 0 && nats.connected()) {
+        auto pulled = nats.fetch_jobs(free);
+        if (pulled) {
+          for (auto& msg : *pulled) {
+            const int tag = next_tag++;
+            auto [it, inserted] = jobs.emplace(tag, ActiveJob(std::move(msg)));
+            if (prepare(it->second))
+              ready.push_back(tag);
+            else
+              jobs.erase(it);
+          }
+        }
+      }
+      if (now - last_presence >= std::chrono::seconds(2)) {
+        presence();
+        last_presence = now;
+      }
+    }
+  };
+  hooks.keep_going = [&] {
+    if (!stopping) return true;
+    // Stopping: until every run's trace is out and its job settled, for at most 30 s.
+    return !jobs.empty() && Clock::now() - stop_time < std::chrono::seconds(30);
+  };
+
+  SupervisorOptions supervisor;
+  supervisor.slots = options.slots;
+  supervisor.tick = std::chrono::milliseconds(100);
+  supervise(supervisor, hooks);
+  for (auto& [tag, j] : jobs)
+    say(j.job.run_name + ": not settled when the worker stopped; it returns to the cluster after the ack wait and is "
+                         "resumed from what was streamed");
+  say("stopped");
+  return 0;
+}
+
+}  // namespace agentco
