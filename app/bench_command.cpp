@@ -179,7 +179,7 @@ int bench_command(const BenchOptions& o) {
       "agentco bench: %zu prompt%s × %zu variant%s × %d repeat%s = %zu run%s, %s, into %s\n",
       prompts->size(), prompts->size() == 1 ? "" : "s", options.info.variants.size(),
       options.info.variants.size() == 1 ? "" : "s", o.repeat, o.repeat == 1 ? "" : "s", options.plan.size(),
-      options.plan.size() == 1 ? "" : "s", o.jobs, options.info.folder.string().c_str());
+      options.plan.size() == 1 ? "" : "s", pace.c_str(), options.info.folder.string().c_str());
   ExperimentResult result;
   if (o.nats.empty()) {
     result = run_experiment(options);

@@ -5,7 +5,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 
 #include "app/command_registry.hpp"
 #include "core/secrets.hpp"
@@ -30,9 +36,20 @@ class ScrubbingSink : public spdlog::sinks::base_sink<std::mutex> {
   spdlog::sink_ptr inner_;
 };
 
+// A run a worker started (cluster/worker.hpp) stops, as on Ctrl-C, when the worker dies:
+// a worker killed outright leaves no run going on unwatched, paying for calls whose answers
+// nobody streams. The variable holds the worker's pid, to catch a worker that died first.
+void stop_with_parent() {
+  const char* parent = std::getenv("AGENTCO_STOP_WITH_PARENT");
+  if (!parent || !*parent) return;
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (std::to_string(::getppid()) != parent) std::raise(SIGTERM);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  stop_with_parent();
   auto terminal = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   terminal->set_pattern("%^%l%$ %v");
   auto logger = std::make_shared<spdlog::logger>("agentco", std::make_shared<ScrubbingSink>(terminal));

@@ -241,8 +241,14 @@ int run_worker(const WorkerOptions& options) {
     PriorTrace prior;
     if (j.attempt > 1) {
       auto messages = nats.read_all(fmt::format("agentco.runs.{}.trace.{}.*", j.job.experiment, j.job.index));
-      if (messages) prior = longest_prior_trace(*messages, j.job.experiment);
-      else say(j.job.run_name + ": cannot read its earlier trace (" + messages.error().message + "); running it afresh");
+      if (messages) {
+        prior = longest_prior_trace(*messages, j.job.experiment);
+        if (prior.bytes.empty())
+          say(fmt::format("{}: attempt {}; the earlier attempts streamed no trace ({} messages), so it starts afresh",
+                          j.job.run_name, j.attempt, messages->size()));
+      } else {
+        say(j.job.run_name + ": cannot read its earlier trace (" + messages.error().message + "); it starts afresh");
+      }
     }
     if (!prior.bytes.empty() && !prior.folder.empty() && prior.folder.find('/') == std::string::npos) {
       j.folder = j.warehouse / prior.folder;
@@ -345,6 +351,7 @@ int run_worker(const WorkerOptions& options) {
       spec.stdout_file = j.dir / "stdout.log";
       spec.stderr_file = j.dir / "stderr.log";
       spec.deadline = std::chrono::milliseconds(static_cast<long>(j.job.run_timeout_s * 1000));
+      spec.extra_env = {"AGENTCO_STOP_WITH_PARENT=" + std::to_string(::getpid())};
       return spec;
     }
     return std::nullopt;

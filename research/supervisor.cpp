@@ -44,8 +44,24 @@ pid_t start_child(const ChildSpec& spec, std::string& error) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  std::vector<char*> env;
+  char** envp = environ;
+  if (!spec.extra_env.empty()) {
+    for (char** e = environ; *e; ++e) {
+      const std::string entry(*e);
+      const auto name = entry.substr(0, entry.find('=') + 1);
+      bool replaced = false;
+      for (const auto& extra : spec.extra_env) replaced = replaced || extra.starts_with(name);
+      if (!replaced) env_strings.push_back(entry);
+    }
+    env_strings.insert(env_strings.end(), spec.extra_env.begin(), spec.extra_env.end());
+    for (auto& e : env_strings) env.push_back(e.data());
+    env.push_back(nullptr);
+    envp = env.data();
+  }
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, spec.program.c_str(), &actions, &attr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, spec.program.c_str(), &actions, &attr, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

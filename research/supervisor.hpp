@@ -27,6 +27,7 @@ struct ChildSpec {
   std::filesystem::path stdout_file;  // created or truncated
   std::filesystem::path stderr_file;
   std::chrono::milliseconds deadline{0};  // > 0: SIGINT once it ran this long, SIGKILL 10 s later
+  std::vector<std::string> extra_env;     // NAME=value, besides (and over) our own environment
 };
 
 struct ChildExit {

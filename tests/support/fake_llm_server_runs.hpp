@@ -85,6 +85,7 @@ class BackgroundProcess {
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   void signal(int number) {
     if (pid_ > 0 && !reaped_) ::kill(pid_, number);
   }

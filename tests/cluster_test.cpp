@@ -1,0 +1,448 @@
+// The cluster (cluster/): NATS settings, what a job and a result carry, the trace tail, and
+// end to end through the binary with a real nats-server (JetStream) on a loopback port, the
+// fake model server and worker processes: an experiment spread over two workers whose
+// folders equal the workers' own, and the fault cases — a worker killed mid-run, the NATS
+// server restarted mid-experiment, a worker that never acknowledges, the coordinator
+// interrupted. Skipped when nats-server is not installed.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <set>
+
+#include "cluster/file_tail.hpp"
+#include "cluster/job.hpp"
+#include "cluster/nats_client.hpp"
+#include "cluster/nats_settings.hpp"
+#include "core/secrets.hpp"
+#include "replay/verify.hpp"
+#include "tests/support/bench_runs.hpp"
+#include "tests/support/nats_server.hpp"
+
+namespace agentco {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::has;
+using testing::RunSandbox;
+using testing::slurp;
+using testing::spill;
+
+// ---- Settings, jobs, tail ----------------------------------------------------------------------
+
+TEST(NatsSettings, TheFlagWinsAndErrorsNameTheFileAndLine) {
+  RunSandbox sandbox("nats_settings");
+  const fs::path file = sandbox.file("c.yaml");
+  spill(file, "llm:\n  model: x\nnats:\n  url: nats://10.0.0.5:4222\n  ack_wait_s: 7\n  token: tok-s3cret-value\n");
+  NatsSources sources;
+  sources.config_file = file.string();
+  sources.read_default_files = false;
+  auto settings = load_nats_settings(sources);
+  ASSERT_TRUE(settings) << settings.error().message;
+  EXPECT_EQ(settings->url, "nats://10.0.0.5:4222");
+  EXPECT_EQ(settings->origin, file.string() + ":4");
+  EXPECT_DOUBLE_EQ(settings->ack_wait_s, 7);
+  EXPECT_EQ(scrub_secrets("token=tok-s3cret-value"), "token=***");  // never printed
+  sources.url_flag = "nats://127.0.0.1:5000";
+  EXPECT_EQ(load_nats_settings(sources)->url, "nats://127.0.0.1:5000");
+
+  spill(file, "nats:\n  url: nats://h:1\n  ack_wiat_s: 3\n");
+  auto typo = load_nats_settings(sources);
+  ASSERT_FALSE(typo);
+  EXPECT_TRUE(has(typo.error().message, file.string() + ":3: unknown key 'nats.ack_wiat_s' (did you mean 'nats.ack_wait_s'?)"))
+      << typo.error().message;
+  spill(file, "nats:\n  cert_file: c.pem\n");
+  EXPECT_TRUE(has(load_nats_settings(sources).error().message, "cert_file and key_file go together"));
+  sources.url_flag = "http://127.0.0.1:4222";
+  EXPECT_TRUE(has(load_nats_settings(sources).error().message, "--nats: expected nats://HOST:PORT"));
+  sources.url_flag.clear();
+  spill(file, "nats:\n  tls: true\n");
+  EXPECT_TRUE(has(load_nats_settings(sources).error().message, "no NATS url"));
+
+  NatsSettings shown;
+  shown.url = "nats://agent:pa55word-x@10.0.0.5:4222,nats://10.0.0.6:4222";
+  EXPECT_EQ(shown.shown_url(), "nats://10.0.0.5:4222,nats://10.0.0.6:4222");
+}
+
+TEST(ClusterJob, AJobCarriesNoSecretAndRefusesWhatWouldEscapeTheWorkersFolder) {
+  auto text = secretless_config(
+      "llm:\n  model: m\n  api_key: sk-very-secret\n  proxy: http://u:p@proxy:8080\n"
+      "models:\n  coder:\n    api_key: sk-other\n    model: c\n"
+      "mcp_servers:\n  fs:\n    command: npx\n    env: {TOKEN: t-secret}\n    headers: {Authorization: b}\n"
+      "nats:\n  token: nats-secret\n",
+      "c.yaml");
+  ASSERT_TRUE(text) << text.error().message;
+  for (const char* gone : {"sk-very-secret", "sk-other", "proxy", "t-secret", "Authorization", "nats-secret"})
+    EXPECT_FALSE(has(*text, gone)) << gone << " in\n" << *text;
+  EXPECT_TRUE(has(*text, "model: m")) << *text;
+  EXPECT_TRUE(has(*text, "command: npx")) << *text;
+
+  ClusterJob job;
+  job.experiment = "e1";
+  job.index = 3;
+  job.run_name = "p004_x_r1";
+  job.idea = "-starts with a dash";
+  job.sop_file = CarriedFile{"fast.yaml", "roles: []"};
+  job.flags = {"--llm", "mock"};
+  job.investment_usd = 0.5;
+  auto back = ClusterJob::from_json(job.to_json().dump());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->idea, job.idea);
+  EXPECT_EQ(back->sop_file->text, "roles: []");
+  EXPECT_DOUBLE_EQ(back->investment_usd, 0.5);
+
+  json bad = job.to_json();
+  bad["sop_file"]["name"] = "../../etc/cron.d/x";
+  EXPECT_FALSE(ClusterJob::from_json(bad.dump()));
+  bad = job.to_json();
+  bad["flags"] = {"--warehouse", "/"};
+  EXPECT_FALSE(ClusterJob::from_json(bad.dump()));
+  EXPECT_FALSE(ClusterJob::from_json("{not json"));
+  EXPECT_FALSE(ClusterDone::from_json(R"({"index":1,"attempt":1,"exit_code":0,"folder":"../x"})"));
+
+  auto subject = parse_run_subject("e1", trace_subject("e1", 12, 3));
+  ASSERT_TRUE(subject);
+  EXPECT_EQ(subject->kind, "trace");
+  EXPECT_EQ(subject->index, 12);
+  EXPECT_EQ(subject->attempt, 3u);
+  EXPECT_EQ(parse_run_subject("e1", done_subject("e1", 4))->kind, "done");
+  EXPECT_FALSE(parse_run_subject("e2", done_subject("e1", 4)));
+  EXPECT_FALSE(parse_run_subject("e1", "agentco.runs.e1.trace.x.1"));
+}
+
+TEST(FileTail, HandsOutWholeLinesOnceAndNeverMixesTwoFiles) {
+  RunSandbox sandbox("file_tail");
+  const fs::path file = sandbox.file("run.jsonl");
+  FileTail tail(file);
+  EXPECT_EQ(tail.peek(100), "");  // not there yet
+  spill(file, "{\"a\":1}\n{\"b\":");
+  EXPECT_EQ(tail.peek(100), "{\"a\":1}\n");
+  tail.advance(8);
+  EXPECT_EQ(tail.peek(100), "");                // the torn line waits
+  EXPECT_EQ(tail.peek(100, true), "{\"b\":");  // unless the writer ended
+  EXPECT_EQ(tail.peek(3), "{\"b");              // a chunk longer than the unfinished line is cut
+  // A file put in its place (a resume's rebuilt trace) is not read after the first.
+  fs::rename(file, sandbox.file("first.jsonl"));
+  spill(file, "{\"new\":true}\n");
+  EXPECT_EQ(tail.peek(100), "");
+  // The file a worker wrote for a resume is not read at all; the one that replaces it is.
+  struct stat st {};
+  ::stat(file.c_str(), &st);
+  FileTail fresh(file, st.st_ino);
+  EXPECT_EQ(fresh.peek(100), "");
+  fs::rename(file, sandbox.file("aside.jsonl"));
+  spill(file, "{\"c\":3}\n");
+  EXPECT_EQ(fresh.peek(100), "{\"c\":3}\n");
+}
+
+// ---- End to end ----
+
+#define SKIP_WITHOUT_NATS()                                                                     \
+  if (testing::nats_server_program().empty()) GTEST_SKIP() << "nats-server is not installed " \
+                                                              "(Debian: apt-get install nats-server)"
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::seconds limit) {
+  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+
+// The processes of a test: a nats-server, the fake model server, workers, a coordinator.
+class Cluster {
+ public:
+  Cluster(const std::string& tag, const json& latency = nullptr) : sandbox_(tag), nats_(sandbox_.root() / "nats") {
+    spill(sandbox_.file("fast.yaml"), testing::kFastConfig);
+    // Workers: a job they stop acknowledging goes to another worker after 2 s.
+    spill(sandbox_.file("worker.yaml"), "nats:\n  ack_wait_s: 2\n");
+    server_ = std::make_unique<testing::FakeServerProcess>(sandbox_.root() / "server",
+                                                           testing::FakeServerProcess::Options{
+                                                               testing::tiny_project_script(nullptr, latency), "", false});
+  }
+  bool ok() const { return nats_.ok() && server_->ok(); }
+  RunSandbox& sandbox() { return sandbox_; }
+  testing::NatsServerProcess& nats() { return nats_; }
+  testing::FakeServerProcess& server() { return *server_; }
+  fs::path workdir(const std::string& name) const { return sandbox_.root() / ("worker-" + name); }
+
+  std::unique_ptr<testing::BackgroundProcess> worker(const std::string& name, int slots) {
+    auto options = sandbox_.options({"worker", "--nats", nats_.url(), "--name", name, "--slots", std::to_string(slots),
+                                     "--workdir", workdir(name).string(), "--keep", "--no-user-config", "--config",
+                                     sandbox_.file("worker.yaml").string()},
+                                    {});
+    return std::make_unique<testing::BackgroundProcess>(options);
+  }
+
+  testing::ProcessOptions bench(const std::vector<std::string>& prompts, const std::vector<std::string>& extra = {}) {
+    std::string text;
+    for (const auto& p : prompts) text += p + "\n";
+    spill(sandbox_.work() / "prompts.txt", text);
+    std::vector<std::string> args = {"bench",          "prompts.txt",     "--no-user-config", "--nats",
+                                     nats_.url(),      "--llm-base-url",  server_->base_url(), "--model",
+                                     "fake-model",     "--config",        sandbox_.file("fast.yaml").string(),
+                                     "--out",          out().string(),    "--quality-deadline", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto options = sandbox_.options(args, {});
+    options.timeout = std::chrono::milliseconds(240000);
+    return options;
+  }
+  fs::path out() const { return sandbox_.root() / "experiment"; }
+
+  // The run folders a worker kept, by folder name.
+  std::map<std::string, fs::path> kept(const std::string& name) const {
+    std::map<std::string, fs::path> found;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(workdir(name), ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec) && it->path().filename() == "run.jsonl" &&
+          !has(it->path().parent_path().filename().string(), ".interrupted"))
+        found[it->path().parent_path().filename().string()] = it->path().parent_path();
+    return found;
+  }
+
+ private:
+  RunSandbox sandbox_;
+  testing::NatsServerProcess nats_;
+  std::unique_ptr<testing::FakeServerProcess> server_;
+};
+
+// Every process below `pid` and itself, killed at once (a machine that died).
+void kill_tree(pid_t pid) {
+  std::set<pid_t> tree = {pid};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      char state;
+      pid_t parent = 0;
+      rest >> state >> parent;
+      const pid_t child = std::stoi(name);
+      if (tree.count(parent) && !tree.count(child)) {
+        tree.insert(child);
+        grew = true;
+      }
+    }
+  }
+  for (pid_t p : tree) ::kill(p, SIGKILL);
+}
+
+// The first run.jsonl under `dir` holding at least `bytes`.
+bool has_trace_of(const fs::path& dir, std::uintmax_t bytes) {
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename() == "run.jsonl" && fs::file_size(it->path(), ec) >= bytes) return true;
+  return false;
+}
+
+long sum_of(const std::vector<std::map<std::string, std::string>>& rows, const std::string& column) {
+  long total = 0;
+  for (const auto& r : rows) total += std::stol(r.at(column));
+  return total;
+}
+
+TEST(NatsClient, PublishesReadsBackAndFollowsInOrder) {
+  SKIP_WITHOUT_NATS();
+  RunSandbox sandbox("nats_client");
+  testing::NatsServerProcess server(sandbox.root() / "nats");
+  ASSERT_TRUE(server.ok());
+  NatsSettings settings;
+  settings.url = server.url();
+  std::vector<std::function<void()>> posted;
+  auto client = NatsClient::connect(settings, "test", [&](std::function<void()> f) { posted.push_back(std::move(f)); },
+                                    [](std::string) {});
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE((*client)->ensure_streams());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE((*client)->publish(trace_subject("e", 0, 1), "chunk" + std::to_string(i), {{"Agentco-Offset", "0"}},
+                                   "id" + std::to_string(i)));
+  ASSERT_TRUE((*client)->publish(trace_subject("e", 0, 1), "chunk0", {}, "id0"));  // a retry: dropped
+  ASSERT_TRUE((*client)->publish(trace_subject("e", 1, 1), "other run"));
+  auto read = (*client)->read_all("agentco.runs.e.trace.0.*");
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_EQ(read->size(), 3u);
+  EXPECT_EQ((*read)[2].data(), "chunk2");
+  EXPECT_EQ((*read)[0].header("Agentco-Offset"), "0");
+  EXPECT_TRUE((*client)->read_all("agentco.runs.e.trace.7.*")->empty());
+  // follow: each message reaches the handler only through `post`.
+  std::vector<std::string> seen;
+  ASSERT_TRUE((*client)->follow(runs_filter("e"), [&](NatsMessage m) { seen.emplace_back(m.data()); }));
+  ASSERT_TRUE(wait_until([&] { return posted.size() >= 4; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(seen.empty());
+  for (auto& f : posted) f();
+  EXPECT_EQ(seen, (std::vector<std::string>{"chunk0", "chunk1", "chunk2", "other run"}));
+}
+
+TEST(Cluster, TwoWorkersRunTwentyPromptsAndTheFoldersEqualTheWorkersOwn) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_two");
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 2);
+  auto w2 = cluster.worker("w2", 2);
+  std::vector<std::string> prompts;
+  for (int i = 1; i <= 20; ++i) prompts.push_back("add " + std::to_string(i) + " numbers");
+  const auto result = testing::run_process(cluster.bench(prompts));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(has(result.err, "2 workers (4 slots)")) << result.err;
+  EXPECT_TRUE(has(result.err, "20 of 20 runs finished")) << result.err;
+
+  const auto rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 20u);
+  auto kept = cluster.kept("w1");
+  kept.merge(cluster.kept("w2"));
+  EXPECT_EQ(kept.size(), 20u);
+  std::set<std::string> by;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("status"), "finished") << row.at("error");
+    EXPECT_EQ(row.at("verdict"), "passed");
+    const fs::path folder = row.at("folder");
+    ASSERT_TRUE(kept.count(folder.filename().string())) << folder;
+    const fs::path original = kept[folder.filename().string()];
+    // Files and git trees, then the trace and meta.json byte for byte.
+    const auto differences = compare_projects(original, folder);
+    EXPECT_TRUE(differences.empty()) << folder << ": " << differences.front();
+    EXPECT_EQ(slurp(original / "run.jsonl"), slurp(folder / "run.jsonl")) << folder;
+    EXPECT_EQ(slurp(original / "meta.json"), slurp(folder / "meta.json")) << folder;
+    by.insert(original.string().find("worker-w1") != std::string::npos ? "w1" : "w2");
+  }
+  EXPECT_EQ(by.size(), 2u) << "both workers took runs";
+  // A coordinator's folder replays and verifies like a local one.
+  auto verify = cluster.sandbox().options({"replay", rows[0].at("folder"), "--verify", "--out",
+                                           (cluster.sandbox().root() / "verify").string()},
+                                          {});
+  verify.timeout = std::chrono::milliseconds(60000);
+  const auto replayed = testing::run_process(verify);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.err;
+  EXPECT_TRUE(has(replayed.err, "identical")) << replayed.err;
+  EXPECT_FALSE(fs::exists(cluster.out() / ".incoming"));
+}
+
+TEST(Cluster, AWorkerKilledMidRunLosesNothingAndNoFinishedCallIsPaidTwice) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_kill", {{"first_token_ms", 150}});
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 1);
+  testing::BackgroundProcess bench(cluster.bench({"add two numbers", "add three numbers"}));
+  ASSERT_TRUE(bench.started());
+  // Once w1's run has several calls in its trace, and the worker had a few ticks (0.1 s each)
+  // to stream them, the machine dies: the worker and its runs.
+  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 60000); }, std::chrono::seconds(60)))
+      << bench.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill_tree(w1->pid());
+  auto w2 = cluster.worker("w2", 2);
+  const auto result = bench.wait(std::chrono::seconds(200));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) EXPECT_EQ(row.at("status"), "finished") << row.at("error");
+  w2->signal(SIGINT);
+  const auto w2_log = w2->wait(std::chrono::seconds(30)).err;
+  EXPECT_TRUE(has(w2_log, "resuming from")) << w2_log << "\n--- w1:\n" << w1->err();
+  // Every call the server answered is in a trace, but for the one in flight at the kill.
+  const long calls = sum_of(rows, "calls");
+  const long served = static_cast<long>(cluster.server().requests().size());
+  EXPECT_GE(served, calls);
+  EXPECT_LE(served, calls + 1) << "a finished call was paid twice";
+}
+
+TEST(Cluster, TheNatsServerRestartedMidExperimentLosesNothing) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_restart", {{"first_token_ms", 60}});
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 2);
+  testing::BackgroundProcess bench(
+      cluster.bench({"add two numbers", "add three numbers", "add four numbers", "add five numbers"}));
+  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
+  cluster.nats().restart();
+  ASSERT_TRUE(cluster.nats().ok());
+  const auto result = bench.wait(std::chrono::seconds(200));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(has(result.err, "reconnected to NATS")) << result.err;
+  const auto rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("status"), "finished") << row.at("error");
+    const fs::path folder = row.at("folder");
+    const auto kept = cluster.kept("w1");
+    ASSERT_TRUE(kept.count(folder.filename().string())) << folder;
+    EXPECT_TRUE(compare_projects(kept.at(folder.filename().string()), folder).empty()) << folder;
+  }
+}
+
+TEST(Cluster, AWorkerThatNeverAcknowledgesHasItsJobResumedElsewhere) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_hang", {{"first_token_ms", 100}});
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 1);
+  testing::BackgroundProcess bench(cluster.bench({"add two numbers"}));
+  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
+  w1->signal(SIGSTOP);  // hung: no progress, no acknowledgement, no result
+  auto w2 = cluster.worker("w2", 1);
+  const auto result = bench.wait(std::chrono::seconds(200));
+  w1->signal(SIGCONT);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("status"), "finished") << rows[0].at("error");
+  w2->signal(SIGINT);
+  EXPECT_TRUE(has(w2->wait(std::chrono::seconds(30)).err, "attempt 2")) << "w2 took the redelivered job";
+}
+
+TEST(Cluster, CtrlCOnTheCoordinatorStopsItsRunsOnTheWorkersAndKeepsWhatFinished) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_sigint", {{"first_token_ms", 100}});
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 1);
+  testing::BackgroundProcess bench(
+      cluster.bench({"add two numbers", "add three numbers", "add four numbers", "add five numbers"}));
+  ASSERT_TRUE(wait_until([&] { return fs::exists(cluster.out() / "results.csv") &&
+                                      testing::results_of(cluster.out()).size() >= 1; },
+                         std::chrono::seconds(120)))
+      << bench.err();
+  bench.signal(SIGINT);
+  const auto result = bench.wait(std::chrono::seconds(150));
+  EXPECT_EQ(result.exit_code, 130) << result.err;
+  const auto rows = testing::results_of(cluster.out());
+  ASSERT_GE(rows.size(), 1u);
+  ASSERT_LE(rows.size(), 3u);  // the last prompts never started
+  EXPECT_EQ(rows[0].at("status"), "finished");
+  for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].at("status"), "stopped") << rows[i].at("error");
+  // A run stopped before it made its folder has none; every other has its trace.
+  for (const auto& row : rows)
+    if (!row.at("folder").empty() || row.at("status") == "finished")
+      EXPECT_TRUE(fs::exists(fs::path(row.at("folder")) / "run.jsonl")) << row.at("folder");
+  EXPECT_EQ(json::parse(slurp(cluster.out() / "results.json"))["experiment"]["stopped"], "interrupted");
+  // The worker stays, ready for the next experiment.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(::kill(w1->pid(), 0), 0);
+  w1->signal(SIGINT);
+  const auto log = w1->wait(std::chrono::seconds(30)).err;
+  EXPECT_TRUE(has(log, "stopped by its coordinator")) << log;
+}
+
+TEST(Cluster, AnUnreachableServerIsOneMessageAndExit2) {
+  SKIP_WITHOUT_NATS();
+  RunSandbox sandbox("cluster_unreachable");
+  const std::string url = "nats://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  auto worker = testing::run_process(sandbox.options({"worker", "--nats", url, "--no-user-config"}, {}));
+  EXPECT_EQ(worker.exit_code, 2);
+  EXPECT_TRUE(has(worker.err, "cannot connect to NATS at " + url)) << worker.err;
+  spill(sandbox.work() / "p.txt", "add two numbers\n");
+  auto bench = testing::run_process(
+      sandbox.options({"bench", "p.txt", "--llm", "mock", "--no-user-config", "--nats", url}, {}));
+  EXPECT_EQ(bench.exit_code, 2);
+  EXPECT_TRUE(has(bench.err, "cannot connect to NATS at " + url)) << bench.err;
+}
+
+}  // namespace
+}  // namespace agentco
