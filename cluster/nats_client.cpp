@@ -49,20 +49,19 @@ std::string NatsMessage::header(const char* key) const {
   if (natsMsgHeader_Get(msg_, key, &value) != NATS_OK || !value) return "";
   return value;
 }
-std::uint64_t NatsMessage::delivered() const {
+namespace {
+// A field of a JetStream message's metadata (from its reply subject); 0 for a core message.
+std::uint64_t metadata(natsMsg* msg, std::uint64_t jsMsgMetaData::*field) {
   jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg_) != NATS_OK || !meta) return 0;
-  const std::uint64_t n = meta->NumDelivered;
+  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK || !meta) return 0;
+  const std::uint64_t n = meta->*field;
   jsMsgMetaData_Destroy(meta);
   return n;
 }
-std::uint64_t NatsMessage::pending() const {
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg_) != NATS_OK || !meta) return 0;
-  const std::uint64_t n = meta->NumPending;
-  jsMsgMetaData_Destroy(meta);
-  return n;
-}
+}  // namespace
+
+std::uint64_t NatsMessage::delivered() const { return metadata(msg_, &jsMsgMetaData::NumDelivered); }
+std::uint64_t NatsMessage::pending() const { return metadata(msg_, &jsMsgMetaData::NumPending); }
 Status NatsMessage::ack() {
   if (natsStatus s = natsMsg_Ack(msg_, nullptr); s != NATS_OK) return nats_error("acknowledge", s);
   return ok_status();
@@ -220,6 +219,8 @@ Status NatsClient::ensure_streams() {
     config.SubjectsLen = 1;
     config.Retention = spec.retention;
     config.Storage = js_FileStorage;
+    // A coordinator purges its experiment when it ends; what one that crashed left goes after a week.
+    config.MaxAge = 7LL * 24 * 3600 * 1000 * 1000 * 1000;
     js_error = static_cast<jsErrCode>(0);
     s = js_AddStream(&info, state_->js, &config, nullptr, &js_error);
     if (s == NATS_OK) {

@@ -15,6 +15,7 @@
 #include "cluster/job.hpp"
 #include "cluster/nats_client.hpp"
 #include "cluster/nats_settings.hpp"
+#include "config/config.hpp"
 #include "core/secrets.hpp"
 #include "replay/verify.hpp"
 #include "tests/support/bench_runs.hpp"
@@ -60,6 +61,16 @@ TEST(NatsSettings, TheFlagWinsAndErrorsNameTheFileAndLine) {
   sources.url_flag.clear();
   spill(file, "nats:\n  tls: true\n");
   EXPECT_TRUE(has(load_nats_settings(sources).error().message, "no NATS url"));
+
+  // A run's own config skips the section: its token never reaches a trace.
+  spill(file, "nats:\n  url: nats://h:1\n  token: tok-s3cret-value\nllm:\n  model: m\n");
+  ConfigSources run_sources;
+  run_sources.read_default_files = false;
+  run_sources.config_file = file.string();
+  auto config = load_config(run_sources);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_FALSE(has(config->to_json(false).dump(), "tok-s3cret")) << config->to_json(false).dump();
+  EXPECT_FALSE(has(config->to_json(false).dump(), "nats"));
 
   NatsSettings shown;
   shown.url = "nats://agent:pa55word-x@10.0.0.5:4222,nats://10.0.0.6:4222";

@@ -227,7 +227,7 @@ TEST_F(ConfigTest, AKnownKeyInTheWrongSectionPointsToItsSection) {
 TEST_F(ConfigTest, AnUnknownTopLevelKeyIsAnUnknownKey) {
   EXPECT_EQ(yaml_error("lm:\n  model: x\n"), "f.yaml:1: unknown key 'lm' (did you mean 'llm'?)");
   EXPECT_EQ(yaml_error("llm:\n  model: x\ncolour: red\n"),
-            "f.yaml:3: unknown key 'colour' (known sections: llm, run, log, tools, pricing, mcp_servers, roles, models)");
+            "f.yaml:3: unknown key 'colour' (known sections: llm, run, log, tools, pricing, mcp_servers, roles, models, nats)");
 }
 
 TEST_F(ConfigTest, AValueOfTheWrongTypeNamesTheLineAndTheKey) {
