@@ -158,9 +158,13 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       }
     return slots;
   };
+  // Jobs queued or running on a worker. A result in hand is the coordinator's own work, except
+  // under a budget: what a run spent is known once its folder is built, and the next run's
+  // investment is what is left after it, as in a local bench.
+  const bool budgeted = result.info.budget_usd >= 0;
   auto in_flight = [&] {
     int n = 0;
-    for (const auto& [index, run] : runs) n += run.published && !run.ended;
+    for (const auto& [index, run] : runs) n += run.published && !run.ended && (budgeted || !run.done);
     return n;
   };
   auto publish_jobs = [&] {
@@ -277,6 +281,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
   };
   hooks.keep_going = [&] {
     if (!replay_queue.empty() || in_flight() > 0) return true;
+    for (const auto& [index, run] : runs)
+      if (run.done && !run.ended) return true;  // its last trace chunks, or its replay
     return !stopping && !book.budget_reached() && (unpublished || book.handed_out() < options.plan.size());
   };
 

@@ -92,23 +92,27 @@ struct NatsClient::State {
   // Handlers of the subscriptions; the C client holds pointers to them (stable: unique_ptr).
   std::vector<std::unique_ptr<MessageHandler>> handlers;
   std::vector<natsSubscription*> subscriptions;
+  // Once closed, the client's threads hand nothing more to the owner (whose io_context may
+  // be gone): every hand-over passes this gate.
+  std::mutex gate;
+  bool closed = false;
 
+  void deliver(std::function<void()> f) {
+    std::lock_guard lock(gate);
+    if (!closed) post(std::move(f));
+  }
   void tell(std::string line) {
-    auto said_copy = said;
-    post([said_copy, line = std::move(line)] {
-      if (said_copy) said_copy(line);
+    deliver([said = said, line = std::move(line)] {
+      if (said) said(line);
     });
   }
-
-  ~State() {
-    for (natsSubscription* sub : subscriptions) natsSubscription_Destroy(sub);
-    if (jobs) natsSubscription_Destroy(jobs);
-    if (js) jsCtx_Destroy(js);
-    if (connection) {
-      natsConnection_Close(connection);
-      natsConnection_Destroy(connection);
-    }
-    if (options) natsOptions_Destroy(options);
+  // A handler whose messages are handed to the owner through the gate.
+  MessageHandler* posting(MessageHandler handler) {
+    handlers.push_back(std::make_unique<MessageHandler>([this, handler = std::move(handler)](NatsMessage msg) {
+      auto shared = std::make_shared<NatsMessage>(std::move(msg));
+      deliver([handler, shared] { handler(std::move(*shared)); });
+    }));
+    return handlers.back().get();
   }
 };
 
@@ -141,7 +145,24 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
 
 NatsClient::NatsClient(std::unique_ptr<State> state, std::string shown_url)
     : state_(std::move(state)), shown_url_(std::move(shown_url)) {}
-NatsClient::~NatsClient() = default;
+NatsClient::~NatsClient() {
+  {
+    std::lock_guard lock(state_->gate);
+    state_->closed = true;
+  }
+  for (natsSubscription* sub : state_->subscriptions) natsSubscription_Destroy(sub);
+  if (state_->jobs) natsSubscription_Destroy(state_->jobs);
+  if (state_->js) jsCtx_Destroy(state_->js);
+  if (state_->connection) {
+    natsConnection_Close(state_->connection);
+    natsConnection_Destroy(state_->connection);
+  }
+  if (state_->options) natsOptions_Destroy(state_->options);
+  // The client's threads may still be inside a callback that holds the state (closing fires
+  // the disconnected callback on a thread of its own); the gate keeps them from the owner, and
+  // the state itself (a few hundred bytes, once per client) is left to them.
+  (void)state_.release();
+}
 
 Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& settings, const std::string& client_name,
                                                          Post post, std::function<void(std::string)> said) {
@@ -162,6 +183,7 @@ Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& sett
   if (status) status = check(natsOptions_SetReconnectWait(o, 250), "NATS reconnect wait");
   // Publishes made while reconnecting wait in a buffer of this size, then fail.
   if (status) status = check(natsOptions_SetReconnectBufSize(o, 64 * 1024 * 1024), "NATS reconnect buffer");
+  if (status && settings.send_asap) status = check(natsOptions_SetSendAsap(o, true), "NATS send mode");
   // While disconnected, a JetStream request (publish, fetch) fails at once: the caller retries.
   if (status) status = check(natsOptions_SetFailRequestsOnDisconnect(o, true), "NATS requests");
   if (status && !settings.credentials.empty())
@@ -179,8 +201,18 @@ Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& sett
   if (status) status = check(natsOptions_SetDisconnectedCB(o, on_disconnected, state.get()), "NATS callbacks");
   if (status) status = check(natsOptions_SetReconnectedCB(o, on_reconnected, state.get()), "NATS callbacks");
   if (status) status = check(natsOptions_SetErrorHandler(o, on_error, state.get()), "NATS callbacks");
-  if (!status) return status.error();
 
+  // Until the client exists, a failure frees what was made here (no connection: no callback).
+  struct Undo {
+    State* state;
+    ~Undo() {
+      if (!state) return;
+      if (state->js) jsCtx_Destroy(state->js);
+      if (state->connection) natsConnection_Destroy(state->connection);
+      natsOptions_Destroy(state->options);
+    }
+  } undo{state.get()};
+  if (!status) return status.error();
   if (natsStatus s = natsConnection_Connect(&state->connection, o); s != NATS_OK) {
     state->connection = nullptr;
     return make_error("nats", "cannot connect to NATS at " + state->url + " (" + settings.origin + "): " + describe(s) +
@@ -192,6 +224,7 @@ Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& sett
   if (natsStatus s = natsConnection_JetStream(&state->js, state->connection, &js_options); s != NATS_OK)
     return nats_error("JetStream at " + state->url, s);
   std::string shown = state->url;
+  undo.state = nullptr;
   return std::unique_ptr<NatsClient>(new NatsClient(std::move(state), std::move(shown)));
 }
 
@@ -297,24 +330,17 @@ Result<std::vector<NatsMessage>> NatsClient::fetch_jobs(int max) {
 }
 
 Status NatsClient::subscribe(const std::string& subject, MessageHandler handler) {
-  auto posted = std::make_unique<MessageHandler>([post = state_->post, handler = std::move(handler)](NatsMessage msg) {
-    auto shared = std::make_shared<NatsMessage>(std::move(msg));
-    post([handler, shared] { handler(std::move(*shared)); });
-  });
+  MessageHandler* posted = state_->posting(std::move(handler));
   natsSubscription* sub = nullptr;
-  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, posted.get());
+  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, posted);
       s != NATS_OK)
     return nats_error("subscribe to " + subject, s);
-  state_->handlers.push_back(std::move(posted));
   state_->subscriptions.push_back(sub);
   return ok_status();
 }
 
 Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
-  auto posted = std::make_unique<MessageHandler>([post = state_->post, handler = std::move(handler)](NatsMessage msg) {
-    auto shared = std::make_shared<NatsMessage>(std::move(msg));
-    post([handler, shared] { handler(std::move(*shared)); });
-  });
+  MessageHandler* posted = state_->posting(std::move(handler));
   jsSubOptions options;
   jsSubOptions_Init(&options);
   options.Stream = kRunsStream;
@@ -322,12 +348,11 @@ Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
   options.Config.DeliverPolicy = js_DeliverAll;
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  if (natsStatus s = js_Subscribe(&sub, state_->js, filter.c_str(), on_message, posted.get(), nullptr, &options, &js_error);
+  if (natsStatus s = js_Subscribe(&sub, state_->js, filter.c_str(), on_message, posted, nullptr, &options, &js_error);
       s != NATS_OK)
     return nats_error("follow " + filter, s, js_error);
   // A coordinator of a large experiment takes thousands of trace chunks at once.
   natsSubscription_SetPendingLimits(sub, 1000000, 1024 * 1024 * 1024);
-  state_->handlers.push_back(std::move(posted));
   state_->subscriptions.push_back(sub);
   return ok_status();
 }

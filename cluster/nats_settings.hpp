@@ -32,6 +32,9 @@ struct NatsSettings {
   std::string ca_file, cert_file, key_file;
   double ack_wait_s = 30;
   std::string origin;  // where the url came from: "flag --nats" or "FILE:LINE"
+  // Not a config key: send each publish at once instead of letting the client batch them for
+  // a moment (lower latency per message, fewer messages per second).
+  bool send_asap = false;
 
   // The url without any user:password@ part, for messages.
   std::string shown_url() const;

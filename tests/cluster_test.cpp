@@ -441,6 +441,39 @@ TEST(Cluster, CtrlCOnTheCoordinatorStopsItsRunsOnTheWorkersAndKeepsWhatFinished)
   EXPECT_TRUE(has(log, "stopped by its coordinator")) << log;
 }
 
+TEST(Cluster, TheSopAndConfigFilesTravelWithTheJobsAndTheBudgetHoldsAsLocally) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_files");
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 1);
+  // A SOP file the workers do not have: it travels in the job.
+  spill(cluster.sandbox().file("mine.yaml"), slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
+  const auto ran = testing::run_process(
+      cluster.bench({"add two numbers"}, {"--sop", cluster.sandbox().file("mine.yaml").string()}));
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  auto rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("variant"), "mine");
+  EXPECT_EQ(rows[0].at("status"), "finished") << rows[0].at("error");
+
+  // Priced so that the first call's worst case is beyond the budget; the pricing reaches the
+  // workers in the --config file the jobs carry. One slot: the others are never launched.
+  spill(cluster.sandbox().file("fast.yaml"),
+        std::string(testing::kFastConfig) + "pricing:\n  fake-model: {prompt: 1.0, completion: 1.0}\n");
+  fs::remove_all(cluster.out());
+  auto budget_options = cluster.bench({"add two numbers", "add three numbers", "add four numbers"}, {"--budget", "0.001"});
+  const auto budget = testing::run_process(budget_options);
+  EXPECT_EQ(budget.exit_code, 3) << budget.err;
+  EXPECT_TRUE(has(budget.err, "budget reached")) << budget.err;
+  rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("exit_code"), "3");
+  EXPECT_EQ(rows[0].at("outcome"), "budget");
+  const auto j = json::parse(slurp(cluster.out() / "results.json"));
+  EXPECT_EQ(j["experiment"]["stopped"], "budget");
+  EXPECT_EQ(j["experiment"]["launched"], 1);
+}
+
 TEST(Cluster, AnUnreachableServerIsOneMessageAndExit2) {
   SKIP_WITHOUT_NATS();
   RunSandbox sandbox("cluster_unreachable");
