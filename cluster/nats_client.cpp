@@ -62,22 +62,17 @@ std::uint64_t metadata(natsMsg* msg, std::uint64_t jsMsgMetaData::*field) {
 
 std::uint64_t NatsMessage::delivered() const { return metadata(msg_, &jsMsgMetaData::NumDelivered); }
 std::uint64_t NatsMessage::pending() const { return metadata(msg_, &jsMsgMetaData::NumPending); }
-Status NatsMessage::ack() {
-  if (natsStatus s = natsMsg_Ack(msg_, nullptr); s != NATS_OK) return nats_error("acknowledge", s);
+namespace {
+Status acknowledge(natsMsg* msg, natsStatus (*how)(natsMsg*, jsOptions*), const char* what) {
+  if (natsStatus s = how(msg, nullptr); s != NATS_OK) return nats_error(what, s);
   return ok_status();
 }
-Status NatsMessage::nak() {
-  if (natsStatus s = natsMsg_Nak(msg_, nullptr); s != NATS_OK) return nats_error("give back", s);
-  return ok_status();
-}
-Status NatsMessage::in_progress() {
-  if (natsStatus s = natsMsg_InProgress(msg_, nullptr); s != NATS_OK) return nats_error("report progress", s);
-  return ok_status();
-}
-Status NatsMessage::term() {
-  if (natsStatus s = natsMsg_Term(msg_, nullptr); s != NATS_OK) return nats_error("terminate", s);
-  return ok_status();
-}
+}  // namespace
+
+Status NatsMessage::ack() { return acknowledge(msg_, natsMsg_Ack, "acknowledge"); }
+Status NatsMessage::nak() { return acknowledge(msg_, natsMsg_Nak, "give back"); }
+Status NatsMessage::in_progress() { return acknowledge(msg_, natsMsg_InProgress, "report progress"); }
+Status NatsMessage::term() { return acknowledge(msg_, natsMsg_Term, "terminate"); }
 
 // ---- NatsClient ------------------------------------------------------------------------
 
