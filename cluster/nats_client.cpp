@@ -123,7 +123,8 @@ void on_reconnected(natsConnection*, void* closure) {
 }
 void on_error(natsConnection*, natsSubscription* sub, natsStatus status, void* closure) {
   auto* state = static_cast<NatsClient::State*>(closure);
-  const std::string subject = sub ? natsSubscription_GetSubject(sub) : "";
+  const char* name = sub ? natsSubscription_GetSubject(sub) : nullptr;  // null once it is closed
+  const std::string subject = name ? name : "";
   if (status == NATS_SLOW_CONSUMER)
     state->tell("slow consumer on " + (subject.empty() ? std::string("a subscription") : subject) +
                 ": messages arrived faster than they were handled and NATS dropped some; the ordered "

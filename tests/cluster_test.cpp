@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "cluster/file_tail.hpp"
 #include "cluster/job.hpp"
@@ -291,6 +293,39 @@ TEST(NatsClient, PublishesReadsBackAndFollowsInOrder) {
   EXPECT_TRUE(seen.empty());
   for (auto& f : posted) f();
   EXPECT_EQ(seen, (std::vector<std::string>{"chunk0", "chunk1", "chunk2", "other run"}));
+}
+
+TEST(NatsClient, ASlowConsumerIsSaidPlainly) {
+  SKIP_WITHOUT_NATS();
+  RunSandbox sandbox("nats_slow");
+  testing::NatsServerProcess server(sandbox.root() / "nats");
+  ASSERT_TRUE(server.ok());
+  NatsSettings settings;
+  settings.url = server.url();
+  std::mutex m;
+  std::vector<std::string> said;
+  // The owner takes each message slowly (its loop is busy): the client's buffer overflows.
+  auto slow = [](std::function<void()> f) {
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+    f();
+  };
+  auto reader = NatsClient::connect(settings, "slow", slow, [&](std::string line) {
+    std::lock_guard lock(m);
+    said.push_back(std::move(line));
+  });
+  auto writer = NatsClient::connect(settings, "fast", [](std::function<void()> f) { f(); }, [](std::string) {});
+  ASSERT_TRUE(reader && writer);
+  ASSERT_TRUE((*reader)->subscribe("flood", [](NatsMessage) {}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 300000; ++i) (void)(*writer)->publish_core("flood", "x");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(m);
+        for (const auto& line : said)
+          if (has(line, "slow consumer on flood")) return true;
+        return false;
+      },
+      std::chrono::seconds(30)));
 }
 
 TEST(Cluster, TwoWorkersRunTwentyPromptsAndTheFoldersEqualTheWorkersOwn) {
