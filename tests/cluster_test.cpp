@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -394,11 +395,29 @@ TEST(Cluster, AWorkerKilledMidRunLosesNothingAndNoFinishedCallIsPaidTwice) {
   w2->signal(SIGINT);
   const auto w2_log = w2->wait(std::chrono::seconds(30)).err;
   EXPECT_TRUE(has(w2_log, "resuming from")) << w2_log << "\n--- w1:\n" << w1->err();
-  // Every call the server answered is in a trace, but for the one in flight at the kill.
+  // What was asked again: the calls w1's run had asked that were not answered in the trace
+  // it streamed (in flight at the kill, or answered within its last tick), and no other.
   const long calls = sum_of(rows, "calls");
   const long served = static_cast<long>(cluster.server().requests().size());
+  std::smatch at;
+  ASSERT_TRUE(std::regex_search(w2_log, at, std::regex("resuming from (\\d+) bytes"))) << w2_log;
+  const std::size_t streamed = std::stoul(at[1]);
+  const auto kept = cluster.kept("w1");
+  ASSERT_EQ(kept.size(), 1u);
+  const std::string local = slurp(kept.begin()->second / "run.jsonl");
+  ASSERT_GE(local.size(), streamed);
+  auto count = [](const std::string& text, const std::string& what) {
+    long n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const long asked_before = count(local, "\"type\":\"llm_request\"");
+  const long answered_and_streamed = count(local.substr(0, streamed), "\"type\":\"llm_response\"");
+  EXPECT_GE(answered_and_streamed, 5) << "the kill came after several answers were streamed";
   EXPECT_GE(served, calls);
-  EXPECT_LE(served, calls + 1) << "a finished call was paid twice";
+  EXPECT_LE(served - calls, asked_before - answered_and_streamed)
+      << "a call whose answer was streamed was paid again (asked before the kill: " << asked_before
+      << ", answered in the streamed trace: " << answered_and_streamed << ")";
 }
 
 TEST(Cluster, TheNatsServerRestartedMidExperimentLosesNothing) {
