@@ -463,6 +463,27 @@ TEST(Cluster, AWorkerThatNeverAcknowledgesHasItsJobResumedElsewhere) {
   EXPECT_TRUE(has(w2->wait(std::chrono::seconds(30)).err, "attempt 2")) << "w2 took the redelivered job";
 }
 
+TEST(Cluster, CtrlCOnAWorkerGivesItsRunsBackToBeResumedElsewhere) {
+  SKIP_WITHOUT_NATS();
+  Cluster cluster("cluster_worker_sigint", {{"first_token_ms", 100}});
+  ASSERT_TRUE(cluster.ok());
+  auto w1 = cluster.worker("w1", 1);
+  testing::BackgroundProcess bench(cluster.bench({"add two numbers"}));
+  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
+  w1->signal(SIGINT);
+  const auto w1_log = w1->wait(std::chrono::seconds(40)).err;
+  EXPECT_TRUE(has(w1_log, "given back to the cluster")) << w1_log;
+  auto w2 = cluster.worker("w2", 1);
+  const auto result = bench.wait(std::chrono::seconds(200));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto rows = testing::results_of(cluster.out());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("status"), "finished") << rows[0].at("error");
+  w2->signal(SIGINT);
+  const auto w2_log = w2->wait(std::chrono::seconds(30)).err;
+  EXPECT_TRUE(has(w2_log, "resuming from")) << w2_log;
+}
+
 TEST(Cluster, CtrlCOnTheCoordinatorStopsItsRunsOnTheWorkersAndKeepsWhatFinished) {
   SKIP_WITHOUT_NATS();
   Cluster cluster("cluster_sigint", {{"first_token_ms", 100}});
