@@ -335,13 +335,22 @@ Status NatsClient::subscribe(const std::string& subject, MessageHandler handler)
   return ok_status();
 }
 
-Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
-  MessageHandler* posted = state_->posting(std::move(handler));
+namespace {
+// An ordered consumer of the runs stream from its first message: in order, no acks, and it
+// starts again where it was after a reconnect.
+jsSubOptions from_the_start_of_runs() {
   jsSubOptions options;
   jsSubOptions_Init(&options);
   options.Stream = kRunsStream;
   options.Ordered = true;
   options.Config.DeliverPolicy = js_DeliverAll;
+  return options;
+}
+}  // namespace
+
+Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
+  MessageHandler* posted = state_->posting(std::move(handler));
+  jsSubOptions options = from_the_start_of_runs();
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   if (natsStatus s = js_Subscribe(&sub, state_->js, filter.c_str(), on_message, posted, nullptr, &options, &js_error);
@@ -355,11 +364,7 @@ Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
 
 Result<std::vector<NatsMessage>> NatsClient::read_all(const std::string& filter) {
   std::vector<NatsMessage> out;
-  jsSubOptions options;
-  jsSubOptions_Init(&options);
-  options.Stream = kRunsStream;
-  options.Ordered = true;
-  options.Config.DeliverPolicy = js_DeliverAll;
+  jsSubOptions options = from_the_start_of_runs();
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   if (natsStatus s = js_SubscribeSync(&sub, state_->js, filter.c_str(), nullptr, &options, &js_error); s != NATS_OK)
