@@ -40,7 +40,8 @@ const bool worker_registered = register_command(65, [](CLI::App& app) {
   cmd->add_option("--workdir", a->options.workdir,
                   "Where runs are carried out (default: a folder under the temporary directory)");
   cmd->add_flag("--keep", a->options.keep_runs, "Keep each run's folder after its result is published");
-  cmd->add_option("--config", a->config_file, "Config file with a nats section (credentials, TLS, ack_wait_s)");
+  cmd->add_option("--config", a->config_file,
+                  "Config file with a nats section (credentials, TLS, ack_wait_s)");
   cmd->add_flag("--no-user-config", a->no_user_config,
                 "Ignore ./config/agentco.yaml and ~/.config/agentco/config.yaml for the NATS settings");
   return Command{cmd, [a] { return worker_command(*a); }};

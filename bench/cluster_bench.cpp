@@ -12,6 +12,7 @@
 //
 // Usage: cluster-bench [--prompts P] [--ttft-ms MS] [--skip-experiments]. Needs nats-server
 // (Debian: /usr/sbin/nats-server).
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,12 +26,11 @@
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "bench/support/measure.hpp"
 #include "cluster/nats_client.hpp"
 #include "tests/support/fake_llm_server.hpp"
 #include "tests/support/loopback_port.hpp"
+#include "tests/support/nats_program.hpp"
 #include "tests/support/scripted_project.hpp"
 
 namespace {
@@ -71,22 +71,9 @@ class Background {
   pid_t pid_ = -1;
 };
 
-std::string nats_server() {
-  for (const char* p : {"/usr/sbin/nats-server", "/usr/bin/nats-server"})
-    if (::access(p, X_OK) == 0) return p;
-  return "";
-}
-
 bool wait_for_port(int port) {
   for (int i = 0; i < 200; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (ok) return true;
+    if (testing::loopback_port_accepts(port)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
@@ -104,7 +91,8 @@ Figures bench_once(const std::vector<std::string>& argv) {
   f.wall = r.wall_s;
   f.cpu = r.cpu_s;
   const auto at = r.err.find(" of ");
-  if (r.exit_code != 0 || at == std::string::npos) f.error = fmt::format("exit {}: {}", r.exit_code, r.err.substr(0, 400));
+  if (r.exit_code != 0 || at == std::string::npos)
+    f.error = fmt::format("exit {}: {}", r.exit_code, r.err.substr(0, 400));
   const auto line = r.err.rfind("agentco bench: ");
   if (line != std::string::npos) std::sscanf(r.err.c_str() + line, "agentco bench: %d of", &f.finished);
   return f;
@@ -122,20 +110,32 @@ void experiments(const fs::path& root, int prompts, double ttft_ms) {
   }
   const int port = testing::free_loopback_port();
   const std::string url = fmt::format("nats://127.0.0.1:{}", port);
-  Background nats({nats_server(), "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd", (root / "store").string()},
+  Background nats({testing::nats_server_program(), "-js", "-a", "127.0.0.1", "-p", std::to_string(port),
+                   "-sd", (root / "store").string()},
                   root / "nats.log");
   if (!wait_for_port(port)) {
     fmt::print("nats-server did not start\n");
     return;
   }
   auto args = [&](const std::string& out) {
-    return std::vector<std::string>{AGENTCO_BINARY,  "bench",       (root / "prompts.txt").string(), "--no-user-config",
-                                    "--llm-base-url", server.base_url(), "--model",   "fake-model",
-                                    "--quality-deadline", "0",       "-q",          "--out", (root / out).string()};
+    return std::vector<std::string>{AGENTCO_BINARY,
+                                    "bench",
+                                    (root / "prompts.txt").string(),
+                                    "--no-user-config",
+                                    "--llm-base-url",
+                                    server.base_url(),
+                                    "--model",
+                                    "fake-model",
+                                    "--quality-deadline",
+                                    "0",
+                                    "-q",
+                                    "--out",
+                                    (root / out).string()};
   };
-  fmt::print("experiments: {} prompts, fake server {:.0f} ms to first token + 400 tokens/s, the 3-file scripted "
-             "project (~14 calls a run)\n",
-             prompts, ttft_ms);
+  fmt::print(
+      "experiments: {} prompts, fake server {:.0f} ms to first token + 400 tokens/s, the 3-file scripted "
+      "project (~14 calls a run)\n",
+      prompts, ttft_ms);
   fmt::print("{:<28} {:>8} {:>9} {:>10} {:>9}\n", "how", "wall_s", "runs/min", "cpu_s", "finished");
   for (int n : {1, 2, 4}) {
     auto local = args(fmt::format("local-{}", n));
@@ -147,20 +147,23 @@ void experiments(const fs::path& root, int prompts, double ttft_ms) {
     for (int w = 0; w < n; ++w)
       workers.push_back(std::make_unique<Background>(
           std::vector<std::string>{AGENTCO_BINARY, "worker", "--nats", url, "--no-user-config", "--name",
-                                   fmt::format("w{}", w), "--workdir", (root / fmt::format("w{}-{}", n, w)).string()},
+                                   fmt::format("w{}", w), "--workdir",
+                                   (root / fmt::format("w{}-{}", n, w)).string()},
           root / fmt::format("worker-{}-{}.log", n, w)));
     auto distributed = args(fmt::format("nats-{}", n));
     distributed.insert(distributed.end(), {"--nats", url, "-j", std::to_string(n)});
     const Figures d = bench_once(distributed);
-    fmt::print("{:<28} {:>8.1f} {:>9.1f} {:>10.2f} {:>9}{}\n", fmt::format("{} worker process{} (NATS)", n, n == 1 ? "" : "es"),
-               d.wall, 60.0 * prompts / d.wall, d.cpu, d.finished, d.error.empty() ? "" : "  " + d.error);
+    fmt::print("{:<28} {:>8.1f} {:>9.1f} {:>10.2f} {:>9}{}\n",
+               fmt::format("{} worker process{} (NATS)", n, n == 1 ? "" : "es"), d.wall,
+               60.0 * prompts / d.wall, d.cpu, d.finished, d.error.empty() ? "" : "  " + d.error);
   }
 }
 
 // One-way throughput and ping-pong latency of core NATS between two connections.
 void hops(const fs::path& root) {
   const int port = testing::free_loopback_port();
-  Background nats({nats_server(), "-a", "127.0.0.1", "-p", std::to_string(port)}, root / "nats-hops.log");
+  Background nats({testing::nats_server_program(), "-a", "127.0.0.1", "-p", std::to_string(port)},
+                  root / "nats-hops.log");
   if (!wait_for_port(port)) return;
   NatsSettings settings;
   settings.url = fmt::format("nats://127.0.0.1:{}", port);
@@ -185,15 +188,17 @@ void hops(const fs::path& root) {
     cv.wait_for(lock, std::chrono::seconds(60), [&] { return received.load() >= 200000; });
   }
   const double wall = bench::since(start), cpu = bench::process_cpu_now() - cpu0;
-  fmt::print("cross-process hop (core NATS, 200 B, both clients in this process, nats-server another): one way "
-             "{:.0f} msgs/s ({} of 200,000 received), {:.2f} µs of client CPU per message (sender + receiver; the "
-             "server's own CPU not counted)\n",
-             received.load() / wall, received.load(), 1e6 * cpu / std::max<long>(1, received.load()));
+  fmt::print(
+      "cross-process hop (core NATS, 200 B, both clients in this process, nats-server another): one way "
+      "{:.0f} msgs/s ({} of 200,000 received), {:.2f} µs of client CPU per message (sender + receiver; the "
+      "server's own CPU not counted)\n",
+      received.load() / wall, received.load(), 1e6 * cpu / std::max<long>(1, received.load()));
 
   // Ping-pong: `to` echoes each ping; `from` waits for each echo before the next ping.
   std::atomic<int> pongs{0};
   auto ping_pong = [&](NatsClient& from, NatsClient& to, const std::string& tag, const std::string& how) {
-    (void)to.subscribe("bench.ping." + tag, [&to, tag](NatsMessage) { (void)to.publish_core("bench.pong." + tag, "p"); });
+    (void)to.subscribe("bench.ping." + tag,
+                       [&to, tag](NatsMessage) { (void)to.publish_core("bench.pong." + tag, "p"); });
     (void)from.subscribe("bench.pong." + tag, [&](NatsMessage) {
       pongs.fetch_add(1);
       cv.notify_all();
@@ -227,11 +232,14 @@ int main(int argc, char** argv) {
   bool skip_experiments = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--prompts" && i + 1 < argc) prompts = std::stoi(argv[++i]);
-    else if (a == "--ttft-ms" && i + 1 < argc) ttft_ms = std::stod(argv[++i]);
-    else if (a == "--skip-experiments") skip_experiments = true;
+    if (a == "--prompts" && i + 1 < argc)
+      prompts = std::stoi(argv[++i]);
+    else if (a == "--ttft-ms" && i + 1 < argc)
+      ttft_ms = std::stod(argv[++i]);
+    else if (a == "--skip-experiments")
+      skip_experiments = true;
   }
-  if (nats_server().empty()) {
+  if (testing::nats_server_program().empty()) {
     fmt::print("cluster-bench: nats-server is not installed (apt-get install nats-server)\n");
     return 1;
   }

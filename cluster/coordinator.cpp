@@ -1,9 +1,9 @@
 #include "cluster/coordinator.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kStartGrace = std::chrono::seconds(3);   // after a stop: a job taken just before it
+constexpr auto kStartGrace = std::chrono::seconds(3);    // after a stop: a job taken just before it
 constexpr auto kResultGrace = std::chrono::seconds(90);  // after a stop: the runs that started
 
 struct RunState {
@@ -34,6 +34,17 @@ struct Worker {
   Clock::time_point seen;
 };
 
+// How a run ended, as its worker's result says; the folder is the coordinator's to add.
+RunEnd end_of(const ClusterDone& done) {
+  RunEnd end;
+  end.exit_code = done.exit_code;
+  end.wall_s = done.wall_s;
+  end.timed_out = done.timed_out;
+  end.failure = done.error;
+  end.log = "worker " + done.worker;
+  return end;
+}
+
 }  // namespace
 
 Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& options,
@@ -45,7 +56,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
   boost::asio::io_context io;
   std::vector<std::string> events;  // connection events, said through the book once it exists
   auto client = NatsClient::connect(
-      distributed.nats, "agentco bench", [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
+      distributed.nats, "agentco bench",
+      [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
       [&events](std::string line) { events.push_back(std::move(line)); });
   if (!client) return client.error();
   NatsClient& nats = **client;
@@ -58,7 +70,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
   std::error_code ec;
   fs::create_directories(logs, ec);
   fs::create_directories(incoming, ec);
-  std::fprintf(out, "agentco bench: experiment %s on NATS at %s; start workers with: agentco worker --nats %s\n",
+  std::fprintf(out,
+               "agentco bench: experiment %s on NATS at %s; start workers with: agentco worker --nats %s\n",
                experiment.c_str(), nats.url().c_str(), nats.url().c_str());
 
   std::map<int, RunState> runs;
@@ -84,14 +97,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
     const ClusterDone& done = *run.done;
     if (done.trace_bytes > 0 && run.bytes[done.attempt] < done.trace_bytes) return;  // chunks still coming
     if (done.folder.empty() || done.trace_bytes == 0) {
-      RunEnd end;
-      end.exit_code = done.exit_code;
-      end.wall_s = done.wall_s;
-      end.timed_out = done.timed_out;
-      end.failure = done.error;
-      end.log = "worker " + done.worker;
       run.ended = true;
-      book.ended(index, end);
+      book.ended(index, end_of(done));
       return;
     }
     // The trace as streamed, cut to the length the result states.
@@ -110,12 +117,7 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
         book.started(subject->index);
       }
     } else if (subject->kind == "trace") {
-      std::uint64_t offset = 0;
-      try {
-        offset = std::stoull(msg.header("Agentco-Offset"));
-      } catch (const std::exception&) {
-        return;
-      }
+      const auto offset = chunk_offset(msg.header(kOffsetHeader));
       std::uint64_t& have = run.bytes[subject->attempt];
       if (offset != have || run.ended || run.replaying) return;  // a duplicate, or too late
       std::ofstream file(trace_file(subject->index, subject->attempt), std::ios::binary | std::ios::app);
@@ -138,25 +140,29 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
     }
   };
   if (auto status = nats.follow(runs_filter(experiment), on_run_message); !status) return status.error();
-  if (auto status = nats.subscribe(kPresenceSubject,
-                                   [&](NatsMessage msg) {
-                                     const json here = json::parse(msg.data(), nullptr, false);
-                                     if (!here.is_object()) return;
-                                     workers[here.value("name", "?")] = {here.value("slots", 1), Clock::now()};
-                                   });
+  if (auto status =
+          nats.subscribe(kPresenceSubject,
+                         [&](NatsMessage msg) {
+                           const json here = json::parse(msg.data(), nullptr, false);
+                           if (!here.is_object()) return;
+                           workers[here.value("name", "?")] = {here.value("slots", 1), Clock::now()};
+                         });
       !status)
     return status.error();
   (void)nats.publish_core(kPingSubject, "");
 
-  auto live_slots = [&](int& count) {
-    int slots = 0;
-    count = 0;
+  // The workers heard from in the last 10 s, and their slots.
+  struct Present {
+    int workers = 0, slots = 0;
+  };
+  auto present = [&] {
+    Present p;
     for (const auto& [name, w] : workers)
       if (Clock::now() - w.seen < std::chrono::seconds(10)) {
-        slots += w.slots;
-        ++count;
+        p.slots += w.slots;
+        ++p.workers;
       }
-    return slots;
+    return p;
   };
   // Jobs queued or running on a worker. A result in hand is the coordinator's own work, except
   // under a budget: what a run spent is known once its folder is built, and the next run's
@@ -167,9 +173,7 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
     for (const auto& [index, run] : runs) n += run.published && !run.ended && (budgeted || !run.done);
     return n;
   };
-  auto publish_jobs = [&] {
-    int count = 0;
-    const int slots = live_slots(count);
+  auto publish_jobs = [&](int slots) {
     const int window = distributed.window > 0 ? distributed.window : slots;
     result.info.jobs = std::max(1, window);
     while (!stopping && in_flight() < window) {
@@ -210,7 +214,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
     ChildSpec spec;
     spec.tag = index;
     spec.program = options.program;
-    spec.argv = {"agentco", "replay", trace_file(index, done.attempt).string(), "--out", (folder / done.folder).string()};
+    spec.argv = {"agentco", "replay", trace_file(index, done.attempt).string(), "--out",
+                 (folder / done.folder).string()};
     spec.stdout_file = logs / (run.run_name + ".replay.out");
     spec.stderr_file = logs / (run.run_name + ".replay.err");
     return spec;
@@ -222,7 +227,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
     const fs::path project = folder / done.folder;
     fs::create_directories(project, ec);
     // The worker's own trace and meta.json, not the replay's (which has no costs or times).
-    fs::copy_file(trace_file(exit.tag, done.attempt), project / "run.jsonl", fs::copy_options::overwrite_existing, ec);
+    fs::copy_file(trace_file(exit.tag, done.attempt), project / "run.jsonl",
+                  fs::copy_options::overwrite_existing, ec);
     if (done.meta.is_null()) {
       fs::remove(project / "meta.json", ec);
     } else {
@@ -230,16 +236,12 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       meta << done.meta.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     }
     if (exit.exit_code != 0 && done.exit_code == 0)
-      book.note(fmt::format("agentco bench: rebuilding {} from its trace failed (exit {}); its files may be incomplete: {}",
-                            planned.run_name, exit.exit_code, (logs / (planned.run_name + ".replay.err")).string()));
+      book.note(fmt::format(
+          "agentco bench: rebuilding {} from its trace failed (exit {}); its files may be incomplete: {}",
+          planned.run_name, exit.exit_code, (logs / (planned.run_name + ".replay.err")).string()));
     for (const auto& [attempt, bytes] : run.bytes) fs::remove(trace_file(exit.tag, attempt), ec);
-    RunEnd end;
-    end.exit_code = done.exit_code;
-    end.wall_s = done.wall_s;
-    end.timed_out = done.timed_out;
-    end.failure = done.error;
+    RunEnd end = end_of(done);
     end.folder = project;
-    end.log = "worker " + done.worker;
     run.ended = true;
     run.replaying = false;
     book.ended(exit.tag, end);
@@ -270,19 +272,18 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
           book.ended(index, end);
         }
       }
-    } else {
-      publish_jobs();
     }
-    int count = 0;
-    const int slots = live_slots(count);
-    book.tick(stop, count == 0 ? std::string("waiting for workers (none seen yet)")
-                               : fmt::format("{} worker{} ({} slot{})", count, count == 1 ? "" : "s", slots,
-                                             slots == 1 ? "" : "s"));
+    const Present now = present();
+    if (!stopping) publish_jobs(now.slots);
+    book.tick(stop, now.workers == 0
+                        ? std::string("waiting for workers (none seen yet)")
+                        : fmt::format("{} worker{} ({} slot{})", now.workers, now.workers == 1 ? "" : "s",
+                                      now.slots, now.slots == 1 ? "" : "s"));
   };
   hooks.keep_going = [&] {
-    if (!replay_queue.empty() || in_flight() > 0) return true;
+    if (!replay_queue.empty()) return true;
     for (const auto& [index, run] : runs)
-      if (run.done && !run.ended) return true;  // its last trace chunks, or its replay
+      if (run.published && !run.ended) return true;  // on a worker, its last chunks, or its replay
     return !stopping && !book.budget_reached() && (unpublished || book.handed_out() < options.plan.size());
   };
 

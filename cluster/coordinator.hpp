@@ -24,9 +24,9 @@ namespace agentco {
 
 struct DistributedOptions {
   NatsSettings nats;
-  int window = 0;                              // runs queued or running at once; 0: the workers' slots
-  std::vector<std::string> flags;              // every run's flags, without --config
-  std::optional<CarriedFile> config_file;      // --config, secretless
+  int window = 0;                                // runs queued or running at once; 0: the workers' slots
+  std::vector<std::string> flags;                // every run's flags, without --config
+  std::optional<CarriedFile> config_file;        // --config, secretless
   std::map<std::string, CarriedFile> sop_files;  // a variant's SOP file (by its path) -> its text
 };
 

@@ -17,7 +17,8 @@ std::string FileTail::peek(std::size_t max_bytes, bool everything) {
     // Another file at the path (a resume rebuilt it) after this one was read from: the
     // caller's stream holds this one's bytes, so the tail stops here (never mixes two files).
     if (st.st_ino == inode_ && static_cast<std::uint64_t>(st.st_size) > offset_) {
-      const std::size_t want = std::min<std::uint64_t>(max_bytes, static_cast<std::uint64_t>(st.st_size) - offset_);
+      const std::size_t want =
+          std::min<std::uint64_t>(max_bytes, static_cast<std::uint64_t>(st.st_size) - offset_);
       out.resize(want);
       const ssize_t got = ::pread(fd, out.data(), want, static_cast<off_t>(offset_));
       out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);

@@ -56,6 +56,15 @@ std::string done_subject(const std::string& experiment, int index) {
 std::string control_subject(const std::string& experiment) { return "agentco.control." + experiment; }
 std::string runs_filter(const std::string& experiment) { return "agentco.runs." + experiment + ".>"; }
 
+std::optional<std::uint64_t> chunk_offset(const std::string& header) {
+  if (header.empty() || header.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  try {
+    return std::stoull(header);
+  } catch (const std::exception&) {  // out of range
+    return std::nullopt;
+  }
+}
+
 std::string new_experiment_id() {
   std::random_device device;
   std::mt19937_64 generator((static_cast<std::uint64_t>(device()) << 32) ^ device());
@@ -122,7 +131,8 @@ Result<ClusterJob> ClusterJob::from_json(std::string_view text) {
     if (job.experiment.empty() || job.index < 0 || job.run_name.empty())
       return make_error("job", "a job without its experiment, index or run name");
     for (const auto* file : {&job.sop_file, &job.config_file})
-      if (*file && !plain_name((*file)->name)) return make_error("job", "a job's file name is not a plain name");
+      if (*file && !plain_name((*file)->name))
+        return make_error("job", "a job's file name is not a plain name");
     for (const auto& flag : job.flags)
       if (flag == "--warehouse" || flag == "--name" || flag == "--project-path")
         return make_error("job", "a job may not choose " + flag);
@@ -133,9 +143,10 @@ Result<ClusterJob> ClusterJob::from_json(std::string_view text) {
 }
 
 json ClusterDone::to_json() const {
-  return {{"index", index},         {"attempt", attempt},         {"worker", worker}, {"exit_code", exit_code},
-          {"wall_s", wall_s},       {"timed_out", timed_out},     {"trace_bytes", trace_bytes},
-          {"folder", folder},       {"meta", meta},               {"error", error}};
+  return {
+      {"index", index},   {"attempt", attempt},     {"worker", worker},           {"exit_code", exit_code},
+      {"wall_s", wall_s}, {"timed_out", timed_out}, {"trace_bytes", trace_bytes}, {"folder", folder},
+      {"meta", meta},     {"error", error}};
 }
 
 Result<ClusterDone> ClusterDone::from_json(std::string_view text) {

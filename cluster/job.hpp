@@ -11,11 +11,10 @@
 //   agentco.workers.here / .ping      presence: each worker's name and slots (core NATS)
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 
@@ -29,6 +28,13 @@ std::string control_subject(const std::string& experiment);
 std::string runs_filter(const std::string& experiment);  // agentco.runs.EXP.>
 inline constexpr const char* kPresenceSubject = "agentco.workers.here";
 inline constexpr const char* kPingSubject = "agentco.workers.ping";
+
+// The headers of a trace chunk: where in the run's run.jsonl it starts, and the name of the
+// run's project folder.
+inline constexpr const char* kOffsetHeader = "Agentco-Offset";
+inline constexpr const char* kFolderHeader = "Agentco-Folder";
+// A chunk's offset, or nothing when the header is not a number.
+std::optional<std::uint64_t> chunk_offset(const std::string& header);
 
 // A fresh experiment id: 16 hex digits (a subject token).
 std::string new_experiment_id();
@@ -52,11 +58,11 @@ struct ClusterJob {
   int index = 0;
   std::string run_name;
   std::string idea;
-  std::string sop;                    // a built-in SOP's name, or empty with sop_file
+  std::string sop;  // a built-in SOP's name, or empty with sop_file
   std::optional<CarriedFile> sop_file;
   std::optional<CarriedFile> config_file;  // --config, without its secrets (secretless_config)
-  std::vector<std::string> flags;           // --llm, --model, --llm-base-url, --max-rounds, ...
-  double investment_usd = -1;               // < 0: the run's config decides
+  std::vector<std::string> flags;          // --llm, --model, --llm-base-url, --max-rounds, ...
+  double investment_usd = -1;              // < 0: the run's config decides
   double run_timeout_s = 0;
 
   nlohmann::json to_json() const;

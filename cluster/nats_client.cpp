@@ -14,7 +14,8 @@ constexpr int64_t kPublishWaitMs = 2000;
 std::string describe(natsStatus status, jsErrCode js_error = static_cast<jsErrCode>(0)) {
   std::string text = natsStatus_GetText(status);
   natsStatus last = NATS_OK;
-  if (const char* detail = nats_GetLastError(&last); detail && *detail && text != detail) text += ": " + std::string(detail);
+  if (const char* detail = nats_GetLastError(&last); detail && *detail && text != detail)
+    text += ": " + std::string(detail);
   if (js_error != 0) text += fmt::format(" (JetStream error {})", static_cast<int>(js_error));
   return text;
 }
@@ -103,10 +104,11 @@ struct NatsClient::State {
   }
   // A handler whose messages are handed to the owner through the gate.
   MessageHandler* posting(MessageHandler handler) {
-    handlers.push_back(std::make_unique<MessageHandler>([this, handler = std::move(handler)](NatsMessage msg) {
-      auto shared = std::make_shared<NatsMessage>(std::move(msg));
-      deliver([handler, shared] { handler(std::move(*shared)); });
-    }));
+    handlers.push_back(
+        std::make_unique<MessageHandler>([this, handler = std::move(handler)](NatsMessage msg) {
+          auto shared = std::make_shared<NatsMessage>(std::move(msg));
+          deliver([handler, shared] { handler(std::move(*shared)); });
+        }));
     return handlers.back().get();
   }
 };
@@ -130,7 +132,8 @@ void on_error(natsConnection*, natsSubscription* sub, natsStatus status, void* c
                 ": messages arrived faster than they were handled and NATS dropped some; the ordered "
                 "consumer asks for them again");
   else
-    state->tell("NATS error" + (subject.empty() ? std::string() : " on " + subject) + ": " + natsStatus_GetText(status));
+    state->tell("NATS error" + (subject.empty() ? std::string() : " on " + subject) + ": " +
+                natsStatus_GetText(status));
 }
 void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   // The handler (made in subscribe/follow) posts the message on; it outlives the subscription.
@@ -160,8 +163,9 @@ NatsClient::~NatsClient() {
   (void)state_.release();
 }
 
-Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& settings, const std::string& client_name,
-                                                         Post post, std::function<void(std::string)> said) {
+Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& settings,
+                                                        const std::string& client_name, Post post,
+                                                        std::function<void(std::string)> said) {
   auto state = std::make_unique<State>();
   state->post = std::move(post);
   state->said = std::move(said);
@@ -185,16 +189,20 @@ Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& sett
   if (status && !settings.credentials.empty())
     status = check(natsOptions_SetUserCredentialsFromFiles(o, settings.credentials.c_str(), nullptr),
                    "nats.credentials " + settings.credentials);
-  if (status && !settings.token.empty()) status = check(natsOptions_SetToken(o, settings.token.c_str()), "nats.token");
+  if (status && !settings.token.empty())
+    status = check(natsOptions_SetToken(o, settings.token.c_str()), "nats.token");
   if (status && !settings.user.empty())
     status = check(natsOptions_SetUserInfo(o, settings.user.c_str(), settings.password.c_str()), "nats.user");
   if (status && settings.tls) status = check(natsOptions_SetSecure(o, true), "nats.tls");
   if (status && !settings.ca_file.empty())
-    status = check(natsOptions_LoadCATrustedCertificates(o, settings.ca_file.c_str()), "nats.ca_file " + settings.ca_file);
+    status = check(natsOptions_LoadCATrustedCertificates(o, settings.ca_file.c_str()),
+                   "nats.ca_file " + settings.ca_file);
   if (status && !settings.cert_file.empty())
-    status = check(natsOptions_LoadCertificatesChain(o, settings.cert_file.c_str(), settings.key_file.c_str()),
-                   "nats.cert_file " + settings.cert_file);
-  if (status) status = check(natsOptions_SetDisconnectedCB(o, on_disconnected, state.get()), "NATS callbacks");
+    status =
+        check(natsOptions_LoadCertificatesChain(o, settings.cert_file.c_str(), settings.key_file.c_str()),
+              "nats.cert_file " + settings.cert_file);
+  if (status)
+    status = check(natsOptions_SetDisconnectedCB(o, on_disconnected, state.get()), "NATS callbacks");
   if (status) status = check(natsOptions_SetReconnectedCB(o, on_reconnected, state.get()), "NATS callbacks");
   if (status) status = check(natsOptions_SetErrorHandler(o, on_error, state.get()), "NATS callbacks");
 
@@ -211,7 +219,8 @@ Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& sett
   if (!status) return status.error();
   if (natsStatus s = natsConnection_Connect(&state->connection, o); s != NATS_OK) {
     state->connection = nullptr;
-    return make_error("nats", "cannot connect to NATS at " + state->url + " (" + settings.origin + "): " + describe(s) +
+    return make_error("nats", "cannot connect to NATS at " + state->url + " (" + settings.origin +
+                                  "): " + describe(s) +
                                   (s == NATS_NO_SERVER ? "; is nats-server running there (with -js)?" : ""));
   }
   jsOptions js_options;
@@ -239,7 +248,8 @@ Status NatsClient::ensure_streams() {
       jsStreamInfo_Destroy(info);
       continue;
     }
-    if (s != NATS_NOT_FOUND) return nats_error(std::string("JetStream stream ") + spec.name + " at " + shown_url_, s, js_error);
+    if (s != NATS_NOT_FOUND)
+      return nats_error(std::string("JetStream stream ") + spec.name + " at " + shown_url_, s, js_error);
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
     const char* subjects[] = {spec.subject};
@@ -266,7 +276,8 @@ Status NatsClient::ensure_streams() {
 Status NatsClient::publish(const std::string& subject, std::string_view data, const Headers& headers,
                            const std::string& msg_id) {
   natsMsg* msg = nullptr;
-  if (natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
+  if (natsStatus s =
+          natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
       s != NATS_OK)
     return nats_error("message for " + subject, s);
   NatsMessage owned(msg);
@@ -284,7 +295,8 @@ Status NatsClient::publish(const std::string& subject, std::string_view data, co
 }
 
 Status NatsClient::publish_core(const std::string& subject, std::string_view data) {
-  if (natsStatus s = natsConnection_Publish(state_->connection, subject.c_str(), data.data(), static_cast<int>(data.size()));
+  if (natsStatus s = natsConnection_Publish(state_->connection, subject.c_str(), data.data(),
+                                            static_cast<int>(data.size()));
       s != NATS_OK)
     return nats_error("publish to " + subject, s);
   return ok_status();
@@ -298,10 +310,12 @@ Status NatsClient::bind_jobs(double ack_wait_s) {
   options.Config.AckWait = static_cast<int64_t>(ack_wait_s * 1e9);
   options.Config.MaxAckPending = 100000;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&state_->jobs, state_->js, "agentco.jobs.>", kWorkersConsumer, nullptr, &options, &js_error);
+  natsStatus s = js_PullSubscribe(&state_->jobs, state_->js, "agentco.jobs.>", kWorkersConsumer, nullptr,
+                                  &options, &js_error);
   if (s != NATS_OK) {
     state_->jobs = nullptr;
-    return nats_error(std::string("bind to the jobs consumer ") + kWorkersConsumer + " at " + shown_url_, s, js_error);
+    return nats_error(std::string("bind to the jobs consumer ") + kWorkersConsumer + " at " + shown_url_, s,
+                      js_error);
   }
   return ok_status();
 }
@@ -321,7 +335,8 @@ Result<std::vector<NatsMessage>> NatsClient::fetch_jobs(int max) {
     list.Msgs[i] = nullptr;
   }
   natsMsgList_Destroy(&list);
-  if (s != NATS_OK && s != NATS_TIMEOUT && s != NATS_NOT_FOUND && out.empty()) return nats_error("fetch jobs", s);
+  if (s != NATS_OK && s != NATS_TIMEOUT && s != NATS_NOT_FOUND && out.empty())
+    return nats_error("fetch jobs", s);
   return out;
 }
 
@@ -353,7 +368,8 @@ Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
   jsSubOptions options = from_the_start_of_runs();
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  if (natsStatus s = js_Subscribe(&sub, state_->js, filter.c_str(), on_message, posted, nullptr, &options, &js_error);
+  if (natsStatus s =
+          js_Subscribe(&sub, state_->js, filter.c_str(), on_message, posted, nullptr, &options, &js_error);
       s != NATS_OK)
     return nats_error("follow " + filter, s, js_error);
   // A coordinator of a large experiment takes thousands of trace chunks at once.
@@ -367,7 +383,8 @@ Result<std::vector<NatsMessage>> NatsClient::read_all(const std::string& filter)
   jsSubOptions options = from_the_start_of_runs();
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  if (natsStatus s = js_SubscribeSync(&sub, state_->js, filter.c_str(), nullptr, &options, &js_error); s != NATS_OK)
+  if (natsStatus s = js_SubscribeSync(&sub, state_->js, filter.c_str(), nullptr, &options, &js_error);
+      s != NATS_OK)
     return nats_error("read " + filter, s, js_error);
   // The first message within a second, or the subject holds none; then until none is pending.
   while (true) {

@@ -63,8 +63,9 @@ class NatsClient {
   // Connects (failing at once, with the url and the reason, when no server answers) and
   // reconnects for ever afterwards. `said` gets each connection event as one line, e.g.
   // "lost the connection to NATS at nats://127.0.0.1:4222; reconnecting".
-  static Result<std::unique_ptr<NatsClient>> connect(const NatsSettings& settings, const std::string& client_name,
-                                                     Post post, std::function<void(std::string)> said);
+  static Result<std::unique_ptr<NatsClient>> connect(const NatsSettings& settings,
+                                                     const std::string& client_name, Post post,
+                                                     std::function<void(std::string)> said);
   ~NatsClient();
   NatsClient(const NatsClient&) = delete;
   NatsClient& operator=(const NatsClient&) = delete;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "config/config_files.hpp"
@@ -14,8 +16,8 @@
 namespace agentco {
 namespace {
 
-const std::vector<std::string> kKeys = {"url",     "credentials", "token",     "user",     "password",
-                                        "tls",     "ca_file",     "cert_file", "key_file", "ack_wait_s"};
+const std::vector<std::string> kKeys = {"url", "credentials", "token",     "user",     "password",
+                                        "tls", "ca_file",     "cert_file", "key_file", "ack_wait_s"};
 
 Error nats_error(const std::string& source, const YAML::Mark& mark, const std::string& message) {
   std::string where = source;
@@ -23,46 +25,52 @@ Error nats_error(const std::string& source, const YAML::Mark& mark, const std::s
   return make_error("config", where + ": " + message);
 }
 
-bool url_scheme_ok(const std::string& url) {
-  std::size_t start = 0;
-  while (start <= url.size()) {
+// The servers of a url list ("nats://a:4222,nats://b:4222"), each trimmed.
+std::vector<std::string> servers_of(const std::string& url) {
+  std::vector<std::string> servers;
+  for (std::size_t start = 0; start <= url.size();) {
     std::size_t end = url.find(',', start);
     if (end == std::string::npos) end = url.size();
-    const std::string part(trim_view(std::string_view(url).substr(start, end - start)));
-    if (!(part.starts_with("nats://") || part.starts_with("tls://") || part.starts_with("ws://") ||
-          part.starts_with("wss://")))
-      return false;
+    servers.emplace_back(trim_view(std::string_view(url).substr(start, end - start)));
     start = end + 1;
   }
+  return servers;
+}
+
+// Where a server's "user:password@" part is: [begin, end) with end at the '@'; nothing when it has none.
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_of(const std::string& server) {
+  const auto scheme = server.find("://");
+  const auto at = server.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return std::nullopt;
+  return std::make_pair(scheme + 3, at);
+}
+
+bool url_scheme_ok(const std::string& url) {
+  for (const auto& server : servers_of(url))
+    if (!(server.starts_with("nats://") || server.starts_with("tls://") || server.starts_with("ws://") ||
+          server.starts_with("wss://")))
+      return false;
   return !url.empty();
 }
 
-// The password of nats://user:password@host, registered as a secret.
+// The password (or token) in each server's user:password@, registered as a secret.
 void register_url_secret(const std::string& url) {
-  const auto scheme = url.find("://");
-  const auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return;
-  const std::string userinfo = url.substr(scheme + 3, at - scheme - 3);
-  const auto colon = userinfo.find(':');
-  register_secret(colon == std::string::npos ? userinfo : userinfo.substr(colon + 1));
+  for (const auto& server : servers_of(url))
+    if (auto span = userinfo_of(server)) {
+      const std::string userinfo = server.substr(span->first, span->second - span->first);
+      const auto colon = userinfo.find(':');
+      register_secret(colon == std::string::npos ? userinfo : userinfo.substr(colon + 1));
+    }
 }
 
 }  // namespace
 
 std::string NatsSettings::shown_url() const {
   std::string shown;
-  std::size_t start = 0;
-  while (start <= url.size()) {
-    std::size_t end = url.find(',', start);
-    if (end == std::string::npos) end = url.size();
-    std::string part = url.substr(start, end - start);
-    const auto scheme = part.find("://");
-    const auto at = part.find('@');
-    if (scheme != std::string::npos && at != std::string::npos && at > scheme)
-      part = part.substr(0, scheme + 3) + part.substr(at + 1);
+  for (auto server : servers_of(url)) {
+    if (auto span = userinfo_of(server)) server.erase(span->first, span->second + 1 - span->first);
     if (!shown.empty()) shown += ",";
-    shown += part;
-    start = end + 1;
+    shown += server;
   }
   return shown;
 }
@@ -84,7 +92,8 @@ Status apply_nats_yaml(NatsSettings& settings, const std::string& text, const st
     const YAML::Mark mark = entry.first.Mark();
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
       std::string message = "unknown key 'nats." + key + "'";
-      if (auto best = closest_name(key, kKeys); !best.empty()) message += " (did you mean 'nats." + best + "'?)";
+      if (auto best = closest_name(key, kKeys); !best.empty())
+        message += " (did you mean 'nats." + best + "'?)";
       return nats_error(source, mark, message);
     }
     if (!value.IsScalar()) return nats_error(source, mark, "nats." + key + ": expected a value");
@@ -100,15 +109,17 @@ Status apply_nats_yaml(NatsSettings& settings, const std::string& text, const st
         seconds = std::stod(scalar, &used);
         if (used != scalar.size()) throw std::invalid_argument(scalar);
       } catch (const std::exception&) {
-        return nats_error(source, mark, "nats.ack_wait_s: expected a number of seconds, got '" + scalar + "'");
+        return nats_error(source, mark,
+                          "nats.ack_wait_s: expected a number of seconds, got '" + scalar + "'");
       }
       if (!std::isfinite(seconds) || seconds < 1)
         return nats_error(source, mark, "nats.ack_wait_s: expected at least 1 second, got '" + scalar + "'");
       settings.ack_wait_s = seconds;
     } else if (key == "url") {
       if (!url_scheme_ok(scalar))
-        return nats_error(source, mark, "nats.url: expected nats://HOST:PORT (or tls://, ws://, wss://), got '" +
-                                            NatsSettings{scalar}.shown_url() + "'");
+        return nats_error(source, mark,
+                          "nats.url: expected nats://HOST:PORT (or tls://, ws://, wss://), got '" +
+                              NatsSettings{scalar}.shown_url() + "'");
       register_url_secret(scalar);
       settings.url = scalar;
       settings.origin = source + ":" + std::to_string(mark.line + 1);
@@ -159,7 +170,8 @@ Result<NatsSettings> load_nats_settings(const NatsSources& sources) {
   if (!settings.ca_file.empty() || !settings.cert_file.empty() || settings.url.starts_with("tls://"))
     settings.tls = true;
   if (settings.cert_file.empty() != settings.key_file.empty())
-    return make_error("config", "nats: cert_file and key_file go together (a client certificate and its key)");
+    return make_error("config",
+                      "nats: cert_file and key_file go together (a client certificate and its key)");
   return settings;
 }
 

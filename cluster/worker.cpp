@@ -1,13 +1,12 @@
 #include "cluster/worker.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <fmt/format.h>
-
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -74,14 +73,8 @@ PriorTrace longest_prior_trace(std::vector<NatsMessage>& messages, const std::st
     if (!subject || subject->kind != "trace") continue;
     PriorTrace& t = by_attempt[subject->attempt];
     t.attempt = subject->attempt;
-    if (t.folder.empty()) t.folder = m.header("Agentco-Folder");
-    std::uint64_t offset = 0;
-    try {
-      offset = std::stoull(m.header("Agentco-Offset"));
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (offset == t.bytes.size()) t.bytes.append(m.data());
+    if (t.folder.empty()) t.folder = m.header(kFolderHeader);
+    if (chunk_offset(m.header(kOffsetHeader)) == t.bytes.size()) t.bytes.append(m.data());
   }
   PriorTrace best;
   for (auto& [attempt, t] : by_attempt)
@@ -92,13 +85,6 @@ PriorTrace longest_prior_trace(std::vector<NatsMessage>& messages, const std::st
   else
     best.bytes.clear();
   return best;
-}
-
-fs::path find_trace_folder(const fs::path& warehouse) {
-  std::error_code ec;
-  for (fs::directory_iterator it(warehouse, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_directory(ec) && fs::exists(it->path() / "run.jsonl", ec)) return it->path();
-  return {};
 }
 
 json read_meta(const fs::path& folder) {
@@ -172,17 +158,19 @@ bool Worker::publish_done(ActiveJob& j, const ClusterDone& done) {
 // Streams what the run appended to its trace; false when NATS did not take it (retried).
 bool Worker::stream(ActiveJob& j, bool everything) {
   if (j.folder.empty()) {
-    j.folder = find_trace_folder(j.warehouse);
+    j.folder = find_run_folder(j.dir / "stdout.log", j.warehouse, j.job.run_name);
     if (j.folder.empty()) return true;
     j.tail.follow(j.folder / "run.jsonl");
   }
   while (true) {
     const std::string chunk = j.tail.peek(kChunkBytes, everything);
     if (chunk.empty()) return true;
-    const Headers headers = {{"Agentco-Offset", std::to_string(j.tail.offset())},
-                             {"Agentco-Folder", j.folder.filename().string()}};
-    const std::string id = fmt::format("{}.{}.{}.{}", j.job.experiment, j.job.index, j.attempt, j.tail.offset());
-    if (auto status = nats_->publish(trace_subject(j.job.experiment, j.job.index, j.attempt), chunk, headers, id);
+    const Headers headers = {{kOffsetHeader, std::to_string(j.tail.offset())},
+                             {kFolderHeader, j.folder.filename().string()}};
+    const std::string id =
+        fmt::format("{}.{}.{}.{}", j.job.experiment, j.job.index, j.attempt, j.tail.offset());
+    if (auto status =
+            nats_->publish(trace_subject(j.job.experiment, j.job.index, j.attempt), chunk, headers, id);
         !status) {
       fail_once(j, status.error());
       return false;
@@ -199,7 +187,8 @@ std::vector<std::string> Worker::run_flags(const ActiveJob& j) {
     write_text(j.dir / j.job.config_file->name, j.job.config_file->text);
     flags.insert(flags.end(), {"--config", (j.dir / j.job.config_file->name).string()});
   }
-  if (j.job.investment_usd >= 0) flags.insert(flags.end(), {"--investment", fmt::format("{:.6f}", j.job.investment_usd)});
+  if (j.job.investment_usd >= 0)
+    flags.insert(flags.end(), {"--investment", fmt::format("{:.6f}", j.job.investment_usd)});
   return flags;
 }
 
@@ -208,13 +197,15 @@ PriorTrace Worker::prior_trace(const ActiveJob& j) {
   if (j.attempt <= 1) return {};
   auto messages = nats_->read_all(fmt::format("agentco.runs.{}.trace.{}.*", j.job.experiment, j.job.index));
   if (!messages) {
-    say(j.job.run_name + ": cannot read its earlier trace (" + messages.error().message + "); it starts afresh");
+    say(j.job.run_name + ": cannot read its earlier trace (" + messages.error().message +
+        "); it starts afresh");
     return {};
   }
   PriorTrace prior = longest_prior_trace(*messages, j.job.experiment);
   if (prior.bytes.empty())
-    say(fmt::format("{}: attempt {}; the earlier attempts streamed no trace ({} messages), so it starts afresh",
-                    j.job.run_name, j.attempt, messages->size()));
+    say(fmt::format(
+        "{}: attempt {}; the earlier attempts streamed no trace ({} messages), so it starts afresh",
+        j.job.run_name, j.attempt, messages->size()));
   if (prior.folder.empty() || prior.folder.find('/') != std::string::npos) prior.bytes.clear();
   return prior;
 }
@@ -258,8 +249,8 @@ bool Worker::prepare(ActiveJob& j) {
     j.tail = FileTail(j.folder / "run.jsonl", st.st_ino);  // streamed again only once resume rebuilt it
     j.argv = {"agentco", "resume", j.folder.string()};
     j.argv.insert(j.argv.end(), flags.begin(), flags.end());
-    say(fmt::format("{}: attempt {}, resuming from {} bytes of trace that attempt {} streamed", j.job.run_name,
-                    j.attempt, prior.bytes.size(), prior.attempt));
+    say(fmt::format("{}: attempt {}, resuming from {} bytes of trace that attempt {} streamed",
+                    j.job.run_name, j.attempt, prior.bytes.size(), prior.attempt));
   } else {
     j.argv = {"agentco", "run", "--warehouse", j.warehouse.string(), "--name", j.job.run_name};
     if (j.job.sop_file) {
@@ -308,10 +299,11 @@ void Worker::settle(ActiveJob& j) {
   }
   if (auto status = j.msg.ack(); !status) {
     // The result is in the stream: a redelivery finds it and drops the job.
-    say(j.job.run_name + ": its result is published but the acknowledgement failed (" + status.error().message + ")");
+    say(j.job.run_name + ": its result is published but the acknowledgement failed (" +
+        status.error().message + ")");
   }
-  say(fmt::format("{}: exit {} after {:.1f} s; {} bytes of trace", j.job.run_name, j.exit.exit_code, j.exit.wall_s,
-                  j.tail.offset()));
+  say(fmt::format("{}: exit {} after {:.1f} s; {} bytes of trace", j.job.run_name, j.exit.exit_code,
+                  j.exit.wall_s, j.tail.offset()));
   j.finished = true;
 }
 
@@ -458,8 +450,9 @@ int Worker::run() {
   supervisor.tick = std::chrono::milliseconds(100);
   supervise(supervisor, hooks);
   for (auto& [tag, j] : jobs_)
-    say(j.job.run_name + ": not settled when the worker stopped; it returns to the cluster after the ack wait and is "
-                         "resumed from what was streamed");
+    say(j.job.run_name +
+        ": not settled when the worker stopped; it returns to the cluster after the ack wait and is "
+        "resumed from what was streamed");
   say("stopped");
   return 0;
 }

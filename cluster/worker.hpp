@@ -33,10 +33,10 @@ inline constexpr int kMaxDeliveries = 5;
 
 struct WorkerOptions {
   NatsSettings nats;
-  std::string name;                 // empty: HOST-PID
+  std::string name;  // empty: HOST-PID
   int slots = 1;
-  std::filesystem::path workdir;    // where runs are carried out; empty: a fresh temporary folder
-  bool keep_runs = false;           // keep each run's folder after its result is published
+  std::filesystem::path workdir;  // where runs are carried out; empty: a fresh temporary folder
+  bool keep_runs = false;         // keep each run's folder after its result is published
   std::string program = "/proc/self/exe";
   std::FILE* log = stderr;
 };

@@ -52,8 +52,9 @@ std::optional<std::pair<PlannedRun, double>> ExperimentBook::next() {
     const double left = info_.budget_usd - spent_;
     if (left <= 0) {
       result_.budget_reached = true;
-      progress_.note(fmt::format("agentco bench: budget reached (${:.4f} spent of ${:.4f}): launching no more runs",
-                                 spent_, info_.budget_usd));
+      progress_.note(
+          fmt::format("agentco bench: budget reached (${:.4f} spent of ${:.4f}): launching no more runs",
+                      spent_, info_.budget_usd));
       return std::nullopt;
     }
     capped_by_budget = investment < 0 || left <= investment;
@@ -102,9 +103,10 @@ void ExperimentBook::ended(int index, const RunEnd& end) {
     // the deadline: a game runs that long), so that the next runs start meanwhile.
     if (options_.measure_quality && row.status != "stopped") {
       const QualityOptions& measure = options_.quality;
-      measuring_[run.index] = std::async(std::launch::async, [folder = row.folder, idea = run.prompt.idea, measure] {
-        return measure_quality(folder, idea, measure);
-      });
+      measuring_[run.index] =
+          std::async(std::launch::async, [folder = row.folder, idea = run.prompt.idea, measure] {
+            return measure_quality(folder, idea, measure);
+          });
     }
   }
   spent_ += row.cost_usd;
@@ -115,16 +117,16 @@ void ExperimentBook::ended(int index, const RunEnd& end) {
   ++done_;
   if (row.status == "failed" || row.status == "timed_out") {
     ++failed_;
-    progress_.note(fmt::format("agentco bench: {} {} (exit {}){}; log: {}", run.run_name, row.status, row.exit_code,
-                               row.error.empty() ? "" : ": " + row.error, end.log));
+    progress_.note(fmt::format("agentco bench: {} {} (exit {}){}; log: {}", run.run_name, row.status,
+                               row.exit_code, row.error.empty() ? "" : ": " + row.error, end.log));
   }
   // A run that stopped for its budget when that was what the experiment had left: the
   // budget cannot pay for another run's next call either.
   if (row.exit_code == 3 && budget_capped_.count(run.index) && !result_.budget_reached) {
     result_.budget_reached = true;
     progress_.note(fmt::format(
-        "agentco bench: budget reached ({} stopped on what was left of ${:.4f}): launching no more runs", run.run_name,
-        info_.budget_usd));
+        "agentco bench: budget reached ({} stopped on what was left of ${:.4f}): launching no more runs",
+        run.run_name, info_.budget_usd));
   }
   rows_[run.index] = std::move(row);
   save();

@@ -39,7 +39,8 @@ using testing::spill;
 TEST(NatsSettings, TheFlagWinsAndErrorsNameTheFileAndLine) {
   RunSandbox sandbox("nats_settings");
   const fs::path file = sandbox.file("c.yaml");
-  spill(file, "llm:\n  model: x\nnats:\n  url: nats://10.0.0.5:4222\n  ack_wait_s: 7\n  token: tok-s3cret-value\n");
+  spill(file,
+        "llm:\n  model: x\nnats:\n  url: nats://10.0.0.5:4222\n  ack_wait_s: 7\n  token: tok-s3cret-value\n");
   NatsSources sources;
   sources.config_file = file.string();
   sources.read_default_files = false;
@@ -55,7 +56,8 @@ TEST(NatsSettings, TheFlagWinsAndErrorsNameTheFileAndLine) {
   spill(file, "nats:\n  url: nats://h:1\n  ack_wiat_s: 3\n");
   auto typo = load_nats_settings(sources);
   ASSERT_FALSE(typo);
-  EXPECT_TRUE(has(typo.error().message, file.string() + ":3: unknown key 'nats.ack_wiat_s' (did you mean 'nats.ack_wait_s'?)"))
+  EXPECT_TRUE(has(typo.error().message,
+                  file.string() + ":3: unknown key 'nats.ack_wiat_s' (did you mean 'nats.ack_wait_s'?)"))
       << typo.error().message;
   spill(file, "nats:\n  cert_file: c.pem\n");
   EXPECT_TRUE(has(load_nats_settings(sources).error().message, "cert_file and key_file go together"));
@@ -78,6 +80,10 @@ TEST(NatsSettings, TheFlagWinsAndErrorsNameTheFileAndLine) {
   NatsSettings shown;
   shown.url = "nats://agent:pa55word-x@10.0.0.5:4222,nats://10.0.0.6:4222";
   EXPECT_EQ(shown.shown_url(), "nats://10.0.0.5:4222,nats://10.0.0.6:4222");
+  // Every server's password is a secret, not only the first one's.
+  sources.url_flag = "nats://a:first-pass-1@h1:4222,nats://b:second-pass-2@h2:4222";
+  ASSERT_TRUE(load_nats_settings(sources));
+  EXPECT_EQ(scrub_secrets("first-pass-1 second-pass-2"), "*** ***");
 }
 
 TEST(ClusterJob, AJobCarriesNoSecretAndRefusesWhatWouldEscapeTheWorkersFolder) {
@@ -134,9 +140,9 @@ TEST(FileTail, HandsOutWholeLinesOnceAndNeverMixesTwoFiles) {
   spill(file, "{\"a\":1}\n{\"b\":");
   EXPECT_EQ(tail.peek(100), "{\"a\":1}\n");
   tail.advance(8);
-  EXPECT_EQ(tail.peek(100), "");                // the torn line waits
+  EXPECT_EQ(tail.peek(100), "");               // the torn line waits
   EXPECT_EQ(tail.peek(100, true), "{\"b\":");  // unless the writer ended
-  EXPECT_EQ(tail.peek(3), "{\"b");              // a chunk longer than the unfinished line is cut
+  EXPECT_EQ(tail.peek(3), "{\"b");             // a chunk longer than the unfinished line is cut
   // A file put in its place (a resume's rebuilt trace) is not read after the first.
   fs::rename(file, sandbox.file("first.jsonl"));
   spill(file, "{\"new\":true}\n");
@@ -153,9 +159,10 @@ TEST(FileTail, HandsOutWholeLinesOnceAndNeverMixesTwoFiles) {
 
 // ---- End to end ----
 
-#define SKIP_WITHOUT_NATS()                                                                     \
-  if (testing::nats_server_program().empty()) GTEST_SKIP() << "nats-server is not installed " \
-                                                              "(Debian: apt-get install nats-server)"
+#define SKIP_WITHOUT_NATS()                       \
+  if (testing::nats_server_program().empty())     \
+  GTEST_SKIP() << "nats-server is not installed " \
+                  "(Debian: apt-get install nats-server)"
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::seconds limit) {
   for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
@@ -165,17 +172,17 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::seconds lim
   return condition();
 }
 
-
 // The processes of a test: a nats-server, the fake model server, workers, a coordinator.
 class Cluster {
  public:
-  Cluster(const std::string& tag, const json& latency = nullptr) : sandbox_(tag), nats_(sandbox_.root() / "nats") {
+  Cluster(const std::string& tag, const json& latency = nullptr)
+      : sandbox_(tag), nats_(sandbox_.root() / "nats") {
     spill(sandbox_.file("fast.yaml"), testing::kFastConfig);
     // Workers: a job they stop acknowledging goes to another worker after 2 s.
     spill(sandbox_.file("worker.yaml"), "nats:\n  ack_wait_s: 2\n");
-    server_ = std::make_unique<testing::FakeServerProcess>(sandbox_.root() / "server",
-                                                           testing::FakeServerProcess::Options{
-                                                               testing::tiny_project_script(nullptr, latency), "", false});
+    server_ = std::make_unique<testing::FakeServerProcess>(
+        sandbox_.root() / "server",
+        testing::FakeServerProcess::Options{testing::tiny_project_script(nullptr, latency), "", false});
   }
   bool ok() const { return nats_.ok() && server_->ok(); }
   RunSandbox& sandbox() { return sandbox_; }
@@ -184,21 +191,33 @@ class Cluster {
   fs::path workdir(const std::string& name) const { return sandbox_.root() / ("worker-" + name); }
 
   std::unique_ptr<testing::BackgroundProcess> worker(const std::string& name, int slots) {
-    auto options = sandbox_.options({"worker", "--nats", nats_.url(), "--name", name, "--slots", std::to_string(slots),
-                                     "--workdir", workdir(name).string(), "--keep", "--no-user-config", "--config",
-                                     sandbox_.file("worker.yaml").string()},
+    auto options = sandbox_.options({"worker", "--nats", nats_.url(), "--name", name, "--slots",
+                                     std::to_string(slots), "--workdir", workdir(name).string(), "--keep",
+                                     "--no-user-config", "--config", sandbox_.file("worker.yaml").string()},
                                     {});
     return std::make_unique<testing::BackgroundProcess>(options);
   }
 
-  testing::ProcessOptions bench(const std::vector<std::string>& prompts, const std::vector<std::string>& extra = {}) {
+  testing::ProcessOptions bench(const std::vector<std::string>& prompts,
+                                const std::vector<std::string>& extra = {}) {
     std::string text;
     for (const auto& p : prompts) text += p + "\n";
     spill(sandbox_.work() / "prompts.txt", text);
-    std::vector<std::string> args = {"bench",          "prompts.txt",     "--no-user-config", "--nats",
-                                     nats_.url(),      "--llm-base-url",  server_->base_url(), "--model",
-                                     "fake-model",     "--config",        sandbox_.file("fast.yaml").string(),
-                                     "--out",          out().string(),    "--quality-deadline", "0"};
+    std::vector<std::string> args = {"bench",
+                                     "prompts.txt",
+                                     "--no-user-config",
+                                     "--nats",
+                                     nats_.url(),
+                                     "--llm-base-url",
+                                     server_->base_url(),
+                                     "--model",
+                                     "fake-model",
+                                     "--config",
+                                     sandbox_.file("fast.yaml").string(),
+                                     "--out",
+                                     out().string(),
+                                     "--quality-deadline",
+                                     "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto options = sandbox_.options(args, {});
     options.timeout = std::chrono::milliseconds(240000);
@@ -272,13 +291,13 @@ TEST(NatsClient, PublishesReadsBackAndFollowsInOrder) {
   NatsSettings settings;
   settings.url = server.url();
   std::vector<std::function<void()>> posted;
-  auto client = NatsClient::connect(settings, "test", [&](std::function<void()> f) { posted.push_back(std::move(f)); },
-                                    [](std::string) {});
+  auto client = NatsClient::connect(
+      settings, "test", [&](std::function<void()> f) { posted.push_back(std::move(f)); }, [](std::string) {});
   ASSERT_TRUE(client) << client.error().message;
   ASSERT_TRUE((*client)->ensure_streams());
   for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE((*client)->publish(trace_subject("e", 0, 1), "chunk" + std::to_string(i), {{"Agentco-Offset", "0"}},
-                                   "id" + std::to_string(i)));
+    ASSERT_TRUE((*client)->publish(trace_subject("e", 0, 1), "chunk" + std::to_string(i),
+                                   {{"Agentco-Offset", "0"}}, "id" + std::to_string(i)));
   ASSERT_TRUE((*client)->publish(trace_subject("e", 0, 1), "chunk0", {}, "id0"));  // a retry: dropped
   ASSERT_TRUE((*client)->publish(trace_subject("e", 1, 1), "other run"));
   auto read = (*client)->read_all("agentco.runs.e.trace.0.*");
@@ -314,7 +333,8 @@ TEST(NatsClient, ASlowConsumerIsSaidPlainly) {
     std::lock_guard lock(m);
     said.push_back(std::move(line));
   });
-  auto writer = NatsClient::connect(settings, "fast", [](std::function<void()> f) { f(); }, [](std::string) {});
+  auto writer = NatsClient::connect(
+      settings, "fast", [](std::function<void()> f) { f(); }, [](std::string) {});
   ASSERT_TRUE(reader && writer);
   ASSERT_TRUE((*reader)->subscribe("flood", [](NatsMessage) {}));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -363,9 +383,9 @@ TEST(Cluster, TwoWorkersRunTwentyPromptsAndTheFoldersEqualTheWorkersOwn) {
   }
   EXPECT_EQ(by.size(), 2u) << "both workers took runs";
   // A coordinator's folder replays and verifies like a local one.
-  auto verify = cluster.sandbox().options({"replay", rows[0].at("folder"), "--verify", "--out",
-                                           (cluster.sandbox().root() / "verify").string()},
-                                          {});
+  auto verify = cluster.sandbox().options(
+      {"replay", rows[0].at("folder"), "--verify", "--out", (cluster.sandbox().root() / "verify").string()},
+      {});
   verify.timeout = std::chrono::milliseconds(60000);
   const auto replayed = testing::run_process(verify);
   EXPECT_EQ(replayed.exit_code, 0) << replayed.err;
@@ -382,7 +402,8 @@ TEST(Cluster, AWorkerKilledMidRunLosesNothingAndNoFinishedCallIsPaidTwice) {
   ASSERT_TRUE(bench.started());
   // Once w1's run has several calls in its trace, and the worker had a few ticks (0.1 s each)
   // to stream them, the machine dies: the worker and its runs.
-  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 60000); }, std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      wait_until([&] { return has_trace_of(cluster.workdir("w1"), 60000); }, std::chrono::seconds(60)))
       << bench.err();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   kill_tree(w1->pid());
@@ -427,7 +448,8 @@ TEST(Cluster, TheNatsServerRestartedMidExperimentLosesNothing) {
   auto w1 = cluster.worker("w1", 2);
   testing::BackgroundProcess bench(
       cluster.bench({"add two numbers", "add three numbers", "add four numbers", "add five numbers"}));
-  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
   cluster.nats().restart();
   ASSERT_TRUE(cluster.nats().ok());
   const auto result = bench.wait(std::chrono::seconds(200));
@@ -450,7 +472,8 @@ TEST(Cluster, AWorkerThatNeverAcknowledgesHasItsJobResumedElsewhere) {
   ASSERT_TRUE(cluster.ok());
   auto w1 = cluster.worker("w1", 1);
   testing::BackgroundProcess bench(cluster.bench({"add two numbers"}));
-  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
   w1->signal(SIGSTOP);  // hung: no progress, no acknowledgement, no result
   auto w2 = cluster.worker("w2", 1);
   const auto result = bench.wait(std::chrono::seconds(200));
@@ -469,7 +492,8 @@ TEST(Cluster, CtrlCOnAWorkerGivesItsRunsBackToBeResumedElsewhere) {
   ASSERT_TRUE(cluster.ok());
   auto w1 = cluster.worker("w1", 1);
   testing::BackgroundProcess bench(cluster.bench({"add two numbers"}));
-  ASSERT_TRUE(wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      wait_until([&] { return has_trace_of(cluster.workdir("w1"), 20000); }, std::chrono::seconds(60)));
   w1->signal(SIGINT);
   const auto w1_log = w1->wait(std::chrono::seconds(40)).err;
   EXPECT_TRUE(has(w1_log, "given back to the cluster")) << w1_log;
@@ -491,9 +515,11 @@ TEST(Cluster, CtrlCOnTheCoordinatorStopsItsRunsOnTheWorkersAndKeepsWhatFinished)
   auto w1 = cluster.worker("w1", 1);
   testing::BackgroundProcess bench(
       cluster.bench({"add two numbers", "add three numbers", "add four numbers", "add five numbers"}));
-  ASSERT_TRUE(wait_until([&] { return fs::exists(cluster.out() / "results.csv") &&
-                                      testing::results_of(cluster.out()).size() >= 1; },
-                         std::chrono::seconds(120)))
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return fs::exists(cluster.out() / "results.csv") && testing::results_of(cluster.out()).size() >= 1;
+      },
+      std::chrono::seconds(120)))
       << bench.err();
   bench.signal(SIGINT);
   const auto result = bench.wait(std::chrono::seconds(150));
@@ -502,11 +528,14 @@ TEST(Cluster, CtrlCOnTheCoordinatorStopsItsRunsOnTheWorkersAndKeepsWhatFinished)
   ASSERT_GE(rows.size(), 1u);
   ASSERT_LE(rows.size(), 3u);  // the last prompts never started
   EXPECT_EQ(rows[0].at("status"), "finished");
-  for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].at("status"), "stopped") << rows[i].at("error");
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    EXPECT_EQ(rows[i].at("status"), "stopped") << rows[i].at("error");
   // A run stopped before it made its folder has none; every other has its trace.
-  for (const auto& row : rows)
-    if (!row.at("folder").empty() || row.at("status") == "finished")
+  for (const auto& row : rows) {
+    if (!row.at("folder").empty() || row.at("status") == "finished") {
       EXPECT_TRUE(fs::exists(fs::path(row.at("folder")) / "run.jsonl")) << row.at("folder");
+    }
+  }
   EXPECT_EQ(json::parse(slurp(cluster.out() / "results.json"))["experiment"]["stopped"], "interrupted");
   // The worker stays, ready for the next experiment.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -522,7 +551,8 @@ TEST(Cluster, TheSopAndConfigFilesTravelWithTheJobsAndTheBudgetHoldsAsLocally) {
   ASSERT_TRUE(cluster.ok());
   auto w1 = cluster.worker("w1", 1);
   // A SOP file the workers do not have: it travels in the job.
-  spill(cluster.sandbox().file("mine.yaml"), slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
+  spill(cluster.sandbox().file("mine.yaml"),
+        slurp(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "software_company.yaml"));
   const auto ran = testing::run_process(
       cluster.bench({"add two numbers"}, {"--sop", cluster.sandbox().file("mine.yaml").string()}));
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -536,7 +566,8 @@ TEST(Cluster, TheSopAndConfigFilesTravelWithTheJobsAndTheBudgetHoldsAsLocally) {
   spill(cluster.sandbox().file("fast.yaml"),
         std::string(testing::kFastConfig) + "pricing:\n  fake-model: {prompt: 1.0, completion: 1.0}\n");
   fs::remove_all(cluster.out());
-  auto budget_options = cluster.bench({"add two numbers", "add three numbers", "add four numbers"}, {"--budget", "0.001"});
+  auto budget_options =
+      cluster.bench({"add two numbers", "add three numbers", "add four numbers"}, {"--budget", "0.001"});
   const auto budget = testing::run_process(budget_options);
   EXPECT_EQ(budget.exit_code, 3) << budget.err;
   EXPECT_TRUE(has(budget.err, "budget reached")) << budget.err;

@@ -24,9 +24,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::AgentcoRun;
 using testing::RunSandbox;
+using testing::has;
 using testing::spill;
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 class SopFlow : public ::testing::Test {
  protected:
@@ -387,9 +386,11 @@ TEST_F(SopFlow, ChatDevsChainRunsItsPhasesWritesItsFilesAndReadsLikeAnImportedCh
   for (const char* file : {"main.py", "requirements.txt", "manual.md"})
     EXPECT_TRUE(fs::exists(r.folder / file)) << file;
   // The language and the form are documents later phases show.
-  for (const auto& q : r.of_type("llm_request"))
-    if (q.value("action", "") == "Coding")
+  for (const auto& q : r.of_type("llm_request")) {
+    if (q.value("action", "") == "Coding") {
       EXPECT_TRUE(has(q["request"]["messages"].back().value("content", ""), "Language: Mock conclusion of LanguageChoose"));
+    }
+  }
   // The program ran in the test loop and passed; the review loop ended on "Finished".
   const auto runs = r.of_type("execution");
   ASSERT_EQ(runs.size(), 1u);

@@ -4,12 +4,11 @@
 #pragma once
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/fake_llm_server_runs.hpp"
 
@@ -32,7 +31,9 @@ inline constexpr const char* kFastConfig =
 
 inline std::string content(const nlohmann::json& j) { return "[CONTENT]\n" + j.dump(2) + "\n[/CONTENT]"; }
 inline std::string fenced(const std::string& code) { return "```python\n" + code + "```"; }
-inline nlohmann::json rule(const nlohmann::json& match, const std::string& reply) { return {{"match", match}, {"reply", reply}}; }
+inline nlohmann::json rule(const nlohmann::json& match, const std::string& reply) {
+  return {{"match", match}, {"reply", reply}};
+}
 
 // A tiny two-file project for any idea (as in tests/fault_matrix_test.cpp), after `first`.
 inline std::string tiny_project_script(const nlohmann::json& first, const nlohmann::json& latency = nullptr) {
@@ -116,7 +117,7 @@ inline std::vector<std::vector<std::string>> csv_rows(const bench_fs::path& file
 }
 
 inline std::map<std::string, std::string> as_map(const std::vector<std::string>& header,
-                                          const std::vector<std::string>& row) {
+                                                 const std::vector<std::string>& row) {
   std::map<std::string, std::string> m;
   for (std::size_t i = 0; i < header.size() && i < row.size(); ++i) m[header[i]] = row[i];
   return m;
