@@ -193,7 +193,7 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       job.flags = distributed.flags;
       job.investment_usd = investment;
       job.run_timeout_s = options.run_timeout_s;
-      if (auto status = nats.publish(jobs_subject(experiment), job.to_json().dump(), {},
+      if (auto status = nats.publish(jobs_subject(experiment), to_wire(job.to_json()), {},
                                      fmt::format("{}.job.{}", experiment, run.index));
           !status)
         return problem(status.error());

@@ -65,6 +65,10 @@ std::optional<std::uint64_t> chunk_offset(const std::string& header) {
   }
 }
 
+std::string to_wire(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string new_experiment_id() {
   std::random_device device;
   std::mt19937_64 generator((static_cast<std::uint64_t>(device()) << 32) ^ device());

@@ -36,6 +36,10 @@ inline constexpr const char* kFolderHeader = "Agentco-Folder";
 // A chunk's offset, or nothing when the header is not a number.
 std::optional<std::uint64_t> chunk_offset(const std::string& header);
 
+// JSON text for a message. Bytes that are not UTF-8 (a worker's --name, a run's error line)
+// become U+FFFD instead of failing the publish.
+std::string to_wire(const nlohmann::json& j);
+
 // A fresh experiment id: 16 hex digits (a subject token).
 std::string new_experiment_id();
 

@@ -141,11 +141,11 @@ class Worker {
 
 void Worker::presence() {
   const json here = {{"name", name_}, {"slots", options_.slots}, {"busy", static_cast<int>(jobs_.size())}};
-  (void)nats_->publish_core(kPresenceSubject, here.dump());
+  (void)nats_->publish_core(kPresenceSubject, to_wire(here));
 }
 
 bool Worker::publish_done(ActiveJob& j, const ClusterDone& done) {
-  if (auto status = nats_->publish(done_subject(j.job.experiment, j.job.index), done.to_json().dump(), {},
+  if (auto status = nats_->publish(done_subject(j.job.experiment, j.job.index), to_wire(done.to_json()), {},
                                    fmt::format("{}.{}.done.{}", j.job.experiment, j.job.index, j.attempt));
       !status) {
     fail_once(j, status.error());
@@ -264,7 +264,7 @@ bool Worker::prepare(ActiveJob& j) {
     say(fmt::format("{}: attempt {}", j.job.run_name, j.attempt));
   }
   const json start = {{"attempt", j.attempt}, {"worker", name_}};
-  (void)nats_->publish(start_subject(j.job.experiment, j.job.index), start.dump(), {},
+  (void)nats_->publish(start_subject(j.job.experiment, j.job.index), to_wire(start), {},
                        fmt::format("{}.{}.start.{}", j.job.experiment, j.job.index, j.attempt));
   return true;
 }

@@ -130,6 +130,14 @@ TEST(ClusterJob, AJobCarriesNoSecretAndRefusesWhatWouldEscapeTheWorkersFolder) {
   EXPECT_EQ(parse_run_subject("e1", done_subject("e1", 4))->kind, "done");
   EXPECT_FALSE(parse_run_subject("e2", done_subject("e1", 4)));
   EXPECT_FALSE(parse_run_subject("e1", "agentco.runs.e1.trace.x.1"));
+
+  // A worker named with bytes that are not UTF-8 still publishes its result.
+  ClusterDone done;
+  done.worker = "w\xff";
+  done.error = "run failed: \xc3(";
+  auto wire = ClusterDone::from_json(to_wire(done.to_json()));
+  ASSERT_TRUE(wire) << wire.error().message;
+  EXPECT_EQ(wire->worker, "w\xef\xbf\xbd");
 }
 
 TEST(FileTail, HandsOutWholeLinesOnceAndNeverMixesTwoFiles) {
