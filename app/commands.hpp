@@ -16,6 +16,10 @@ struct RunOptions {
   bool review_by_human = false;          // --review-by-human: a person reviews code
   bool ask_human = false;                // --ask-human: a person answers the ask_human tool
   ConfigSources config;
+  // A simulation spread over a cluster (cluster/population_run.hpp): --partitions N makes this
+  // run the coordinator; --partition RUN/K/N (given by a worker) makes it partition K.
+  std::string nats, nats_config, partition;
+  int partitions = 0;
 };
 
 int run_command(const RunOptions& options);

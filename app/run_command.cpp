@@ -16,6 +16,8 @@
 #include "app/run_pipeline.hpp"
 #include "environment/existing_project.hpp"
 #include "app/context_probe.hpp"
+#include "cluster/population_run.hpp"
+#include "core/text.hpp"
 #include "llm/human_provider.hpp"
 #include "llm/providers.hpp"
 #include "sop/model_choice.hpp"
@@ -55,6 +57,38 @@ int check_sop_command(const std::string& sop_name, const ConfigSources& sources)
   std::printf("%s: %zu roles, %zu actions: OK\n", sop->source.c_str(), sop->roles.size(), sop->actions.size());
   return 0;
 }
+
+namespace {
+
+// The coordinator of a spread simulation, or one of its partitions (cluster/population_run.hpp).
+// A partition job carries the whole config without its secrets (a worker's own environment
+// and config give the keys) and the SOP's text.
+Result<std::unique_ptr<TeamSpread>> spread_team(const RunOptions& options, const RunPlan& plan) {
+  NatsSources sources;
+  sources.url_flag = options.nats;
+  if (!options.nats_config.empty())
+    sources.config_file = options.nats_config;
+  else
+    sources.config_file = options.config.config_file;
+  sources.read_default_files = options.config.read_default_files && options.nats_config.empty();
+  auto nats = load_nats_settings(sources);
+  if (!nats) return nats.error();
+  PopulationOptions population;
+  population.nats = std::move(*nats);
+  if (!options.partition.empty()) {
+    if (auto status = parse_partition_flag(options.partition, population); !status) return status.error();
+  } else {
+    population.partitions = options.partitions;
+    population.job.idea = plan.idea;
+    population.job.sop_file = CarriedFile{slugify(plan.sop.name, 60) + ".yaml", plan.sop_text};
+    auto config = secretless_config(plan.config.to_json(false).dump(), "the run's config");
+    if (!config) return config.error();
+    population.job.config_file = CarriedFile{"run-config.yaml", std::move(*config)};
+  }
+  return spread_population(population, plan.sop);
+}
+
+}  // namespace
 
 int run_command(const RunOptions& options) {
   auto config_result = load_config(options.config);
@@ -108,6 +142,14 @@ int run_command(const RunOptions& options) {
     plan.existing = std::move(*project);
     plan.folder = fs::absolute(options.project_path);
   }
+  std::unique_ptr<TeamSpread> spread;
+  if (options.partitions > 0 || !options.partition.empty()) {
+    if (!options.project_path.empty()) return fail("--partitions and --partition do not go with --project-path");
+    auto made = spread_team(options, plan);
+    if (!made) return fail(made.error().message);
+    spread = std::move(*made);
+    plan.spread = spread.get();
+  }
   RunReport report = execute_run(plan);
   if (report.started) {
     std::printf("%s\n", report.folder.string().c_str());
@@ -137,6 +179,15 @@ const bool run_registered = register_command(10, [](CLI::App& app) {
   cmd->add_option("--project-path", o->run.project_path,
                   "Develop an existing project (made by agentco or MetaGPT) further: refine its documents, "
                   "change only the files that need it, keep its git history");
+  cmd->add_option("--partitions", o->run.partitions,
+                  "Spread the SOP's populations over N workers of a NATS cluster (agentco worker); this "
+                  "process hosts the other roles and writes the trace")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--nats", o->run.nats, "NATS url for --partitions (default: the config's nats.url)");
+  cmd->add_option("--partition", o->run.partition, "RUN/K/N: be partition K of a spread run (set by a worker)")
+      ->group("");
+  cmd->add_option("--nats-config", o->run.nats_config, "Config file with the nats section (set by a worker)")
+      ->group("");
   o->common.add_to(cmd);
   o->llm.add_to(cmd);
   return Command{cmd, [o] {

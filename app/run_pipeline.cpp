@@ -175,7 +175,7 @@ RunReport execute_run(RunPlan& plan) {
 
   RunReport report;
   report.started = true;
-  report.outcome = run_team(io, run, plan.sop, *plan.registry, plan.started_at);
+  report.outcome = run_team(io, run, plan.sop, *plan.registry, plan.started_at, plan.spread);
   // The team closes the MCP servers when it ends; this catches a run that ended otherwise.
   io.restart();
   boost::asio::co_spawn(io, tools.close(), boost::asio::detached);

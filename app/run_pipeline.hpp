@@ -23,6 +23,7 @@
 
 namespace agentco {
 
+class TeamSpread;
 class TraceWriter;
 
 struct RunPlan {
@@ -50,6 +51,8 @@ struct RunPlan {
   std::function<std::unique_ptr<ProcessJournal>(TraceWriter&, std::function<std::string()> project_root)> journal;
   // What the recording holds for MCP tools (replay, resume, fork); default: nothing, live.
   std::function<std::unique_ptr<ToolRecall>()> tool_recall;
+  // A team spread over processes (`run --nats`, `run --partition`): see roles/team_spread.hpp.
+  TeamSpread* spread = nullptr;
   // Said after the run's own summary lines (e.g. what a replay answered from the recording).
   std::function<void()> after_run;
 };

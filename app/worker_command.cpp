@@ -2,6 +2,7 @@
 // joins a cluster and carries out the runs of experiments that `agentco bench --nats`
 // publishes (cluster/worker.hpp). Runs until Ctrl-C. Exit 2 when NATS cannot be reached.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "app/command_registry.hpp"
@@ -26,6 +27,10 @@ int worker_command(WorkerArgs& a) {
     std::fprintf(stderr, "agentco worker: %s\n", settings.error().message.c_str());
     return 2;
   }
+  a.options.nats_flags = {"--nats", settings->url};
+  if (!a.config_file.empty())
+    a.options.nats_flags.insert(a.options.nats_flags.end(),
+                                {"--nats-config", std::filesystem::absolute(a.config_file).string()});
   a.options.nats = std::move(*settings);
   return run_worker(a.options);
 }

@@ -5,12 +5,18 @@
 //      -j 1, 2, 4 against 1, 2, 4 worker processes (one slot each) on one nats-server. Prints
 //      wall, runs/min and the coordinator's own CPU (which includes rebuilding every folder
 //      by replay).
-//   2. A message across processes: core NATS publish from one connection to a subscriber on
+//   2. Populations: the simulation_town SOP with A citizens (--populations A,B,...) and the
+//      mock model (--latency-ms, default 0), run in one process, then spread over 1 and 4
+//      worker processes (`agentco run --partitions N`): wall, deliveries/s (every routed
+//      delivery of the whole team over the run's wall time, joining included), the peak RSS
+//      of every process of the run and per actor, and the merged trace's size.
+//   3. A message across processes: core NATS publish from one connection to a subscriber on
 //      another, through nats-server on loopback: one-way throughput (messages/s of 200 B) and
 //      round-trip latency (ping-pong, median and p99), against the in-process bus delivery
 //      of bench/scale_bench (row 5 of bench/README.md).
 //
-// Usage: cluster-bench [--prompts P] [--ttft-ms MS] [--skip-experiments]. Needs nats-server
+// Usage: cluster-bench [--prompts P] [--ttft-ms MS] [--skip-experiments] [--populations A,B]
+//        [--spreads 1,4] [--latency-ms MS] [--skip-hops]. Needs nats-server
 // (Debian: /usr/sbin/nats-server).
 #include <fmt/format.h>
 #include <signal.h>
@@ -21,10 +27,14 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bench/support/measure.hpp"
 #include "cluster/nats_client.hpp"
@@ -159,6 +169,86 @@ void experiments(const fs::path& root, int prompts, double ttft_ms) {
   }
 }
 
+std::vector<int> number_list(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoi(item));
+  return out;
+}
+
+void populations(const fs::path& root, const std::vector<int>& sizes, const std::vector<int>& spreads,
+                 int latency_ms) {
+  const int port = testing::free_loopback_port();
+  const std::string url = fmt::format("nats://127.0.0.1:{}", port);
+  Background nats({testing::nats_server_program(), "-js", "-a", "127.0.0.1", "-p", std::to_string(port),
+                   "-sd", (root / "pop-store").string()},
+                  root / "pop-nats.log");
+  if (!wait_for_port(port)) return;
+  std::string town;
+  {
+    std::ifstream in(fs::path(AGENTCO_SOURCE_DIR) / "sop" / "simulation_town.yaml");
+    town.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::vector<std::string> env = {fmt::format("AGENTCO_MOCK_LATENCY_MS={}", latency_ms)};
+  fmt::print("populations: simulation_town, the mock model ({} ms a call); deliveries/s over the run's wall\n",
+             latency_ms);
+  fmt::print("{:>9} {:<24} {:>8} {:>11} {:>12} {:>12} {:>10} {:>9} {:>9}\n", "actors", "how", "wall_s",
+             "deliveries", "deliveries/s", "peak_rss_MB", "B/actor", "trace_MB", "crossed");
+  for (int actors : sizes) {
+    std::string text = town;
+    const std::string count = "count: 1000";
+    text.replace(text.find(count), count.size(), fmt::format("count: {}", actors));
+    const fs::path sop = root / fmt::format("town-{}.yaml", actors);
+    std::ofstream(sop) << text;
+    auto run_args = [&](const std::string& name) {
+      return std::vector<std::string>{AGENTCO_BINARY, "run", "--no-user-config", "--warehouse",
+                                      (root / "pop-warehouse").string(), "--name", name, "--llm", "mock",
+                                      "--sop", sop.string(), "-q", "Should the town build a new bridge?"};
+    };
+    auto row = [&](const std::string& how, const bench::ChildRun& r, long extra_rss_kb) {
+      const fs::path folder = root / "pop-warehouse" / how;
+      std::ifstream in(folder / "meta.json");
+      const nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
+      if (r.exit_code != 0 || meta.is_discarded()) {
+        fmt::print("{:>9} {:<24} exit {}: {}\n", actors, how, r.exit_code, r.err.substr(0, 300));
+        return;
+      }
+      const nlohmann::json team = meta.contains("distributed") ? meta["distributed"]["whole_team"] : meta;
+      const double deliveries = team.value("deliveries", 0.0);
+      const double rss_mb = (r.peak_rss_kb + extra_rss_kb) / 1024.0;
+      std::error_code ec;
+      const double trace_mb = static_cast<double>(fs::file_size(folder / "run.jsonl", ec)) / 1e6;
+      fmt::print("{:>9} {:<24} {:>8.2f} {:>11.0f} {:>12.0f} {:>12.1f} {:>10.0f} {:>9.1f} {:>9}\n", actors, how,
+                 r.wall_s, deliveries, deliveries / r.wall_s, rss_mb, rss_mb * 1024 * 1024 / actors, trace_mb,
+                 team.value("messages_across_processes", 0));
+      std::fflush(stdout);
+    };
+    row(fmt::format("local-{}", actors), bench::run_child(run_args(fmt::format("local-{}", actors)), env), 0);
+    for (int n : spreads) {
+      std::vector<std::unique_ptr<Background>> workers;
+      for (int w = 0; w < n; ++w)
+        workers.push_back(std::make_unique<Background>(
+            std::vector<std::string>{"/usr/bin/env", env[0], AGENTCO_BINARY, "worker", "--nats", url,
+                                     "--no-user-config", "--name", fmt::format("w{}", w), "--workdir",
+                                     (root / fmt::format("pw{}-{}-{}", actors, n, w)).string()},
+                root / fmt::format("pop-worker-{}-{}-{}.log", actors, n, w)));
+      const std::string how = fmt::format("spread-{}-over-{}", actors, n);
+      auto args = run_args(how);
+      args.insert(args.end() - 1, {"--nats", url, "--partitions", std::to_string(n)});
+      const bench::ChildRun r = bench::run_child(args, env);
+      // The partitions are the workers' children, not ours: their peak RSS is in the meta.
+      long partitions_kb = 0;
+      std::ifstream in(root / "pop-warehouse" / how / "meta.json");
+      const nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
+      if (!meta.is_discarded() && meta.contains("distributed"))
+        for (const auto& p : meta["distributed"]["processes"]) partitions_kb += p.value("max_rss_kb", 0L);
+      row(how, r, partitions_kb);
+    }
+    std::error_code ec;
+    fs::remove_all(root / "pop-warehouse", ec);
+  }
+}
+
 // One-way throughput and ping-pong latency of core NATS between two connections.
 void hops(const fs::path& root) {
   const int port = testing::free_loopback_port();
@@ -229,7 +319,9 @@ void hops(const fs::path& root) {
 int main(int argc, char** argv) {
   int prompts = 20;
   double ttft_ms = 200;
-  bool skip_experiments = false;
+  bool skip_experiments = false, skip_hops = false;
+  std::vector<int> sizes, spreads = {1, 4};
+  int latency_ms = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--prompts" && i + 1 < argc)
@@ -238,6 +330,14 @@ int main(int argc, char** argv) {
       ttft_ms = std::stod(argv[++i]);
     else if (a == "--skip-experiments")
       skip_experiments = true;
+    else if (a == "--populations" && i + 1 < argc)
+      sizes = number_list(argv[++i]);
+    else if (a == "--spreads" && i + 1 < argc)
+      spreads = number_list(argv[++i]);
+    else if (a == "--latency-ms" && i + 1 < argc)
+      latency_ms = std::stoi(argv[++i]);
+    else if (a == "--skip-hops")
+      skip_hops = true;
   }
   if (testing::nats_server_program().empty()) {
     fmt::print("cluster-bench: nats-server is not installed (apt-get install nats-server)\n");
@@ -245,7 +345,8 @@ int main(int argc, char** argv) {
   }
   const fs::path root = bench::fresh_dir("cluster_bench");
   if (!skip_experiments) experiments(root, prompts, ttft_ms);
-  hops(root);
+  if (!sizes.empty()) populations(root, sizes, spreads, latency_ms);
+  if (!skip_hops) hops(root);
   std::error_code ec;
   fs::remove_all(root, ec);
   return 0;

@@ -24,6 +24,7 @@ constexpr auto kResultGrace = std::chrono::seconds(90);  // after a stop: the ru
 
 struct RunState {
   bool published = false, started = false, ended = false;
+  std::uint64_t job_sequence = 0;                // the job's message in the jobs stream
   std::map<std::uint64_t, std::uint64_t> bytes;  // streamed trace bytes by attempt
   std::optional<ClusterDone> done;
   bool replaying = false;
@@ -61,9 +62,10 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       [&events](std::string line) { events.push_back(std::move(line)); });
   if (!client) return client.error();
   NatsClient& nats = **client;
-  if (auto status = nats.ensure_streams(); !status) return status.error();
-
   const std::string experiment = new_experiment_id();
+  const std::string stream = runs_stream(experiment);
+  if (auto status = nats.ensure_jobs_stream(); !status) return status.error();
+  if (auto status = nats.ensure_stream(stream, runs_filter(experiment)); !status) return status.error();
   ExperimentBook book(options, result);
   const fs::path folder = result.info.folder;
   const fs::path logs = folder / "logs", incoming = folder / ".incoming";
@@ -139,7 +141,8 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       try_finish(subject->index);
     }
   };
-  if (auto status = nats.follow(runs_filter(experiment), on_run_message); !status) return status.error();
+  if (auto status = nats.follow(stream, runs_filter(experiment), on_run_message); !status)
+    return status.error();
   if (auto status =
           nats.subscribe(kPresenceSubject,
                          [&](NatsMessage msg) {
@@ -193,14 +196,24 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       job.flags = distributed.flags;
       job.investment_usd = investment;
       job.run_timeout_s = options.run_timeout_s;
-      if (auto status = nats.publish(jobs_subject(experiment), to_wire(job.to_json()), {},
-                                     fmt::format("{}.job.{}", experiment, run.index));
-          !status)
-        return problem(status.error());
+      auto sequence = nats.publish(jobs_subject(experiment), to_wire(job.to_json()), {},
+                                   fmt::format("{}.job.{}", experiment, run.index));
+      if (!sequence) return problem(sequence.error());
       last_problem.clear();
       runs[run.index].published = true;
+      runs[run.index].job_sequence = *sequence;
       unpublished.reset();
     }
+  };
+
+  // The jobs no worker took yet leave the queue (one by one: see kJobsStream).
+  auto withdraw_jobs = [&] {
+    for (auto& [index, run] : runs)
+      if (run.published && !run.started && run.job_sequence > 0) {
+        if (auto status = nats.delete_message(kJobsStream, run.job_sequence); !status)
+          problem(status.error());
+        run.job_sequence = 0;
+      }
   };
 
   // Folders are built by replays, child processes like a local bench's runs.
@@ -255,7 +268,7 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
       stopping = true;
       stop_time = Clock::now();
       (void)nats.publish_core(control_subject(experiment), "stop");
-      if (auto status = nats.purge(kJobsStream, jobs_subject(experiment)); !status) problem(status.error());
+      withdraw_jobs();
     }
     if (stopping) {
       const auto since = Clock::now() - stop_time;
@@ -293,9 +306,10 @@ Result<ExperimentResult> run_distributed_experiment(const ExperimentOptions& opt
   supervisor.launch_while_stopping = true;
   result.stop_signal = supervise(supervisor, hooks);
   book.finish(result.stop_signal);
-  // The folders hold everything now: the experiment's messages leave the streams.
-  (void)nats.purge(kJobsStream, jobs_subject(experiment));
-  (void)nats.purge(kRunsStream, runs_filter(experiment));
+  // The folders hold everything now: the experiment's messages leave NATS.
+  withdraw_jobs();
+  if (auto status = nats.delete_stream(stream); !status)
+    book.note("agentco bench: " + status.error().message);
   fs::remove_all(incoming, ec);
   return result;
 }

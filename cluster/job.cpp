@@ -55,6 +55,7 @@ std::string done_subject(const std::string& experiment, int index) {
 }
 std::string control_subject(const std::string& experiment) { return "agentco.control." + experiment; }
 std::string runs_filter(const std::string& experiment) { return "agentco.runs." + experiment + ".>"; }
+std::string runs_stream(const std::string& experiment) { return "AGENTCO_RUN_" + experiment; }
 
 std::optional<std::uint64_t> chunk_offset(const std::string& header) {
   if (header.empty() || header.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
@@ -115,7 +116,8 @@ json ClusterJob::to_json() const {
           {"config_file", carried_to(config_file)},
           {"flags", flags},
           {"investment_usd", investment_usd},
-          {"run_timeout_s", run_timeout_s}};
+          {"run_timeout_s", run_timeout_s},
+          {"partitions", partitions}};
 }
 
 Result<ClusterJob> ClusterJob::from_json(std::string_view text) {
@@ -132,13 +134,15 @@ Result<ClusterJob> ClusterJob::from_json(std::string_view text) {
     job.flags = j.value("flags", std::vector<std::string>{});
     job.investment_usd = j.value("investment_usd", -1.0);
     job.run_timeout_s = j.value("run_timeout_s", 0.0);
+    job.partitions = j.value("partitions", 0);
     if (job.experiment.empty() || job.index < 0 || job.run_name.empty())
       return make_error("job", "a job without its experiment, index or run name");
     for (const auto* file : {&job.sop_file, &job.config_file})
       if (*file && !plain_name((*file)->name))
         return make_error("job", "a job's file name is not a plain name");
     for (const auto& flag : job.flags)
-      if (flag == "--warehouse" || flag == "--name" || flag == "--project-path")
+      if (flag == "--warehouse" || flag == "--name" || flag == "--project-path" || flag == "--partition" ||
+          flag == "--nats" || flag == "--nats-config")
         return make_error("job", "a job may not choose " + flag);
     return job;
   } catch (const std::exception& e) {

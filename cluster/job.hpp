@@ -4,7 +4,7 @@
 // Subjects (EXP is the experiment's id, I a run's index in the plan, A its attempt, i.e. how
 // many times JetStream delivered the job):
 //   agentco.jobs.EXP                  a job (stream AGENTCO_JOBS, a work queue)
-//   agentco.runs.EXP.start.I          a worker took it (stream AGENTCO_RUNS)
+//   agentco.runs.EXP.start.I          a worker took it (stream AGENTCO_RUN_EXP, the experiment's)
 //   agentco.runs.EXP.trace.I.A        the run's run.jsonl, in chunks, as it is written
 //   agentco.runs.EXP.done.I           the run ended: exit code, trace length, meta.json
 //   agentco.control.EXP               "stop": the coordinator was interrupted (core NATS)
@@ -26,6 +26,7 @@ std::string trace_subject(const std::string& experiment, int index, std::uint64_
 std::string done_subject(const std::string& experiment, int index);
 std::string control_subject(const std::string& experiment);
 std::string runs_filter(const std::string& experiment);  // agentco.runs.EXP.>
+std::string runs_stream(const std::string& experiment);  // AGENTCO_RUN_EXP, which holds them
 inline constexpr const char* kPresenceSubject = "agentco.workers.here";
 inline constexpr const char* kPingSubject = "agentco.workers.ping";
 
@@ -68,6 +69,10 @@ struct ClusterJob {
   std::vector<std::string> flags;          // --llm, --model, --llm-base-url, --max-rounds, ...
   double investment_usd = -1;              // < 0: the run's config decides
   double run_timeout_s = 0;
+  // > 0: not a run of an experiment but process `index` (1..partitions) of a simulation
+  // whose population is spread over workers: `experiment` is the run's id
+  // (cluster/population_run.hpp). Its worker neither streams nor reports it.
+  int partitions = 0;
 
   nlohmann::json to_json() const;
   static Result<ClusterJob> from_json(std::string_view text);

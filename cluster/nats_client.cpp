@@ -233,48 +233,75 @@ Result<std::unique_ptr<NatsClient>> NatsClient::connect(const NatsSettings& sett
   return std::unique_ptr<NatsClient>(new NatsClient(std::move(state), std::move(shown)));
 }
 
-Status NatsClient::ensure_streams() {
-  struct Spec {
-    const char* name;
-    const char* subject;
-    jsRetentionPolicy retention;
-  };
-  for (const Spec& spec : {Spec{kJobsStream, "agentco.jobs.>", js_WorkQueuePolicy},
-                           Spec{kRunsStream, "agentco.runs.>", js_LimitsPolicy}}) {
+namespace {
+// The JetStream API's own calls (streams, consumers) may wait longer than a publish: a server
+// under load (or just started, making its store) can take seconds to make a file stream.
+constexpr int64_t kAdminWaitMs = 10000;
+constexpr int kAdminAttempts = 3;  // a timed-out call is asked again, twice
+
+jsOptions admin_options() {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = kAdminWaitMs;
+  return options;
+}
+}  // namespace
+
+Status NatsClient::make_stream(const std::string& name, const std::string& subject, bool work_queue) {
+  jsOptions options = admin_options();
+  natsStatus s = NATS_OK;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  for (int attempt = 1; attempt <= kAdminAttempts; ++attempt) {
     jsStreamInfo* info = nullptr;
-    jsErrCode js_error = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetStreamInfo(&info, state_->js, spec.name, nullptr, &js_error);
-    if (s == NATS_OK) {
-      jsStreamInfo_Destroy(info);
-      continue;
-    }
-    if (s != NATS_NOT_FOUND)
-      return nats_error(std::string("JetStream stream ") + spec.name + " at " + shown_url_, s, js_error);
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    const char* subjects[] = {spec.subject};
-    config.Name = spec.name;
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Retention = spec.retention;
-    config.Storage = js_FileStorage;
-    // A coordinator purges its experiment when it ends; what one that crashed left goes after a week.
-    config.MaxAge = 7LL * 24 * 3600 * 1000 * 1000 * 1000;
     js_error = static_cast<jsErrCode>(0);
-    s = js_AddStream(&info, state_->js, &config, nullptr, &js_error);
+    s = js_GetStreamInfo(&info, state_->js, name.c_str(), &options, &js_error);
     if (s == NATS_OK) {
       jsStreamInfo_Destroy(info);
-    } else if (js_error != JSStreamNameExistErr) {  // another process made it meanwhile
-      return nats_error(std::string("create JetStream stream ") + spec.name + " at " + shown_url_ +
-                            " (is JetStream on? start nats-server with -js)",
-                        s, js_error);
+      return ok_status();
     }
+    if (s == NATS_NOT_FOUND) {
+      jsStreamConfig config;
+      jsStreamConfig_Init(&config);
+      const char* subjects[] = {subject.c_str()};
+      config.Name = name.c_str();
+      config.Subjects = subjects;
+      config.SubjectsLen = 1;
+      config.Retention = work_queue ? js_WorkQueuePolicy : js_LimitsPolicy;
+      config.Storage = js_FileStorage;
+      // What a coordinator that crashed left behind goes after a week.
+      config.MaxAge = 7LL * 24 * 3600 * 1000 * 1000 * 1000;
+      js_error = static_cast<jsErrCode>(0);
+      s = js_AddStream(&info, state_->js, &config, &options, &js_error);
+      if (s == NATS_OK || js_error == JSStreamNameExistErr) {  // or another process made it meanwhile
+        if (info) jsStreamInfo_Destroy(info);
+        return ok_status();
+      }
+    }
+    if (s != NATS_TIMEOUT) break;
+    state_->tell(fmt::format("JetStream at {} did not answer about stream {} within {} s; asking again",
+                             shown_url_, name, kAdminWaitMs / 1000));
   }
+  return nats_error(
+      "JetStream stream " + name + " at " + shown_url_ + " (is JetStream on? start nats-server with -js)", s,
+      js_error);
+}
+
+Status NatsClient::ensure_jobs_stream() { return make_stream(kJobsStream, "agentco.jobs.>", true); }
+Status NatsClient::ensure_stream(const std::string& stream, const std::string& subjects) {
+  return make_stream(stream, subjects, false);
+}
+
+Status NatsClient::delete_stream(const std::string& stream) {
+  jsOptions options = admin_options();
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  natsStatus s = js_DeleteStream(state_->js, stream.c_str(), &options, &js_error);
+  if (s != NATS_OK && s != NATS_NOT_FOUND)
+    return nats_error("delete JetStream stream " + stream, s, js_error);
   return ok_status();
 }
 
-Status NatsClient::publish(const std::string& subject, std::string_view data, const Headers& headers,
-                           const std::string& msg_id) {
+Result<std::uint64_t> NatsClient::publish(const std::string& subject, std::string_view data,
+                                          const Headers& headers, const std::string& msg_id) {
   natsMsg* msg = nullptr;
   if (natsStatus s =
           natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
@@ -289,9 +316,12 @@ Status NatsClient::publish(const std::string& subject, std::string_view data, co
   jsPubAck* ack = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   natsStatus s = js_PublishMsg(&ack, state_->js, msg, &options, &js_error);
+  const std::uint64_t sequence = ack ? ack->Sequence : 0;
   if (ack) jsPubAck_Destroy(ack);
+  if (s == NATS_NO_RESPONDERS)
+    return make_error(kNoStream, "publish to " + subject + ": no JetStream stream holds it (any more)");
   if (s != NATS_OK) return nats_error("publish to " + subject, s, js_error);
-  return ok_status();
+  return sequence;
 }
 
 Status NatsClient::publish_core(const std::string& subject, std::string_view data) {
@@ -310,8 +340,16 @@ Status NatsClient::bind_jobs(double ack_wait_s) {
   options.Config.AckWait = static_cast<int64_t>(ack_wait_s * 1e9);
   options.Config.MaxAckPending = 100000;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&state_->jobs, state_->js, "agentco.jobs.>", kWorkersConsumer, nullptr,
-                                  &options, &js_error);
+  jsOptions admin = admin_options();
+  natsStatus s = NATS_OK;
+  for (int attempt = 1; attempt <= kAdminAttempts; ++attempt) {
+    js_error = static_cast<jsErrCode>(0);
+    s = js_PullSubscribe(&state_->jobs, state_->js, "agentco.jobs.>", kWorkersConsumer, &admin, &options,
+                         &js_error);
+    if (s != NATS_TIMEOUT) break;
+    state_->tell(fmt::format("JetStream at {} did not answer about consumer {} within {} s; asking again",
+                             shown_url_, kWorkersConsumer, kAdminWaitMs / 1000));
+  }
   if (s != NATS_OK) {
     state_->jobs = nullptr;
     return nats_error(std::string("bind to the jobs consumer ") + kWorkersConsumer + " at " + shown_url_, s,
@@ -351,21 +389,21 @@ Status NatsClient::subscribe(const std::string& subject, MessageHandler handler)
 }
 
 namespace {
-// An ordered consumer of the runs stream from its first message: in order, no acks, and it
+// An ordered consumer of a stream from its first message: in order, no acks, and it
 // starts again where it was after a reconnect.
-jsSubOptions from_the_start_of_runs() {
+jsSubOptions from_the_start_of(const std::string& stream) {
   jsSubOptions options;
   jsSubOptions_Init(&options);
-  options.Stream = kRunsStream;
+  options.Stream = stream.c_str();
   options.Ordered = true;
   options.Config.DeliverPolicy = js_DeliverAll;
   return options;
 }
 }  // namespace
 
-Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
+Status NatsClient::follow(const std::string& stream, const std::string& filter, MessageHandler handler) {
   MessageHandler* posted = state_->posting(std::move(handler));
-  jsSubOptions options = from_the_start_of_runs();
+  jsSubOptions options = from_the_start_of(stream);
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   if (natsStatus s =
@@ -378,9 +416,9 @@ Status NatsClient::follow(const std::string& filter, MessageHandler handler) {
   return ok_status();
 }
 
-Result<std::vector<NatsMessage>> NatsClient::read_all(const std::string& filter) {
+Result<std::vector<NatsMessage>> NatsClient::read_all(const std::string& stream, const std::string& filter) {
   std::vector<NatsMessage> out;
-  jsSubOptions options = from_the_start_of_runs();
+  jsSubOptions options = from_the_start_of(stream);
   natsSubscription* sub = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   if (natsStatus s = js_SubscribeSync(&sub, state_->js, filter.c_str(), nullptr, &options, &js_error);
@@ -403,22 +441,21 @@ Result<std::vector<NatsMessage>> NatsClient::read_all(const std::string& filter)
   return out;
 }
 
-Result<std::optional<NatsMessage>> NatsClient::last(const char* stream, const std::string& subject) {
+Result<std::optional<NatsMessage>> NatsClient::last(const std::string& stream, const std::string& subject) {
   natsMsg* msg = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetLastMsg(&msg, state_->js, stream, subject.c_str(), nullptr, &js_error);
-  if (s == NATS_NOT_FOUND) return std::optional<NatsMessage>();
+  natsStatus s = js_GetLastMsg(&msg, state_->js, stream.c_str(), subject.c_str(), nullptr, &js_error);
+  if (s == NATS_NOT_FOUND || js_error == JSStreamNotFoundErr) return std::optional<NatsMessage>();
   if (s != NATS_OK) return nats_error("read the last message on " + subject, s, js_error);
   return std::optional<NatsMessage>(NatsMessage(msg));
 }
 
-Status NatsClient::purge(const char* stream, const std::string& subject) {
-  jsOptions options;
-  jsOptions_Init(&options);
-  options.Stream.Purge.Subject = subject.c_str();
+Status NatsClient::delete_message(const std::string& stream, std::uint64_t sequence) {
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  if (natsStatus s = js_PurgeStream(state_->js, stream, &options, &js_error); s != NATS_OK)
-    return nats_error("purge " + subject, s, js_error);
+  natsStatus s = js_DeleteMsg(state_->js, stream.c_str(), sequence, nullptr, &js_error);
+  if (s != NATS_OK && s != NATS_NOT_FOUND && js_error != JSNoMessageFoundErr &&
+      js_error != JSSequenceNotFoundErr && js_error != JSStreamMsgDeleteFailed)
+    return nats_error(fmt::format("delete message {} of {}", sequence, stream), s, js_error);
   return ok_status();
 }
 

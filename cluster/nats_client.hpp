@@ -53,10 +53,16 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 using Post = std::function<void(std::function<void()>)>;
 using MessageHandler = std::function<void(NatsMessage)>;
 
-// Stream names and the subjects they hold.
-inline constexpr const char* kJobsStream = "AGENTCO_JOBS";  // agentco.jobs.>, a work queue
-inline constexpr const char* kRunsStream = "AGENTCO_RUNS";  // agentco.runs.>, traces and results
+// The jobs stream (agentco.jobs.>, a work queue shared by every experiment) and its workers'
+// consumer. Each experiment's traces and results have a stream of their own (job.hpp's
+// runs_stream), deleted when the experiment ends. Nothing is ever purged by subject:
+// nats-server 2.9 (Debian 12) moves every consumer of a stream past a subject purge, which
+// would skip the messages other experiments had not received yet (fixed upstream in 2.10).
+inline constexpr const char* kJobsStream = "AGENTCO_JOBS";
 inline constexpr const char* kWorkersConsumer = "agentco-workers";
+// The code of an Error when a publish found no stream for its subject (an experiment that
+// ended and deleted its stream).
+inline constexpr const char* kNoStream = "nats_no_stream";
 
 class NatsClient {
  public:
@@ -70,13 +76,18 @@ class NatsClient {
   NatsClient(const NatsClient&) = delete;
   NatsClient& operator=(const NatsClient&) = delete;
 
-  // Creates the two streams unless they exist (file storage: they survive a server restart).
-  Status ensure_streams();
+  // Creates the jobs stream unless it exists (file storage: it survives a server restart).
+  Status ensure_jobs_stream();
+  // Creates `stream` for `subjects` (limits retention, file storage, a week's age) unless it
+  // exists; delete_stream removes it with its messages.
+  Status ensure_stream(const std::string& stream, const std::string& subjects);
+  Status delete_stream(const std::string& stream);
 
-  // JetStream publish, waiting for the stream's acknowledgement. `msg_id` makes a retry of a
-  // publish whose acknowledgement was lost a no-op (the stream's duplicate window).
-  Status publish(const std::string& subject, std::string_view data, const Headers& headers = {},
-                 const std::string& msg_id = "");
+  // JetStream publish, waiting for the stream's acknowledgement; the message's sequence in its
+  // stream. `msg_id` makes a retry of a publish whose acknowledgement was lost a no-op (the
+  // stream's duplicate window). No stream for the subject: an Error with code kNoStream.
+  Result<std::uint64_t> publish(const std::string& subject, std::string_view data,
+                                const Headers& headers = {}, const std::string& msg_id = "");
   // Core NATS publish (not stored): presence and control.
   Status publish_core(const std::string& subject, std::string_view data);
 
@@ -87,15 +98,15 @@ class NatsClient {
 
   // Core subscription; `handler` runs through post.
   Status subscribe(const std::string& subject, MessageHandler handler);
-  // Every message stored on `filter` in the runs stream from the first, then each new one,
-  // in order (an ordered consumer: it survives reconnects); `handler` runs through post.
-  Status follow(const std::string& filter, MessageHandler handler);
-  // What the runs stream holds on `filter` now, in order (blocking).
-  Result<std::vector<NatsMessage>> read_all(const std::string& filter);
-  // The last message on `subject` in `stream`, or nothing.
-  Result<std::optional<NatsMessage>> last(const char* stream, const std::string& subject);
-  // Removes every message on `subject` from `stream`.
-  Status purge(const char* stream, const std::string& subject);
+  // Every message stored on `filter` in `stream` from the first, then each new one, in order
+  // (an ordered consumer: it survives reconnects); `handler` runs through post.
+  Status follow(const std::string& stream, const std::string& filter, MessageHandler handler);
+  // What `stream` holds on `filter` now, in order (blocking).
+  Result<std::vector<NatsMessage>> read_all(const std::string& stream, const std::string& filter);
+  // The last message on `subject` in `stream`, or nothing (also when the stream is gone).
+  Result<std::optional<NatsMessage>> last(const std::string& stream, const std::string& subject);
+  // Removes one message (gone already is fine).
+  Status delete_message(const std::string& stream, std::uint64_t sequence);
 
   bool connected() const;
   const std::string& url() const { return shown_url_; }
@@ -104,6 +115,7 @@ class NatsClient {
 
  private:
   explicit NatsClient(std::unique_ptr<State> state, std::string shown_url);
+  Status make_stream(const std::string& name, const std::string& subject, bool work_queue);
   std::unique_ptr<State> state_;
   std::string shown_url_;
 };

@@ -17,7 +17,7 @@ namespace agentco {
 namespace {
 
 const std::vector<std::string> kKeys = {"url", "credentials", "token",     "user",     "password",
-                                        "tls", "ca_file",     "cert_file", "key_file", "ack_wait_s"};
+                                        "tls", "ca_file",     "cert_file", "key_file", "ack_wait_s", "silence_s"};
 
 Error nats_error(const std::string& source, const YAML::Mark& mark, const std::string& message) {
   std::string where = source;
@@ -102,7 +102,7 @@ Status apply_nats_yaml(NatsSettings& settings, const std::string& text, const st
       if (scalar != "true" && scalar != "false")
         return nats_error(source, mark, "nats.tls: expected true or false, got '" + scalar + "'");
       settings.tls = scalar == "true";
-    } else if (key == "ack_wait_s") {
+    } else if (key == "ack_wait_s" || key == "silence_s") {
       double seconds = 0;
       try {
         std::size_t used = 0;
@@ -110,11 +110,11 @@ Status apply_nats_yaml(NatsSettings& settings, const std::string& text, const st
         if (used != scalar.size()) throw std::invalid_argument(scalar);
       } catch (const std::exception&) {
         return nats_error(source, mark,
-                          "nats.ack_wait_s: expected a number of seconds, got '" + scalar + "'");
+                          "nats." + key + ": expected a number of seconds, got '" + scalar + "'");
       }
       if (!std::isfinite(seconds) || seconds < 1)
-        return nats_error(source, mark, "nats.ack_wait_s: expected at least 1 second, got '" + scalar + "'");
-      settings.ack_wait_s = seconds;
+        return nats_error(source, mark, "nats." + key + ": expected at least 1 second, got '" + scalar + "'");
+      (key == "ack_wait_s" ? settings.ack_wait_s : settings.silence_s) = seconds;
     } else if (key == "url") {
       if (!url_scheme_ok(scalar))
         return nats_error(source, mark,

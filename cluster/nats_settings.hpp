@@ -13,6 +13,7 @@
 //     cert_file: client.pem
 //     key_file: client-key.pem
 //     ack_wait_s: 30                       # a job unacknowledged this long goes to another worker
+//     silence_s: 10                        # a spread simulation's partition silent this long is lost
 //
 // The section is never part of a run's config (the config loader skips it), so none of it
 // reaches a trace; the token, the password and a password in the url are registered as
@@ -31,6 +32,7 @@ struct NatsSettings {
   bool tls = false;
   std::string ca_file, cert_file, key_file;
   double ack_wait_s = 30;
+  double silence_s = 10;
   std::string origin;  // where the url came from: "flag --nats" or "FILE:LINE"
   // Not a config key: send each publish at once instead of letting the client batch them for
   // a moment (lower latency per message, fewer messages per second).

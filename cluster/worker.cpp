@@ -44,6 +44,7 @@ struct ActiveJob {
   bool stopped_by_coordinator = false;
   bool finished = false;  // result (or give-back) acknowledged: remove
   bool done_published = false;
+  bool experiment_gone = false;  // its stream was deleted: its coordinator ended without it
   Clock::time_point last_progress = Clock::now();
   std::string problem;  // the last NATS failure said about it (said once per kind)
 };
@@ -114,10 +115,17 @@ class Worker {
     if (j.problem != error.message) say(j.job.run_name + ": " + error.message + "; retrying");
     j.problem = error.message;
   }
+  // A publish of the run's failed: retried, unless the experiment is gone, when the run stops.
+  void failed(ActiveJob& j, const Error& error) {
+    if (error.code != kNoStream) return fail_once(j, error);
+    j.experiment_gone = true;
+    if (j.pid > 0 && !j.ended) ::kill(j.pid, SIGINT);
+  }
   void presence();
   bool publish_done(ActiveJob& j, const ClusterDone& done);
   bool stream(ActiveJob& j, bool everything);
   bool prepare(ActiveJob& j);
+  bool prepare_partition(ActiveJob& j, const std::vector<std::string>& flags);
   std::vector<std::string> run_flags(const ActiveJob& j);
   PriorTrace prior_trace(const ActiveJob& j);
   void settle(ActiveJob& j);
@@ -148,7 +156,7 @@ bool Worker::publish_done(ActiveJob& j, const ClusterDone& done) {
   if (auto status = nats_->publish(done_subject(j.job.experiment, j.job.index), to_wire(done.to_json()), {},
                                    fmt::format("{}.{}.done.{}", j.job.experiment, j.job.index, j.attempt));
       !status) {
-    fail_once(j, status.error());
+    failed(j, status.error());
     return false;
   }
   j.done_published = true;
@@ -172,7 +180,7 @@ bool Worker::stream(ActiveJob& j, bool everything) {
     if (auto status =
             nats_->publish(trace_subject(j.job.experiment, j.job.index, j.attempt), chunk, headers, id);
         !status) {
-      fail_once(j, status.error());
+      failed(j, status.error());
       return false;
     }
     j.problem.clear();
@@ -195,7 +203,8 @@ std::vector<std::string> Worker::run_flags(const ActiveJob& j) {
 // On a redelivery, the trace the earlier attempts streamed (empty when there is none).
 PriorTrace Worker::prior_trace(const ActiveJob& j) {
   if (j.attempt <= 1) return {};
-  auto messages = nats_->read_all(fmt::format("agentco.runs.{}.trace.{}.*", j.job.experiment, j.job.index));
+  auto messages = nats_->read_all(runs_stream(j.job.experiment),
+                                  fmt::format("agentco.runs.{}.trace.{}.*", j.job.experiment, j.job.index));
   if (!messages) {
     say(j.job.run_name + ": cannot read its earlier trace (" + messages.error().message +
         "); it starts afresh");
@@ -221,7 +230,8 @@ bool Worker::prepare(ActiveJob& j) {
   }
   j.job = std::move(*job);
   j.attempt = std::max<std::uint64_t>(1, j.msg.delivered());
-  if (auto done = nats_->last(kRunsStream, done_subject(j.job.experiment, j.job.index)); done && *done) {
+  if (auto done = nats_->last(runs_stream(j.job.experiment), done_subject(j.job.experiment, j.job.index));
+      done && *done) {
     (void)j.msg.ack();  // finished elsewhere; this delivery is a leftover
     return false;
   }
@@ -235,11 +245,20 @@ bool Worker::prepare(ActiveJob& j) {
     say(j.job.run_name + ": " + done.error);
     return false;
   }
+  if (j.job.partitions > 0 && j.attempt > 1) {
+    (void)j.msg.term();
+    say(
+        fmt::format("{} of run {}: dropped: it was lost with the worker that had it, and the run failed then "
+                    "(a partition is not carried out twice)",
+                    j.job.run_name, j.job.experiment));
+    return false;
+  }
   j.dir = workdir_ / j.job.experiment / fmt::format("{}-{}", j.job.index, j.attempt);
   j.warehouse = j.dir / "w";
   fs::remove_all(j.dir, ec_);
   fs::create_directories(j.warehouse, ec_);
   const std::vector<std::string> flags = run_flags(j);
+  if (j.job.partitions > 0) return prepare_partition(j, flags);
   if (const PriorTrace prior = prior_trace(j); !prior.bytes.empty()) {
     j.folder = j.warehouse / prior.folder;
     fs::create_directories(j.folder, ec_);
@@ -264,14 +283,49 @@ bool Worker::prepare(ActiveJob& j) {
     say(fmt::format("{}: attempt {}", j.job.run_name, j.attempt));
   }
   const json start = {{"attempt", j.attempt}, {"worker", name_}};
-  (void)nats_->publish(start_subject(j.job.experiment, j.job.index), to_wire(start), {},
-                       fmt::format("{}.{}.start.{}", j.job.experiment, j.job.index, j.attempt));
+  if (auto status = nats_->publish(start_subject(j.job.experiment, j.job.index), to_wire(start), {},
+                                   fmt::format("{}.{}.start.{}", j.job.experiment, j.job.index, j.attempt));
+      !status && status.error().code == kNoStream) {
+    say(j.job.run_name + ": dropped: its experiment " + j.job.experiment + " has ended (its stream is gone)");
+    (void)j.msg.term();
+    return false;
+  }
+  return true;
+}
+
+// A partition of a spread simulation: `agentco run --partition`, which reaches NATS itself.
+bool Worker::prepare_partition(ActiveJob& j, const std::vector<std::string>& flags) {
+  j.argv = {"agentco", "run", "--warehouse", j.warehouse.string(), "--name", j.job.run_name};
+  if (j.job.sop_file) {
+    write_text(j.dir / j.job.sop_file->name, j.job.sop_file->text);
+    j.argv.insert(j.argv.end(), {"--sop", (j.dir / j.job.sop_file->name).string()});
+  }
+  j.argv.insert(j.argv.end(), flags.begin(), flags.end());
+  j.argv.insert(j.argv.end(),
+                {"--partition", fmt::format("{}/{}/{}", j.job.experiment, j.job.index, j.job.partitions)});
+  j.argv.insert(j.argv.end(), options_.nats_flags.begin(), options_.nats_flags.end());
+  j.argv.insert(j.argv.end(), {"--", j.job.idea});
+  say(fmt::format("{} of run {}", j.job.run_name, j.job.experiment));
   return true;
 }
 
 // After the run's process ended: the rest of the trace, then the result and the
 // acknowledgement (or, when this worker is stopping on its own, the job given back).
 void Worker::settle(ActiveJob& j) {
+  if (j.job.partitions > 0) {  // its coordinator has its trace and its result already
+    (void)j.msg.ack();
+    say(fmt::format("{} of run {}: exit {} after {:.1f} s", j.job.run_name, j.job.experiment,
+                    j.exit.exit_code, j.exit.wall_s));
+    j.finished = true;
+    return;
+  }
+  if (j.experiment_gone) {
+    (void)j.msg.term();
+    say(j.job.run_name + ": dropped: its experiment " + j.job.experiment +
+        " ended without it (its coordinator deleted its stream)");
+    j.finished = true;
+    return;
+  }
   if (!stream(j, /*everything=*/true)) return;
   const bool give_back = stopping_ && !j.stopped_by_coordinator && j.exit.exit_code != 0;
   if (give_back) {
@@ -336,7 +390,8 @@ std::optional<ChildSpec> Worker::next_child() {
     spec.stdout_file = j.dir / "stdout.log";
     spec.stderr_file = j.dir / "stderr.log";
     spec.deadline = std::chrono::milliseconds(static_cast<long>(j.job.run_timeout_s * 1000));
-    spec.extra_env = {"AGENTCO_STOP_WITH_PARENT=" + std::to_string(::getpid())};
+    spec.extra_env = {"AGENTCO_STOP_WITH_PARENT=" + std::to_string(::getpid()),
+                      "AGENTCO_WORKER_NAME=" + name_};
     return spec;
   }
   return std::nullopt;
@@ -378,7 +433,7 @@ void Worker::tick(bool stop) {
       settle(j);
       continue;
     }
-    (void)stream(j, false);
+    if (!j.experiment_gone && j.job.partitions == 0) (void)stream(j, false);
     if (now - j.last_progress >= progress_every) {
       if (auto status = j.msg.in_progress(); !status) fail_once(j, status.error());
       j.last_progress = now;
@@ -410,7 +465,7 @@ int Worker::run() {
     return 2;
   }
   nats_ = std::move(*client);
-  Status status = nats_->ensure_streams();
+  Status status = nats_->ensure_jobs_stream();
   if (status) status = nats_->bind_jobs(options_.nats.ack_wait_s);
   if (!status) {
     say(status.error().message);

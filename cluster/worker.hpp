@@ -13,6 +13,12 @@
 //   4. when the run's process ends: the rest of the trace, then "done" (exit code, length of
 //      the trace, meta.json), then the acknowledgement. Each is retried until NATS takes it.
 //
+// A partition job (a part of a simulation's population, cluster/population_run.hpp) runs as
+// `agentco run --partition RUN/K/N`, which talks to its coordinator itself: the worker only
+// starts it, keeps the job alive and acknowledges it when it ends. A partition is never
+// carried out twice: a redelivered one (its first worker died) is dropped, since its run
+// has failed by then.
+//
 // Stopping: a coordinator's "stop" interrupts its runs, which end as stopped. Ctrl-C on the
 // worker interrupts every run, streams what they wrote and gives the jobs back (no "done"),
 // so that other workers resume them at once. A worker killed outright gives nothing back: its
@@ -24,6 +30,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "cluster/nats_settings.hpp"
 
@@ -37,6 +44,9 @@ struct WorkerOptions {
   int slots = 1;
   std::filesystem::path workdir;  // where runs are carried out; empty: a fresh temporary folder
   bool keep_runs = false;         // keep each run's folder after its result is published
+  // How a partition of a spread simulation (a job with partitions > 0) reaches NATS as this
+  // worker does: --nats URL, and --nats-config FILE when the worker had a config file.
+  std::vector<std::string> nats_flags;
   std::string program = "/proc/self/exe";
   std::FILE* log = stderr;
 };

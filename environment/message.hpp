@@ -31,6 +31,9 @@ struct Message {
   nlohmann::json branch;
 
   nlohmann::json to_json() const;
+  // The inverse of to_json (a message from another process of the run); a field of the wrong
+  // type throws nlohmann::json::exception.
+  static Message from_json(const nlohmann::json& j);
 };
 
 using MessagePtr = std::shared_ptr<const Message>;

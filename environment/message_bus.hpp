@@ -33,7 +33,7 @@ class Condition;
 
 class Mailbox {
  public:
-  // The seq of the last message routed here (set by the bus to deliver each message once).
+  // The bus's stamp of the last message routed here (to deliver each message once).
   std::uint64_t routed_seq = 0;
 
   virtual ~Mailbox() = default;
@@ -59,6 +59,15 @@ class MessageBus {
   // only while a recipient's bounded inbox is full). Returns the published message.
   boost::asio::awaitable<MessagePtr> publish(Message message);
 
+  // A team spread over processes (cluster/): a message published here is also handed to the
+  // forwarder, after its local delivery started; a message published by another process
+  // comes in through accept(), which delivers it to the subscribers here (counted as pending
+  // like any delivery) without history, observer or forwarder, and returns their names.
+  void set_forwarder(std::function<void(const MessagePtr&)> forwarder) { forwarder_ = std::move(forwarder); }
+  boost::asio::awaitable<std::vector<std::string>> accept(MessagePtr message);
+  // Seqs of this process's messages start after `base` (unique across the processes).
+  void set_seq_base(std::uint64_t base) { next_seq_ = base + 1; seq_base_ = base; }
+
   // Marks n deliveries to a subscriber as handled.
   void done(std::size_t n);
 
@@ -66,7 +75,7 @@ class MessageBus {
   // The last history_limit() messages (all by default), oldest first.
   const std::deque<MessagePtr>& history() const { return history_; }
   // Messages published so far (also those no longer held in history()).
-  std::uint64_t published() const { return next_seq_ - 1; }
+  std::uint64_t published() const { return next_seq_ - 1 - seq_base_; }
   // Deliveries made so far (one message to one recipient).
   std::uint64_t delivered() const { return delivered_; }
   // 0: keep everything.
@@ -83,10 +92,14 @@ class MessageBus {
   std::unordered_map<std::string, Mailbox*> by_address_;
   std::deque<MessagePtr> history_;
   std::size_t history_limit_ = 0;
-  std::uint64_t next_seq_ = 1;
+  std::uint64_t next_seq_ = 1, seq_base_ = 0;
+  std::uint64_t next_stamp_ = 1;  // one per routing, for Mailbox::routed_seq
   std::uint64_t delivered_ = 0;
   std::size_t pending_ = 0;
   Observer observer_;
+  std::function<void(const MessagePtr&)> forwarder_;
+  // The local subscribers of `message` (each once); `sender` is left out of its topic.
+  std::vector<Mailbox*> route(const Message& message, Mailbox* sender);
   std::function<void()> on_idle_;
 };
 

@@ -19,6 +19,7 @@
 #include "actions/action.hpp"
 #include "core/text.hpp"
 #include "roles/role.hpp"
+#include "roles/team_spread.hpp"
 #include "environment/project_summary.hpp"
 #include "tools/tool_hub.hpp"
 #include "trace/trace.hpp"
@@ -64,7 +65,7 @@ struct TeamState {
   bool idle = false;
 };
 
-asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_timer& wake) {
+asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_timer& wake, TeamSpread* spread) {
   for (auto& role : team.roles) {
     ++team.running;
     asio::co_spawn(run.executor, role->run(), [&team, &wake, &run, name = role->spec().name](std::exception_ptr e) {
@@ -82,14 +83,22 @@ asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_t
     });
   }
 
-  Message idea;
-  idea.content = run.idea;
-  idea.payload = nlohmann::json::object({{"idea", run.idea}});
-  idea.role = "User";
-  idea.cause_by = kUserRequirement;
-  idea.sent_from = "User";
-  co_await run.bus.publish(std::move(idea));
-  if (run.bus.pending() == 0) team.idle = true;
+  if (spread) {
+    co_await spread->join(run, [&team, &wake] {
+      team.idle = true;
+      wake.cancel();
+    });
+  }
+  if ((!spread || spread->publishes_idea()) && !run.stop.requested()) {
+    Message idea;
+    idea.content = run.idea;
+    idea.payload = nlohmann::json::object({{"idea", run.idea}});
+    idea.role = "User";
+    idea.cause_by = kUserRequirement;
+    idea.sent_from = "User";
+    co_await run.bus.publish(std::move(idea));
+    if (!spread && run.bus.pending() == 0) team.idle = true;
+  }
 
   while (!team.idle && !run.stop.requested()) {
     co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -101,6 +110,7 @@ asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_t
     co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
     wake.expires_at(asio::steady_timer::time_point::max());
   }
+  if (spread) co_await spread->leave(run);
   // The MCP servers the roles started end with the team (their pipes would keep the
   // io_context running).
   if (run.tools) co_await run.tools->close();
@@ -109,13 +119,16 @@ asio::awaitable<void> supervise(RunContext& run, TeamState& team, asio::steady_t
 }  // namespace
 
 RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const ActionRegistry& registry,
-                    const std::string& started_at) {
+                    const std::string& started_at, TeamSpread* spread) {
   auto clock_start = std::chrono::steady_clock::now();
   TeamState team;
   // One maker of action objects: each role's own, and more for its fan-out branches.
   auto make_action = [&registry](const ActionSpec& action) { return registry.find(action.type)->make(action); };
   for (const auto& base : sop.roles) {
-    for (auto& spec : role_instances(base)) {  // `count:` makes a population
+    // `count:` makes a population; spread over processes, this one builds its part only.
+    for (int i = 0; i < std::max(1, base.count); ++i) {
+      if (spread && !spread->hosts(base, base.count > 1 ? i : -1)) continue;
+      RoleSpec spec = role_instance(base, i);
       std::vector<std::pair<const ActionSpec*, std::unique_ptr<Action>>> actions;
       for (const auto& name : spec.actions) {
         const ActionSpec* action = sop.action(name);
@@ -129,10 +142,12 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
 
   asio::steady_timer wake(io, asio::steady_timer::time_point::max());
   run.wake = [&wake] { wake.cancel(); };
-  run.bus.set_idle_callback([&team, &wake] {
-    team.idle = true;
-    wake.cancel();
-  });
+  // Spread over processes, this bus going idle is not the team's: the spread tells.
+  if (!spread)
+    run.bus.set_idle_callback([&team, &wake] {
+      team.idle = true;
+      wake.cancel();
+    });
   run.bus.set_observer([&run](const MessagePtr& m, const std::vector<std::string>& recipients) {
     auto record = m->to_json();
     record["recipients"] = recipients;
@@ -158,7 +173,7 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
   signals.async_wait(on_signal);
 
   std::exception_ptr failure;
-  asio::co_spawn(io, supervise(run, team, wake), [&](std::exception_ptr e) {
+  asio::co_spawn(io, supervise(run, team, wake, spread), [&](std::exception_ptr e) {
     failure = e;
     signals.cancel();
   });
@@ -208,6 +223,7 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
                    {"detail", outcome.detail}}},
       {"turns", run.turns()},
       {"messages", run.bus.published()},
+      {"deliveries", run.bus.delivered()},
       {"roles", roles},
       {"total", run.llm.ledger().total().to_json()},
       {"investment_usd", run.llm.ledger().investment()},
@@ -218,6 +234,8 @@ RunOutcome run_team(asio::io_context& io, RunContext& run, const Sop& sop, const
       {"review_rounds", run.project.review_rounds},
       {"verdict", run.project.qa_verdict},
   };
+  if (spread)
+    if (nlohmann::json more = spread->meta(); !more.is_null()) outcome.meta["distributed"] = std::move(more);
   try {
     run.trace.append("run_end", {{"reason", outcome.reason},
                                  {"detail", outcome.detail},

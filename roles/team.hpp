@@ -14,6 +14,7 @@
 namespace agentco {
 
 class ActionRegistry;
+class TeamSpread;
 
 struct RunOutcome {
   std::string reason;  // idle | max_rounds | budget | interrupted | failed
@@ -23,8 +24,11 @@ struct RunOutcome {
 };
 
 // Runs the SOP in `run` to completion on `io`. `started_at` is the run's ISO start time.
+// With a spread, only the instances it hosts are built here, and the spread says when the
+// team (all its processes) is idle.
 RunOutcome run_team(boost::asio::io_context& io, RunContext& run, const Sop& sop,
-                    const ActionRegistry& registry, const std::string& started_at);
+                    const ActionRegistry& registry, const std::string& started_at,
+                    TeamSpread* spread = nullptr);
 
 // Exit code for a stop reason.
 int exit_code_for(const std::string& reason);

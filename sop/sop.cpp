@@ -39,8 +39,6 @@ std::map<std::string, const ActionSpec*> Sop::documents() const {
   return out;
 }
 
-namespace {
-
 std::string fill_instance(std::string text, int index, int group) {
   for (auto [key, value] : {std::pair<std::string_view, int>{"{index}", index}, {"{group}", group}}) {
     for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
@@ -52,21 +50,22 @@ std::string fill_instance(std::string text, int index, int group) {
   return text;
 }
 
-}  // namespace
+RoleSpec role_instance(const RoleSpec& role, int i) {
+  RoleSpec copy = role;
+  if (role.count <= 1) return copy;
+  const int group = i / std::max(1, role.group_size);
+  copy.name = role.name + "-" + std::to_string(i);
+  copy.instance = i;
+  for (auto& topic : copy.topics) topic = fill_instance(topic, i, group);
+  copy.publish_topic = fill_instance(copy.publish_topic, i, group);
+  return copy;
+}
 
 std::vector<RoleSpec> role_instances(const RoleSpec& role) {
   if (role.count <= 1) return {role};
   std::vector<RoleSpec> out;
   out.reserve(static_cast<std::size_t>(role.count));
-  for (int i = 0; i < role.count; ++i) {
-    RoleSpec copy = role;
-    const int group = i / std::max(1, role.group_size);
-    copy.name = role.name + "-" + std::to_string(i);
-    copy.instance = i;
-    for (auto& topic : copy.topics) topic = fill_instance(topic, i, group);
-    copy.publish_topic = fill_instance(copy.publish_topic, i, group);
-    out.push_back(std::move(copy));
-  }
+  for (int i = 0; i < role.count; ++i) out.push_back(role_instance(role, i));
   return out;
 }
 
@@ -785,6 +784,12 @@ Result<Sop> parse_sop(const std::string& raw_yaml_text, const std::string& sourc
   if (!problems.list.empty()) {
     return make_error("sop", fmt::format("{}", fmt::join(problems.list, "\n")));
   }
+  // A population's every instance may take a turn: a simulation of a thousand citizens is
+  // not cut short by the default --max-rounds 100 (a higher --max-rounds still applies).
+  long instances = 0;
+  for (const auto& role : sop.roles) instances += std::max(1, role.count);
+  if (instances > static_cast<long>(sop.roles.size()))
+    sop.min_turns = static_cast<int>(std::max<long>(sop.min_turns, instances));
   return sop;
 }
 

@@ -95,6 +95,10 @@ struct RoleSpec {
 // with {index} and {group} filled in (the spec is copied: keep goal and constraints short
 // for very large populations).
 std::vector<RoleSpec> role_instances(const RoleSpec& role);
+// Instance i of a population (the role itself when count is 1).
+RoleSpec role_instance(const RoleSpec& role, int i);
+// `text` (a topic) with {index} and {group} filled in for one instance.
+std::string fill_instance(std::string text, int index, int group);
 
 struct Sop {
   std::string name;
@@ -103,7 +107,8 @@ struct Sop {
   std::vector<RoleSpec> roles;
   std::map<std::string, ActionSpec> actions;
   // Turns the SOP needs at least, whatever run.max_rounds says: a graph (sop/graph.hpp)
-  // gives every role one turn, so its role count. 0: none.
+  // gives every role one turn, so its role count; a SOP with populations, its instance
+  // count. 0: none.
   int min_turns = 0;
 
   const ActionSpec* action(const std::string& name) const;

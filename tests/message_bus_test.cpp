@@ -324,5 +324,48 @@ TEST_F(MessageBusTest, AMailboxWithRoomNeverGetsTheAwaitableDeliver) {
   EXPECT_EQ(architect.waiting_deliveries, 0);
 }
 
+
+// A team spread over processes: what is published here goes to the forwarder too; what
+// another process published comes in through accept(), reaching the subscribers here once,
+// counted as pending, and going neither to the forwarder, the observer nor the history.
+TEST_F(MessageBusTest, AMessageFromAnotherProcessReachesTheSubscribersHereAndIsNotForwardedBack) {
+  FakeMailbox citizen(io_, "Citizen-3");
+  FakeMailbox neighbour(io_, "Citizen-4");
+  bus_.subscribe_topics(&citizen, {"town", "district-0"});
+  bus_.subscribe_topics(&neighbour, {"district-0"});
+  bus_.set_seq_base(2ULL << 40);
+  std::vector<MessagePtr> forwarded;
+  int observed = 0;
+  bus_.set_forwarder([&](const MessagePtr& m) { forwarded.push_back(m); });
+  bus_.set_observer([&](const MessagePtr&, const std::vector<std::string>&) { ++observed; });
+
+  Message said = make_message("Discuss", "Citizen-3");
+  said.topic = "district-0";
+  MessagePtr mine = publish(std::move(said));
+  EXPECT_EQ(mine->seq, (2ULL << 40) + 1);  // unique across the processes of the run
+  EXPECT_EQ(mine->id, "msg-" + std::to_string((2ULL << 40) + 1));
+  EXPECT_EQ(bus_.published(), 1u);
+  ASSERT_EQ(forwarded.size(), 1u);
+  EXPECT_EQ(neighbour.received.size(), 1u);
+
+  Message town = make_message("Announce", "Mayor");
+  town.topic = "town";
+  town.id = "msg-1";
+  town.seq = 1;  // the coordinator's: it may equal a stamp used here before
+  auto incoming = std::make_shared<const Message>(town);
+  std::vector<std::string> names;
+  asio::co_spawn(io_, bus_.accept(incoming), [&](std::exception_ptr, std::vector<std::string> n) { names = n; });
+  io_.run();
+  io_.restart();
+  EXPECT_EQ(names, std::vector<std::string>{"Citizen-3"});
+  ASSERT_EQ(citizen.received.size(), 1u);
+  EXPECT_EQ(citizen.received[0], incoming);
+  EXPECT_EQ(forwarded.size(), 1u);  // not sent back
+  EXPECT_EQ(observed, 1);           // its origin traced it
+  EXPECT_EQ(bus_.history().size(), 1u);
+  EXPECT_EQ(bus_.pending(), 2u);  // the neighbour's delivery and this one
+  EXPECT_EQ(bus_.delivered(), 2u);
+}
+
 }  // namespace
 }  // namespace agentco

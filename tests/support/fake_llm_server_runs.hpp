@@ -107,6 +107,12 @@ class BackgroundProcess {
     return found;
   }
 
+  // What it printed so far, stdout then stderr (for a failing test's message).
+  std::string output_so_far() {
+    std::lock_guard lock(mutex_);
+    return out_ + err_;
+  }
+
   // Waits for the exit (SIGKILL at the timeout) and the end of both outputs.
   ProcessResult wait(std::chrono::milliseconds timeout) {
     ProcessResult result;
