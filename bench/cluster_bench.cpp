@@ -16,7 +16,7 @@
 //      of bench/scale_bench (row 5 of bench/README.md).
 //
 // Usage: cluster-bench [--prompts P] [--ttft-ms MS] [--skip-experiments] [--populations A,B]
-//        [--spreads 1,4] [--latency-ms MS] [--skip-hops]. Needs nats-server
+//        [--spreads 0,1,4 (0: in one process)] [--latency-ms MS] [--skip-hops]. Needs nats-server
 // (Debian: /usr/sbin/nats-server).
 #include <fmt/format.h>
 #include <signal.h>
@@ -176,6 +176,14 @@ std::vector<int> number_list(const std::string& text) {
   return out;
 }
 
+// The project folder a run printed (its last line on stdout).
+fs::path printed_folder(const bench::ChildRun& r) {
+  std::string out = r.out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  const auto at = out.rfind('\n');
+  return out.substr(at == std::string::npos ? 0 : at + 1);
+}
+
 void populations(const fs::path& root, const std::vector<int>& sizes, const std::vector<int>& spreads,
                  int latency_ms) {
   const int port = testing::free_loopback_port();
@@ -192,8 +200,8 @@ void populations(const fs::path& root, const std::vector<int>& sizes, const std:
   const std::vector<std::string> env = {fmt::format("AGENTCO_MOCK_LATENCY_MS={}", latency_ms)};
   fmt::print("populations: simulation_town, the mock model ({} ms a call); deliveries/s over the run's wall\n",
              latency_ms);
-  fmt::print("{:>9} {:<24} {:>8} {:>11} {:>12} {:>12} {:>10} {:>9} {:>9}\n", "actors", "how", "wall_s",
-             "deliveries", "deliveries/s", "peak_rss_MB", "B/actor", "trace_MB", "crossed");
+  fmt::print("{:>9} {:<24} {:>8} {:>11} {:>12} {:>12} {:>10} {:>9} {:>9} {:>7}\n", "actors", "how", "wall_s",
+             "deliveries", "deliveries/s", "peak_rss_MB", "B/actor", "trace_MB", "crossed", "cpu_s");
   for (int actors : sizes) {
     std::string text = town;
     const std::string count = "count: 1000";
@@ -206,7 +214,7 @@ void populations(const fs::path& root, const std::vector<int>& sizes, const std:
                                       "--sop", sop.string(), "-q", "Should the town build a new bridge?"};
     };
     auto row = [&](const std::string& how, const bench::ChildRun& r, long extra_rss_kb) {
-      const fs::path folder = root / "pop-warehouse" / how;
+      const fs::path folder = printed_folder(r);
       std::ifstream in(folder / "meta.json");
       const nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
       if (r.exit_code != 0 || meta.is_discarded()) {
@@ -218,13 +226,16 @@ void populations(const fs::path& root, const std::vector<int>& sizes, const std:
       const double rss_mb = (r.peak_rss_kb + extra_rss_kb) / 1024.0;
       std::error_code ec;
       const double trace_mb = static_cast<double>(fs::file_size(folder / "run.jsonl", ec)) / 1e6;
-      fmt::print("{:>9} {:<24} {:>8.2f} {:>11.0f} {:>12.0f} {:>12.1f} {:>10.0f} {:>9.1f} {:>9}\n", actors, how,
-                 r.wall_s, deliveries, deliveries / r.wall_s, rss_mb, rss_mb * 1024 * 1024 / actors, trace_mb,
-                 team.value("messages_across_processes", 0));
+      fmt::print("{:>9} {:<24} {:>8.2f} {:>11.0f} {:>12.0f} {:>12.1f} {:>10.0f} {:>9.1f} {:>9} {:>7.1f}\n", actors,
+                 how, r.wall_s, deliveries, deliveries / r.wall_s, rss_mb, rss_mb * 1024 * 1024 / actors, trace_mb,
+                 team.value("messages_across_processes", 0), r.cpu_s);
       std::fflush(stdout);
     };
-    row(fmt::format("local-{}", actors), bench::run_child(run_args(fmt::format("local-{}", actors)), env), 0);
     for (int n : spreads) {
+      if (n == 0) {  // in one process, without NATS
+        row(fmt::format("local-{}", actors), bench::run_child(run_args(fmt::format("local-{}", actors)), env), 0);
+        continue;
+      }
       std::vector<std::unique_ptr<Background>> workers;
       for (int w = 0; w < n; ++w)
         workers.push_back(std::make_unique<Background>(
@@ -238,7 +249,7 @@ void populations(const fs::path& root, const std::vector<int>& sizes, const std:
       const bench::ChildRun r = bench::run_child(args, env);
       // The partitions are the workers' children, not ours: their peak RSS is in the meta.
       long partitions_kb = 0;
-      std::ifstream in(root / "pop-warehouse" / how / "meta.json");
+      std::ifstream in(printed_folder(r) / "meta.json");
       const nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
       if (!meta.is_discarded() && meta.contains("distributed"))
         for (const auto& p : meta["distributed"]["processes"]) partitions_kb += p.value("max_rss_kb", 0L);
@@ -320,7 +331,7 @@ int main(int argc, char** argv) {
   int prompts = 20;
   double ttft_ms = 200;
   bool skip_experiments = false, skip_hops = false;
-  std::vector<int> sizes, spreads = {1, 4};
+  std::vector<int> sizes, spreads = {0, 1, 4};
   int latency_ms = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

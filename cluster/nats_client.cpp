@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nats/nats.h>
 
+#include <map>
 #include <mutex>
 
 namespace agentco {
@@ -88,6 +89,10 @@ struct NatsClient::State {
   // Handlers of the subscriptions; the C client holds pointers to them (stable: unique_ptr).
   std::vector<std::unique_ptr<MessageHandler>> handlers;
   std::vector<natsSubscription*> subscriptions;
+  // Their subjects, for the error callback, which must not ask a subscription that may
+  // already be freed (libnats hands it the pointer later, on a thread of its own). Guarded
+  // by `gate`.
+  std::map<const natsSubscription*, std::string> subjects;
   // Once closed, the client's threads hand nothing more to the owner (whose io_context may
   // be gone): every hand-over passes this gate.
   std::mutex gate;
@@ -101,6 +106,11 @@ struct NatsClient::State {
     deliver([said = said, line = std::move(line)] {
       if (said) said(line);
     });
+  }
+  void remember_subscription(natsSubscription* sub, const std::string& subject) {
+    subscriptions.push_back(sub);
+    std::lock_guard lock(gate);
+    subjects[sub] = subject;
   }
   // A handler whose messages are handed to the owner through the gate.
   MessageHandler* posting(MessageHandler handler) {
@@ -125,8 +135,12 @@ void on_reconnected(natsConnection*, void* closure) {
 }
 void on_error(natsConnection*, natsSubscription* sub, natsStatus status, void* closure) {
   auto* state = static_cast<NatsClient::State*>(closure);
-  const char* name = sub ? natsSubscription_GetSubject(sub) : nullptr;  // null once it is closed
-  const std::string subject = name ? name : "";
+  std::string subject;
+  {
+    std::lock_guard lock(state->gate);
+    if (state->closed) return;
+    if (auto it = state->subjects.find(sub); it != state->subjects.end()) subject = it->second;
+  }
   if (status == NATS_SLOW_CONSUMER)
     state->tell("slow consumer on " + (subject.empty() ? std::string("a subscription") : subject) +
                 ": messages arrived faster than they were handled and NATS dropped some; the ordered "
@@ -149,13 +163,14 @@ NatsClient::~NatsClient() {
     std::lock_guard lock(state_->gate);
     state_->closed = true;
   }
+  // The connection closes first: its reading thread ends before any subscription is freed
+  // (freeing an active subscription while messages flood in let that thread lock the freed
+  // subscription's mutex: an abort in libnats 3.4).
+  if (state_->connection) natsConnection_Close(state_->connection);
   for (natsSubscription* sub : state_->subscriptions) natsSubscription_Destroy(sub);
   if (state_->jobs) natsSubscription_Destroy(state_->jobs);
   if (state_->js) jsCtx_Destroy(state_->js);
-  if (state_->connection) {
-    natsConnection_Close(state_->connection);
-    natsConnection_Destroy(state_->connection);
-  }
+  if (state_->connection) natsConnection_Destroy(state_->connection);
   if (state_->options) natsOptions_Destroy(state_->options);
   // The client's threads may still be inside a callback that holds the state (closing fires
   // the disconnected callback on a thread of its own); the gate keeps them from the owner, and
@@ -378,13 +393,31 @@ Result<std::vector<NatsMessage>> NatsClient::fetch_jobs(int max) {
   return out;
 }
 
+Status NatsClient::subscribe_direct(const std::string& subject,
+                                    std::function<void(std::string_view)> handler) {
+  // Through the gate too: once the client is closed, the handler (whose captures may be
+  // gone) is not called.
+  MessageHandler* direct =
+      new MessageHandler([state = state_.get(), handler = std::move(handler)](NatsMessage msg) {
+        std::lock_guard lock(state->gate);
+        if (!state->closed) handler(msg.data());
+      });
+  state_->handlers.emplace_back(direct);
+  natsSubscription* sub = nullptr;
+  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, direct);
+      s != NATS_OK)
+    return nats_error("subscribe to " + subject, s);
+  state_->remember_subscription(sub, subject);
+  return ok_status();
+}
+
 Status NatsClient::subscribe(const std::string& subject, MessageHandler handler) {
   MessageHandler* posted = state_->posting(std::move(handler));
   natsSubscription* sub = nullptr;
   if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, posted);
       s != NATS_OK)
     return nats_error("subscribe to " + subject, s);
-  state_->subscriptions.push_back(sub);
+  state_->remember_subscription(sub, subject);
   return ok_status();
 }
 
@@ -412,7 +445,7 @@ Status NatsClient::follow(const std::string& stream, const std::string& filter, 
     return nats_error("follow " + filter, s, js_error);
   // A coordinator of a large experiment takes thousands of trace chunks at once.
   natsSubscription_SetPendingLimits(sub, 1000000, 1024 * 1024 * 1024);
-  state_->subscriptions.push_back(sub);
+  state_->remember_subscription(sub, filter);
   return ok_status();
 }
 

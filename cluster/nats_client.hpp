@@ -96,8 +96,13 @@ class NatsClient {
   // Up to `max` jobs, without waiting when there are none.
   Result<std::vector<NatsMessage>> fetch_jobs(int max);
 
-  // Core subscription; `handler` runs through post.
+  // Core subscription; `handler` runs through post. Messages of one subscription reach it in
+  // the order the server sent them (not so across two subscriptions: each has its thread).
   Status subscribe(const std::string& subject, MessageHandler handler);
+  // Core subscription whose handler runs at once on the client's own thread (not posted):
+  // for what must not wait behind the owner's work, such as heartbeats. It must be quick and
+  // thread-safe.
+  Status subscribe_direct(const std::string& subject, std::function<void(std::string_view)> handler);
   // Every message stored on `filter` in `stream` from the first, then each new one, in order
   // (an ordered consumer: it survives reconnects); `handler` runs through post.
   Status follow(const std::string& stream, const std::string& filter, MessageHandler handler);

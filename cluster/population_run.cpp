@@ -21,6 +21,7 @@
 #include "cluster/nats_client.hpp"
 #include "cluster/partition_plan.hpp"
 #include "cluster/termination.hpp"
+#include "cluster/trace_merge.hpp"
 
 namespace agentco {
 namespace asio = boost::asio;
@@ -47,6 +48,10 @@ std::string subject_token(const std::string& text) {
       out += fmt::format("%{:02X}", c);
   }
   return out.empty() ? "%" : out;
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
 long max_rss_kb() {
@@ -87,7 +92,6 @@ struct Mailroom {
 
 struct Peer {  // a partition, as the coordinator knows it
   bool ready = false, final = false, lost = false;
-  Clock::time_point heard;
   std::uint64_t trace_bytes = 0;  // merged so far
   std::string partial;            // an unfinished last line of its trace
   json final_report;
@@ -106,7 +110,10 @@ class PopulationLink final : public TeamSpread {
         mailroom_(std::move(mailroom)),
         nats_(std::move(nats)),
         detector_(plan_.processes()),
-        peers_(static_cast<std::size_t>(plan_.processes())) {}
+        peers_(static_cast<std::size_t>(plan_.processes())),
+        alive_(new std::atomic<std::int64_t>[static_cast<std::size_t>(plan_.processes())]) {
+    for (int p = 0; p < plan_.processes(); ++p) alive_[static_cast<std::size_t>(p)] = now_ns();
+  }
   ~PopulationLink() override {
     heartbeat_ = {};
     mailroom_->close();
@@ -151,6 +158,7 @@ class PopulationLink final : public TeamSpread {
   // The coordinator.
   Status publish_jobs();
   void withdraw_jobs();
+  void on_upstream(NatsMessage msg);
   void on_report(NatsMessage msg);
   void on_trace(int process, NatsMessage msg);
   void merge_line(int process, std::string_view line);
@@ -171,14 +179,20 @@ class PopulationLink final : public TeamSpread {
   // A partition.
   FileTail tail_;
   bool probed_ = false;
-  Clock::time_point last_control_ = Clock::now();
   // The coordinator.
   TerminationDetector detector_;
   std::vector<Peer> peers_;
   std::uint64_t waves_ = 0;
-  // A partition: "alive" every second from a thread of its own, so that a partition whose
-  // io_context is busy with a big round is not taken for a dead one. Declared last: it
-  // stops before the client goes.
+  // When each process was last heard alive (steady ns), written by the client's thread:
+  // "alive" every second from a thread of each process's own, so that a process whose
+  // io_context is busy (a big round, a long trace to merge) is not taken for a dead one.
+  std::unique_ptr<std::atomic<std::int64_t>[]> alive_;
+  bool silent(int process) const {
+    return now_ns() - alive_[static_cast<std::size_t>(process)].load() >
+           static_cast<std::int64_t>(options_.silence_s * 1e9);
+  }
+  void start_heartbeat();
+  // Declared last: it stops before the client goes.
   std::jthread heartbeat_;
 };
 
@@ -260,14 +274,23 @@ asio::awaitable<void> PopulationLink::join(RunContext& run, std::function<void()
     if (!status) break;
     status = nats_->subscribe(subject("topic." + subject_token(topic)), on_message);
   }
+  // Heartbeats of the others: on the client's thread, into alive_.
+  if (status)
+    status =
+        nats_->subscribe_direct(subject(coordinator() ? "alive" : "alive.0"), [this](std::string_view data) {
+          int p = -1;
+          std::from_chars(data.data(), data.data() + data.size(), p);
+          if (p >= 0 && p < plan_.processes()) alive_[static_cast<std::size_t>(p)] = now_ns();
+        });
   if (status && coordinator()) {
-    status = nats_->subscribe(subject("report"), [this](NatsMessage msg) { on_report(std::move(msg)); });
-    for (int p = 1; status && p < plan_.processes(); ++p)
-      status = nats_->subscribe(subject("trace." + std::to_string(p)),
-                                [this, p](NatsMessage msg) { on_trace(p, std::move(msg)); });
+    // One subscription for the partitions' traces and reports: one thread hands them over in
+    // the order the server got them, so the merged trace keeps their causal order and a
+    // partition's final report comes after the last of its trace.
+    status = nats_->subscribe(subject("up.>"), [this](NatsMessage msg) { on_upstream(std::move(msg)); });
   } else if (status) {
     status = nats_->subscribe(subject("ctl"), [this](NatsMessage msg) { on_control(std::move(msg)); });
   }
+  if (status) start_heartbeat();
   if (!status) {
     run.request_stop("failed", "NATS: " + status.error().message);
     finish();
@@ -276,17 +299,6 @@ asio::awaitable<void> PopulationLink::join(RunContext& run, std::function<void()
 
   if (!coordinator()) {
     tail_.follow(run.trace.path());
-    heartbeat_ = std::jthread([this](std::stop_token stop) {
-      json beat = json::object();
-      beat["process"] = self_;
-      beat["alive"] = true;
-      const std::string text = to_wire(beat);
-      while (!stop.stop_requested()) {
-        (void)nats_->publish_core(subject("report"), text);
-        for (int i = 0; i < 20 && !stop.stop_requested(); ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    });
     auto touching = keep_in_touch();
     asio::co_spawn(run.executor, std::move(touching), asio::detached);
     co_return;
@@ -310,11 +322,22 @@ asio::awaitable<void> PopulationLink::join(RunContext& run, std::function<void()
   asio::co_spawn(run.executor, std::move(probing), asio::detached);
 }
 
+void PopulationLink::start_heartbeat() {
+  const std::string to = subject(coordinator() ? "alive.0" : "alive"), text = std::to_string(self_);
+  heartbeat_ = std::jthread([this, to, text](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      (void)nats_->publish_core(to, text);
+      for (int i = 0; i < 10 && !stop.stop_requested(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+}
+
 // ---- A partition ---------------------------------------------------------------------------
 
 void PopulationLink::report(json fields) {
   fields["process"] = self_;
-  (void)nats_->publish_core(subject("report"), to_wire(fields));
+  (void)nats_->publish_core(subject("up.report"), to_wire(fields));
 }
 
 void PopulationLink::stream_trace(bool everything) {
@@ -324,13 +347,12 @@ void PopulationLink::stream_trace(bool everything) {
     // The offset travels in the message's first line; core NATS keeps one publisher's order.
     const std::string offset = std::to_string(tail_.offset());
     std::string text = offset + "\n" + chunk;
-    if (!nats_->publish_core(subject("trace." + std::to_string(self_)), text)) return;
+    if (!nats_->publish_core(subject("up.trace." + std::to_string(self_)), text)) return;
     tail_.advance(chunk.size());
   }
 }
 
 void PopulationLink::on_control(NatsMessage msg) {
-  last_control_ = Clock::now();
   const json j = json::parse(msg.data(), nullptr, false);
   if (!j.is_object()) return;
   if (j.contains("probe")) {
@@ -365,7 +387,7 @@ asio::awaitable<void> PopulationLink::keep_in_touch() {
       report(std::move(ready));
       last_ready = now;
     }
-    if (now - last_control_ > std::chrono::duration<double>(options_.silence_s)) {
+    if (silent(0)) {
       run_->request_stop(
           "failed", fmt::format("the coordinator of run {} went silent ({} s): this partition stops", run_id_,
                                 options_.silence_s));
@@ -446,10 +468,9 @@ asio::awaitable<void> PopulationLink::probe() {
     while (detector_.complete() < waves_ && !ended_ && Clock::now() - asked < kWaveTimeout)
       co_await sleep(std::chrono::milliseconds(1));
     if (detector_.idle()) break;
-    const auto now = Clock::now();
     for (int p = 1; p < plan_.processes(); ++p) {
       const Peer& peer = peers_[static_cast<std::size_t>(p)];
-      if (now - peer.heard > std::chrono::duration<double>(options_.silence_s)) {
+      if (silent(p)) {
         lose(p, fmt::format(
                     "partition {}{} stopped answering ({} s without a word): its worker or machine is gone?",
                     p, peer.worker.empty() ? "" : " (worker " + peer.worker + ")", options_.silence_s));
@@ -472,13 +493,25 @@ void PopulationLink::lose(int process, const std::string& why) {
   finish();
 }
 
+void PopulationLink::on_upstream(NatsMessage msg) {
+  const std::string_view name = msg.subject();
+  const std::string trace_prefix = subject("up.trace.");
+  if (name.substr(0, trace_prefix.size()) == trace_prefix) {
+    int p = 0;
+    const std::string_view number = name.substr(trace_prefix.size());
+    std::from_chars(number.data(), number.data() + number.size(), p);
+    if (p >= 1 && p < plan_.processes()) on_trace(p, std::move(msg));
+  } else {
+    on_report(std::move(msg));
+  }
+}
+
 void PopulationLink::on_report(NatsMessage msg) {
   const json j = json::parse(msg.data(), nullptr, false);
   if (!j.is_object()) return;
   const int p = j.value("process", -1);
   if (p < 1 || p >= plan_.processes()) return;
   Peer& peer = peers_[static_cast<std::size_t>(p)];
-  peer.heard = Clock::now();
   if (j.value("ready", false) && !peer.ready) {
     peer.ready = true;
     peer.worker = j.value("worker", "");
@@ -500,7 +533,6 @@ void PopulationLink::on_report(NatsMessage msg) {
 
 void PopulationLink::on_trace(int process, NatsMessage msg) {
   Peer& peer = peers_[static_cast<std::size_t>(process)];
-  peer.heard = Clock::now();
   const std::string_view data = msg.data();
   const auto newline = data.find('\n');
   if (newline == std::string_view::npos) return;
@@ -535,22 +567,28 @@ void PopulationLink::on_trace(int process, NatsMessage msg) {
 // partition and the partition's own seq; its run_start and run_end become partition_start
 // and partition_end (the run's are the coordinator's).
 void PopulationLink::merge_line(int process, std::string_view line) {
-  json record = json::parse(line, nullptr, false);
-  if (!record.is_object()) return;
-  std::string type = record.value("type", "record");
-  json fields = json::object();
-  fields["partition"] = process;
-  fields["partition_seq"] = record.value("seq", std::uint64_t{0});
-  if (type == "run_start") {
-    type = "partition_start";
-    fields["started_at"] = record.value("started_at", "");
-    fields["provider"] = record.value("provider", "");
-  } else {
-    if (type == "run_end") type = "partition_end";
-    for (auto& [key, value] : record.items())
-      if (key != "type" && key != "seq" && key != "ts" && key != "crc") fields[key] = std::move(value);
+  // Drop the line's checksum: the merged record gets its own.
+  if (const auto crc = line.rfind(",\"crc\":\""); crc != std::string_view::npos) line = line.substr(0, crc);
+  std::string object(line);
+  if (object.empty() || object.back() != '}') object += '}';
+  auto record = split_trace_line(object);
+  if (!record) return;
+  const std::string prefix = fmt::format("\"partition\":{},\"partition_seq\":{}{}", process, record->seq,
+                                         record->members.empty() ? "" : ",");
+  if (record->type == "run_start") {  // the run's own run_start has the config, SOP and prompts
+    json start = json::parse(object, nullptr, false);
+    json fields = json::object();
+    fields["partition"] = process;
+    fields["partition_seq"] = record->seq;
+    if (start.is_object()) {
+      fields["started_at"] = start.value("started_at", "");
+      fields["provider"] = start.value("provider", "");
+    }
+    run_->trace.append("partition_start", std::move(fields));
+    return;
   }
-  run_->trace.append(type, std::move(fields));
+  run_->trace.append_members(record->type == "run_end" ? "partition_end" : record->type,
+                             prefix + record->members);
 }
 
 // ---- Leaving ---------------------------------------------------------------------------------

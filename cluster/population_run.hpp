@@ -12,8 +12,10 @@
 //   agentco.sim.RUN.topic.T   a message on topic T, once, for the processes with a listener
 //   agentco.sim.RUN.to.K      a message for process K only (a watcher of its action, a name)
 //   agentco.sim.RUN.ctl       coordinator -> partitions: {"probe": n} or {"end": reason}
-//   agentco.sim.RUN.report    partitions -> coordinator: ready, counters for a probe, final
-//   agentco.sim.RUN.trace.K   partition K's run.jsonl, in order, in chunks
+//   agentco.sim.RUN.up.report partitions -> coordinator: ready, counters for a probe, final
+//   agentco.sim.RUN.up.trace.K partition K's run.jsonl, in order, in chunks
+//   agentco.sim.RUN.alive(.0) each process's heartbeat, every half second, from a thread of
+//                             its own (a process busy with a big round is still alive)
 //
 // Idle: the four-counter method (termination.hpp) over what each process sent to and
 // received from the others and its pending deliveries. A message lost between processes
@@ -21,9 +23,10 @@
 // and says so instead of hanging.
 //
 // The trace: each partition streams its records; the coordinator appends them to its own
-// run.jsonl as they arrive (with "partition" and the partition's own seq). A partition
-// sends what its trace holds before it forwards a message, so a reply is never in the
-// merged trace before the message it answers.
+// run.jsonl as they arrive (with "partition" and the partition's own seq), without parsing
+// them (trace_merge.hpp). A partition sends what its trace holds before it forwards a
+// message, and the coordinator takes every partition's records through one subscription,
+// in the server's order, so a reply is never in the merged trace before what it answers.
 //
 // A partition lost (its worker killed, its machine gone) stops answering: after `silence_s`
 // the coordinator ends the run as failed, naming it, and keeps the trace it has.

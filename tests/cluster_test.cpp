@@ -180,11 +180,9 @@ long sum_of(const std::vector<std::map<std::string, std::string>>& rows, const s
 
 TEST(NatsClient, PublishesReadsBackAndFollowsInOrder) {
   SKIP_WITHOUT_NATS();
-  RunSandbox sandbox("nats_client");
-  testing::NatsServerProcess server(sandbox.root() / "nats");
-  ASSERT_TRUE(server.ok());
-  NatsSettings settings;
-  settings.url = server.url();
+  testing::LoneNatsServer nats("nats_client");
+  ASSERT_TRUE(nats.server.ok());
+  NatsSettings& settings = nats.settings;
   std::vector<std::function<void()>> posted;
   auto client = NatsClient::connect(
       settings, "test", [&](std::function<void()> f) { posted.push_back(std::move(f)); }, [](std::string) {});
@@ -234,11 +232,9 @@ TEST(NatsClient, PublishesReadsBackAndFollowsInOrder) {
 // past it.)
 TEST(NatsClient, AWithdrawnJobLeavesTheOtherExperimentsJobsInTheQueue) {
   SKIP_WITHOUT_NATS();
-  RunSandbox sandbox("nats_withdraw");
-  testing::NatsServerProcess server(sandbox.root() / "nats");
-  ASSERT_TRUE(server.ok());
-  NatsSettings settings;
-  settings.url = server.url();
+  testing::LoneNatsServer nats("nats_withdraw");
+  ASSERT_TRUE(nats.server.ok());
+  NatsSettings& settings = nats.settings;
   auto post = [](std::function<void()>) {};
   auto coordinator = NatsClient::connect(settings, "coordinator", post, [](std::string) {});
   auto worker = NatsClient::connect(settings, "worker", post, [](std::string) {});
@@ -267,11 +263,9 @@ TEST(NatsClient, AWithdrawnJobLeavesTheOtherExperimentsJobsInTheQueue) {
 
 TEST(NatsClient, ASlowConsumerIsSaidPlainly) {
   SKIP_WITHOUT_NATS();
-  RunSandbox sandbox("nats_slow");
-  testing::NatsServerProcess server(sandbox.root() / "nats");
-  ASSERT_TRUE(server.ok());
-  NatsSettings settings;
-  settings.url = server.url();
+  testing::LoneNatsServer nats("nats_slow");
+  ASSERT_TRUE(nats.server.ok());
+  NatsSettings& settings = nats.settings;
   std::mutex m;
   std::vector<std::string> said;
   // The owner takes each message slowly (its loop is busy): the client's buffer overflows.

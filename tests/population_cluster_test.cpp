@@ -12,6 +12,7 @@
 
 #include "cluster/partition_plan.hpp"
 #include "cluster/termination.hpp"
+#include "cluster/trace_merge.hpp"
 #include "sop/sop.hpp"
 #include "tests/support/nats_cluster.hpp"
 #include "trace/trace.hpp"
@@ -120,6 +121,40 @@ TEST(TerminationDetector, IdleOnlyAfterTwoIdenticalQuietBalancedWaves) {
   EXPECT_TRUE(busy.answer(4, 1, {6, 6, 0}));
 }
 
+TEST(TraceMerge, ARecordOfAnotherTraceIsAppendedWithItsFieldsAsTheyWereAndANewSeq) {
+  testing::RunSandbox sandbox("trace_merge");
+  auto theirs = TraceWriter::open(sandbox.file("theirs.jsonl"));
+  ASSERT_TRUE(theirs);
+  json fields = {{"id", "msg-7"},
+                 {"content", "a \"quoted\", {braced} [text] with \\ and \u00e9"},
+                 {"recipients", {"Citizen-1", "Citizen-2"}},
+                 {"payload", {{"seq", 99}, {"nested", {{"ts", "x"}}}}},
+                 {"n", 3.5},
+                 {"ok", true},
+                 {"none", nullptr}};
+  (*theirs)->append("message", fields);
+  const std::string line = slurp(sandbox.file("theirs.jsonl"));
+  auto record = split_trace_line(line.substr(0, line.rfind(",\"crc\":\"")) + "}");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->type, "message");
+  EXPECT_EQ(record->seq, 1u);
+  EXPECT_FALSE(has(record->members, "\"ts\":\"20"));  // its own ts left out; the payload's kept
+
+  auto ours = TraceWriter::open(sandbox.file("ours.jsonl"));
+  ASSERT_TRUE(ours);
+  (*ours)->append("run_start", json::object());
+  EXPECT_EQ((*ours)->append_members(record->type, "\"partition\":2," + record->members), 2u);
+  auto merged = read_trace(sandbox.file("ours.jsonl"));  // checksums and seq hold
+  ASSERT_TRUE(merged) << merged.error().message;
+  json back = merged->records[1];
+  EXPECT_EQ(back["type"], "message");
+  EXPECT_EQ(back["partition"], 2);
+  for (const auto& [key, value] : fields.items()) EXPECT_EQ(back[key], value) << key;
+
+  for (const char* bad : {"", "[]", "{}", "{\"type\":\"a\"", "{\"seq\":1}", "{\"type\":1}", "{\"a\":\"x}"})
+    EXPECT_FALSE(split_trace_line(bad)) << bad;
+}
+
 // ---- End to end ----
 
 // The town meeting SOP with `citizens` citizens, as a file of the test's.
@@ -153,6 +188,17 @@ fs::path folder_of(const testing::ProcessResult& run) {
   return out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
 }
 
+// Four workers of one slot each; the coordinator (coordinator.yaml) says a partition silent
+// for `silence_s` is lost.
+std::vector<std::shared_ptr<testing::BackgroundProcess>> four_workers(Cluster& cluster, int silence_s,
+                                                                      const std::vector<std::string>& env) {
+  spill(cluster.sandbox().file("coordinator.yaml"),
+        "nats:\n  silence_s: " + std::to_string(silence_s) + "\n");
+  std::vector<std::shared_ptr<testing::BackgroundProcess>> workers;
+  for (int w = 1; w <= 4; ++w) workers.push_back(cluster.worker("w" + std::to_string(w), 1, env));
+  return workers;
+}
+
 // Every message of a trace by its sender, with all its recipients: those where it was
 // published and those another process delivered it to (remote_delivery).
 std::map<std::string, std::set<std::string>> recipients_by_sender(const std::vector<json>& records) {
@@ -173,11 +219,8 @@ TEST(PopulationCluster, TheTownSpreadOverFourWorkersEndsIdleWithTheMessagesOfOne
   SKIP_WITHOUT_NATS();
   Cluster cluster("population_town");
   ASSERT_TRUE(cluster.ok());
-  spill(cluster.sandbox().file("coordinator.yaml"), "nats:\n  silence_s: 5\n");
   const fs::path sop = town_file(cluster, 200);
-  std::vector<std::shared_ptr<testing::BackgroundProcess>> workers;
-  for (int w = 1; w <= 4; ++w) workers.push_back(cluster.worker("w" + std::to_string(w), 1));
-
+  const auto workers = four_workers(cluster, 5, {});
   auto options = cluster.sandbox().options(town_run(cluster, sop, "spread", true), {});
   options.timeout = std::chrono::seconds(90);
   const auto spread = testing::run_process(options);
@@ -240,13 +283,9 @@ TEST(PopulationCluster, AWorkerKilledMidRoundFailsTheRunNamingItsPartitionAndKee
   SKIP_WITHOUT_NATS();
   Cluster cluster("population_kill");
   ASSERT_TRUE(cluster.ok());
-  spill(cluster.sandbox().file("coordinator.yaml"), "nats:\n  silence_s: 3\n");
   const fs::path sop = town_file(cluster, 200);
   // Each citizen's model call takes 1.5 s: the round is under way when the worker dies.
-  std::vector<std::shared_ptr<testing::BackgroundProcess>> workers;
-  for (int w = 1; w <= 4; ++w)
-    workers.push_back(cluster.worker("w" + std::to_string(w), 1, {"AGENTCO_MOCK_LATENCY_MS=1500"}));
-
+  const auto workers = four_workers(cluster, 3, {"AGENTCO_MOCK_LATENCY_MS=1500"});
   auto options = cluster.sandbox().options(town_run(cluster, sop, "spread", true), {});
   options.timeout = std::chrono::seconds(90);
   testing::BackgroundProcess coordinator(options);

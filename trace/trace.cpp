@@ -118,8 +118,12 @@ std::string seal_trace_record(const nlohmann::json& record) {
   if (!record.is_object()) throw std::invalid_argument("trace record must be a JSON object");
   if (record.contains("crc")) throw std::invalid_argument("trace record must not carry its own \"crc\"");
   // Model output may hold invalid UTF-8; the trace must still be written, so it is replaced.
+  return seal_trace_text(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string seal_trace_text(std::string_view object_text) {
   // No configured secret is ever written, even when a server echoed one back.
-  std::string body = scrub_secrets(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  std::string body = scrub_secrets(std::string(object_text));
   std::string crc = crc32_hex(body);
   body.pop_back();  // the closing '}'
   if (body.size() > 1) body.push_back(',');
@@ -218,7 +222,26 @@ std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) 
   fields["type"] = type;
   std::string line = seal_trace_record(fields);
   line.push_back('\n');
+  return write_line(seq, line);
+}
 
+std::uint64_t TraceWriter::append_members(std::string_view type, std::string_view members) {
+  if (!failure_.empty()) throw TraceWriteError(failure_);
+  const std::uint64_t seq = seq_ + 1;
+  std::string body;
+  body.reserve(members.size() + 96);
+  body += '{';
+  body += members;
+  if (!members.empty()) body += ',';
+  body += "\"seq\":" + std::to_string(seq) + ",\"ts\":\"" + iso_timestamp_now() + "\",\"type\":";
+  body += nlohmann::json(type).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  body += '}';
+  std::string line = seal_trace_text(body);
+  line.push_back('\n');
+  return write_line(seq, line);
+}
+
+std::uint64_t TraceWriter::write_line(std::uint64_t seq, const std::string& line) {
   const CrashPoint& crash = crash_point();
   if (crash.full && crash.seq == seq) {
     failure_ = "cannot write " + path_.string() + ": " + std::strerror(ENOSPC);

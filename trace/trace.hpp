@@ -25,6 +25,8 @@ inline constexpr int kTraceSchemaVersion = 1;
 // Serializes a record (which must be a JSON object without "crc") to one line with its
 // checksum, without the trailing newline. Throws std::invalid_argument for anything else.
 std::string seal_trace_record(const nlohmann::json& record);
+// The same for a JSON object already in text (valid UTF-8, without "crc").
+std::string seal_trace_text(std::string_view object_text);
 
 // Parses one line and verifies its checksum. Error code "trace" on bad JSON, missing or
 // wrong crc.
@@ -52,6 +54,10 @@ class TraceWriter {
   // file is cut back to where it was and TraceWriteError is thrown, then and for every later
   // record.
   std::uint64_t append(std::string_view type, nlohmann::json fields);
+  // The same, for a record whose other fields are JSON text already: `members` is the inside
+  // of an object ("\"a\":1,\"b\":[2]"; no seq, ts, type or crc), as another process's trace
+  // holds them. Nothing is parsed: merging a partition's trace costs a copy, not a parse.
+  std::uint64_t append_members(std::string_view type, std::string_view members);
   std::uint64_t last_seq() const { return seq_; }
   // Why the trace stopped taking records, or "" while it takes them.
   const std::string& failure() const { return failure_; }
@@ -61,6 +67,7 @@ class TraceWriter {
 
  private:
   TraceWriter(std::filesystem::path path, std::FILE* file, std::uint64_t seq);
+  std::uint64_t write_line(std::uint64_t seq, const std::string& line);
   std::filesystem::path path_;
   std::FILE* file_;
   std::uint64_t seq_;

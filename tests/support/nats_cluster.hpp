@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/nats_settings.hpp"
 #include "tests/support/bench_runs.hpp"
 #include "tests/support/nats_server.hpp"
 
@@ -37,6 +38,16 @@ inline bool wait_until(const std::function<bool()>& condition, std::chrono::seco
   }
   return condition();
 }
+
+// A nats-server of a test's own, and the settings that reach it.
+struct LoneNatsServer {
+  explicit LoneNatsServer(const std::string& tag) : sandbox(tag), server(sandbox.root() / "nats") {
+    settings.url = server.url();
+  }
+  RunSandbox sandbox;
+  NatsServerProcess server;
+  NatsSettings settings;
+};
 
 // The processes of a test: a nats-server, the fake model server, workers, a coordinator.
 class Cluster {
