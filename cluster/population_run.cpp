@@ -161,7 +161,8 @@ class PopulationLink final : public TeamSpread {
   void on_upstream(NatsMessage msg);
   void on_report(NatsMessage msg);
   void on_trace(int process, NatsMessage msg);
-  void merge_line(int process, std::string_view line);
+  void merge_line(int process, std::string_view line,
+                  std::vector<std::pair<std::string, std::string>>& batch);
   asio::awaitable<bool> wait_for_partitions();
   asio::awaitable<void> probe();
   void lose(int process, const std::string& why);
@@ -556,17 +557,20 @@ void PopulationLink::on_trace(int process, NatsMessage msg) {
   peer.trace_bytes += chunk.size();
   peer.partial.append(chunk);
   std::size_t start = 0;
+  std::vector<std::pair<std::string, std::string>> batch;  // written at once: one write per chunk
   for (auto end = peer.partial.find('\n'); end != std::string::npos; end = peer.partial.find('\n', start)) {
-    merge_line(process, std::string_view(peer.partial).substr(start, end - start));
+    merge_line(process, std::string_view(peer.partial).substr(start, end - start), batch);
     start = end + 1;
   }
+  run_->trace.append_members(batch);
   peer.partial.erase(0, start);
 }
 
 // One record of a partition's trace into the run's: its type and fields, with the
 // partition and the partition's own seq; its run_start and run_end become partition_start
 // and partition_end (the run's are the coordinator's).
-void PopulationLink::merge_line(int process, std::string_view line) {
+void PopulationLink::merge_line(int process, std::string_view line,
+                                std::vector<std::pair<std::string, std::string>>& batch) {
   // Drop the line's checksum: the merged record gets its own.
   if (const auto crc = line.rfind(",\"crc\":\""); crc != std::string_view::npos) line = line.substr(0, crc);
   std::string object(line);
@@ -584,11 +588,12 @@ void PopulationLink::merge_line(int process, std::string_view line) {
       fields["started_at"] = start.value("started_at", "");
       fields["provider"] = start.value("provider", "");
     }
+    run_->trace.append_members(batch);  // what came before it, first
+    batch.clear();
     run_->trace.append("partition_start", std::move(fields));
     return;
   }
-  run_->trace.append_members(record->type == "run_end" ? "partition_end" : record->type,
-                             prefix + record->members);
+  batch.emplace_back(record->type == "run_end" ? "partition_end" : record->type, prefix + record->members);
 }
 
 // ---- Leaving ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // real nats-server and four worker processes: the town meeting ends idle with the same
 // messages and recipients as a run in one process, and a worker killed mid-round ends the
 // run as failed, naming the partition, with every record the others finished in the trace.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -134,7 +135,9 @@ TEST(TraceMerge, ARecordOfAnotherTraceIsAppendedWithItsFieldsAsTheyWereAndANewSe
                  {"none", nullptr}};
   (*theirs)->append("message", fields);
   const std::string line = slurp(sandbox.file("theirs.jsonl"));
-  auto record = split_trace_line(line.substr(0, line.rfind(",\"crc\":\"")) + "}");
+  const auto crc = line.rfind(",\"crc\":\"");
+  ASSERT_NE(crc, std::string::npos);
+  auto record = split_trace_line(std::string(line, 0, crc) + "}");
   ASSERT_TRUE(record);
   EXPECT_EQ(record->type, "message");
   EXPECT_EQ(record->seq, 1u);
@@ -150,6 +153,14 @@ TEST(TraceMerge, ARecordOfAnotherTraceIsAppendedWithItsFieldsAsTheyWereAndANewSe
   EXPECT_EQ(back["type"], "message");
   EXPECT_EQ(back["partition"], 2);
   for (const auto& [key, value] : fields.items()) EXPECT_EQ(back[key], value) << key;
+  // Several at once (a chunk of a partition's trace): one write, seqs in order.
+  EXPECT_EQ((*ours)->append_members({{"message", record->members}, {"action_end", "\"role\":\"Mayor\""}}),
+            4u);
+  merged = read_trace(sandbox.file("ours.jsonl"));
+  ASSERT_TRUE(merged) << merged.error().message;
+  ASSERT_EQ(merged->records.size(), 4u);
+  EXPECT_EQ(merged->records[3]["type"], "action_end");
+  EXPECT_EQ(merged->records[3]["role"], "Mayor");
 
   for (const char* bad : {"", "[]", "{}", "{\"type\":\"a\"", "{\"seq\":1}", "{\"type\":1}", "{\"a\":\"x}"})
     EXPECT_FALSE(split_trace_line(bad)) << bad;
@@ -195,7 +206,7 @@ std::vector<std::shared_ptr<testing::BackgroundProcess>> four_workers(Cluster& c
   spill(cluster.sandbox().file("coordinator.yaml"),
         "nats:\n  silence_s: " + std::to_string(silence_s) + "\n");
   std::vector<std::shared_ptr<testing::BackgroundProcess>> workers;
-  for (int w = 1; w <= 4; ++w) workers.push_back(cluster.worker("w" + std::to_string(w), 1, env));
+  for (int w = 1; w <= 4; ++w) workers.push_back(cluster.worker(fmt::format("w{}", w), 1, env));
   return workers;
 }
 

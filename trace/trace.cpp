@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -228,6 +228,24 @@ std::uint64_t TraceWriter::append(std::string_view type, nlohmann::json fields) 
 std::uint64_t TraceWriter::append_members(std::string_view type, std::string_view members) {
   if (!failure_.empty()) throw TraceWriteError(failure_);
   const std::uint64_t seq = seq_ + 1;
+  std::string line = sealed_members(seq, type, members);
+  return write_line(seq, line);
+}
+
+std::uint64_t TraceWriter::append_members(const std::vector<std::pair<std::string, std::string>>& records) {
+  if (!failure_.empty()) throw TraceWriteError(failure_);
+  if (crash_point().seq != 0) {  // the fault injection counts single records
+    for (const auto& [type, members] : records) append_members(type, members);
+    return seq_;
+  }
+  std::string lines;
+  std::uint64_t seq = seq_;
+  for (const auto& [type, members] : records) lines += sealed_members(++seq, type, members);
+  if (records.empty()) return seq_;
+  return write_line(seq, lines);
+}
+
+std::string TraceWriter::sealed_members(std::uint64_t seq, std::string_view type, std::string_view members) {
   std::string body;
   body.reserve(members.size() + 96);
   body += '{';
@@ -238,7 +256,7 @@ std::uint64_t TraceWriter::append_members(std::string_view type, std::string_vie
   body += '}';
   std::string line = seal_trace_text(body);
   line.push_back('\n');
-  return write_line(seq, line);
+  return line;
 }
 
 std::uint64_t TraceWriter::write_line(std::uint64_t seq, const std::string& line) {

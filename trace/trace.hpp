@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 
@@ -58,6 +58,8 @@ class TraceWriter {
   // of an object ("\"a\":1,\"b\":[2]"; no seq, ts, type or crc), as another process's trace
   // holds them. Nothing is parsed: merging a partition's trace costs a copy, not a parse.
   std::uint64_t append_members(std::string_view type, std::string_view members);
+  // Several such records (type, members) with one write: all of them, or none on failure.
+  std::uint64_t append_members(const std::vector<std::pair<std::string, std::string>>& records);
   std::uint64_t last_seq() const { return seq_; }
   // Why the trace stopped taking records, or "" while it takes them.
   const std::string& failure() const { return failure_; }
@@ -67,7 +69,9 @@ class TraceWriter {
 
  private:
   TraceWriter(std::filesystem::path path, std::FILE* file, std::uint64_t seq);
+  // Writes whole lines whose last record is `seq`, or nothing (the file cut back) and throws.
   std::uint64_t write_line(std::uint64_t seq, const std::string& line);
+  static std::string sealed_members(std::uint64_t seq, std::string_view type, std::string_view members);
   std::filesystem::path path_;
   std::FILE* file_;
   std::uint64_t seq_;
