@@ -397,24 +397,23 @@ Status NatsClient::subscribe_direct(const std::string& subject,
                                     std::function<void(std::string_view)> handler) {
   // Through the gate too: once the client is closed, the handler (whose captures may be
   // gone) is not called.
-  MessageHandler* direct =
-      new MessageHandler([state = state_.get(), handler = std::move(handler)](NatsMessage msg) {
+  auto direct =
+      std::make_unique<MessageHandler>([state = state_.get(), handler = std::move(handler)](NatsMessage msg) {
         std::lock_guard lock(state->gate);
         if (!state->closed) handler(msg.data());
       });
-  state_->handlers.emplace_back(direct);
-  natsSubscription* sub = nullptr;
-  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, direct);
-      s != NATS_OK)
-    return nats_error("subscribe to " + subject, s);
-  state_->remember_subscription(sub, subject);
-  return ok_status();
+  MessageHandler* raw = direct.get();
+  state_->handlers.push_back(std::move(direct));
+  return core_subscribe(subject, raw);
 }
 
 Status NatsClient::subscribe(const std::string& subject, MessageHandler handler) {
-  MessageHandler* posted = state_->posting(std::move(handler));
+  return core_subscribe(subject, state_->posting(std::move(handler)));
+}
+
+Status NatsClient::core_subscribe(const std::string& subject, MessageHandler* handler) {
   natsSubscription* sub = nullptr;
-  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, posted);
+  if (natsStatus s = natsConnection_Subscribe(&sub, state_->connection, subject.c_str(), on_message, handler);
       s != NATS_OK)
     return nats_error("subscribe to " + subject, s);
   state_->remember_subscription(sub, subject);

@@ -121,6 +121,7 @@ class NatsClient {
  private:
   explicit NatsClient(std::unique_ptr<State> state, std::string shown_url);
   Status make_stream(const std::string& name, const std::string& subject, bool work_queue);
+  Status core_subscribe(const std::string& subject, std::function<void(NatsMessage)>* handler);
   std::unique_ptr<State> state_;
   std::string shown_url_;
 };

@@ -184,6 +184,7 @@ class PopulationLink final : public TeamSpread {
   TerminationDetector detector_;
   std::vector<Peer> peers_;
   std::uint64_t waves_ = 0;
+  std::optional<Clock::time_point> stalled_since_;
   // When each process was last heard alive (steady ns), written by the client's thread:
   // "alive" every second from a thread of each process's own, so that a process whose
   // io_context is busy (a big round, a long trace to merge) is not taken for a dead one.
@@ -368,7 +369,10 @@ void PopulationLink::on_control(NatsMessage msg) {
     report(std::move(answer));
   } else if (j.contains("end")) {
     const std::string reason = j.value("end", "failed");
-    if (reason != "idle") run_->request_stop(reason, j.value("detail", "stopped by the coordinator"));
+    if (reason != "idle") {  // stopped (Ctrl-C, budget, a lost partition): as a local run stops
+      run_->request_stop(reason, j.value("detail", "stopped by the coordinator"));
+      run_->llm.provider().cancel_calls();
+    }
     finish();
   }
 }
@@ -469,6 +473,20 @@ asio::awaitable<void> PopulationLink::probe() {
     while (detector_.complete() < waves_ && !ended_ && Clock::now() - asked < kWaveTimeout)
       co_await sleep(std::chrono::milliseconds(1));
     if (detector_.idle()) break;
+    if (!detector_.stalled()) {
+      stalled_since_.reset();
+    } else if (!stalled_since_) {
+      stalled_since_ = Clock::now();
+    } else if (Clock::now() - *stalled_since_ > std::chrono::duration<double>(options_.silence_s)) {
+      const auto [sent, received] = detector_.balance();
+      run_->request_stop("failed",
+                         fmt::format("{} of the {} messages sent between processes never arrived (NATS "
+                                     "dropped them: a slow consumer?), and every process is idle: the "
+                                     "run cannot end by itself",
+                                     sent - received, sent));
+      finish();
+      break;
+    }
     for (int p = 1; p < plan_.processes(); ++p) {
       const Peer& peer = peers_[static_cast<std::size_t>(p)];
       if (silent(p)) {

@@ -47,7 +47,11 @@ class TerminationDetector {
       received += c.received;
       quiet = quiet && c.pending == 0;
     }
-    idle_ = quiet && sent == received && previous_ && *previous_ == current_;
+    const bool unchanged = previous_ && *previous_ == current_;
+    idle_ = quiet && sent == received && unchanged;
+    // Quiet and still, yet not everything sent arrived: a message was lost on the way (core
+    // NATS drops messages for a slow consumer). Nothing will change that.
+    stalled_ = quiet && sent != received && unchanged;
     previous_ = current_;
     complete_ = wave_;
     return idle_;
@@ -55,6 +59,8 @@ class TerminationDetector {
   // The number of the last complete wave (0: none yet).
   std::uint64_t complete() const { return complete_; }
   bool idle() const { return idle_; }
+  // The last two complete waves were quiet and the same, but more was sent than received.
+  bool stalled() const { return stalled_; }
   // Total sent and received in the last complete wave (to say why a team is not idle).
   std::pair<std::uint64_t, std::uint64_t> balance() const {
     std::uint64_t sent = 0, received = 0;
@@ -71,7 +77,7 @@ class TerminationDetector {
   std::uint64_t wave_ = 0, complete_ = 0;
   std::map<int, ProcessCounters> current_;
   std::optional<std::map<int, ProcessCounters>> previous_;
-  bool idle_ = false;
+  bool idle_ = false, stalled_ = false;
 };
 
 }  // namespace agentco

@@ -106,6 +106,14 @@ TEST(TerminationDetector, IdleOnlyAfterTwoIdenticalQuietBalancedWaves) {
     (void)flight.answer(wave, 0, {1, 0, 0});
     EXPECT_FALSE(flight.answer(wave, 1, {0, 0, 0}));
   }
+  // Still and unbalanced: a lost message, or a slow one (the coordinator gives it silence_s).
+  EXPECT_TRUE(flight.stalled());
+  for (std::uint64_t wave = 4; wave <= 5; ++wave) {  // it arrives after all
+    flight.start_wave(wave);
+    (void)flight.answer(wave, 0, {1, 0, 0});
+    EXPECT_EQ(flight.answer(wave, 1, {0, 1, 0}), wave == 5);
+    EXPECT_FALSE(flight.stalled());
+  }
   // Pending deliveries keep it going; so do counters that moved between the waves.
   TerminationDetector busy(2);
   busy.start_wave(1);
