@@ -185,6 +185,7 @@ class PopulationLink final : public TeamSpread {
   std::vector<Peer> peers_;
   std::uint64_t waves_ = 0;
   std::optional<Clock::time_point> stalled_since_;
+  std::uint64_t unmerged_ = 0;  // partition records that could not be merged
   // When each process was last heard alive (steady ns), written by the client's thread:
   // "alive" every second from a thread of each process's own, so that a process whose
   // io_context is busy (a big round, a long trace to merge) is not taken for a dead one.
@@ -589,12 +590,20 @@ void PopulationLink::on_trace(int process, NatsMessage msg) {
 // and partition_end (the run's are the coordinator's).
 void PopulationLink::merge_line(int process, std::string_view line,
                                 std::vector<std::pair<std::string, std::string>>& batch) {
-  // Drop the line's checksum: the merged record gets its own.
-  if (const auto crc = line.rfind(",\"crc\":\""); crc != std::string_view::npos) line = line.substr(0, crc);
-  std::string object(line);
-  if (object.empty() || object.back() != '}') object += '}';
+  // Drop the line's checksum (the merged record gets its own) and close the object again.
+  const auto crc = line.rfind(",\"crc\":\"");
+  if (crc == std::string_view::npos) return;  // not a sealed record
+  std::string object(line.substr(0, crc));
+  object += '}';
   auto record = split_trace_line(object);
-  if (!record) return;
+  if (!record) {
+    if (unmerged_++ == 0)
+      say(
+          fmt::format("partition {}: a record of its trace is not one this coordinator can merge; it and any "
+                      "other such are left out (the partition's own run.jsonl has them)",
+                      process));
+    return;
+  }
   const std::string prefix = fmt::format("\"partition\":{},\"partition_seq\":{}{}", process, record->seq,
                                          record->members.empty() ? "" : ",");
   if (record->type == "run_start") {  // the run's own run_start has the config, SOP and prompts
@@ -709,6 +718,7 @@ json PopulationLink::meta() const {
   all["cost"] = cost + (run_ ? run_->llm.ledger().total().cost : 0.0);
   out["whole_team"] = std::move(all);
   out["waves"] = waves_;
+  out["records_not_merged"] = unmerged_;
   return out;
 }
 

@@ -276,6 +276,14 @@ TEST(PopulationCluster, TheTownSpreadOverFourWorkersEndsIdleWithTheMessagesOfOne
     EXPECT_EQ(r.value("partition", 0), 1 + instance / 50) << sender;
   }
   EXPECT_EQ(spoke.size(), 200u);
+  // Every record of every kind is there: as many of each as in one process (a record whose
+  // last field is an object, like llm_response's usage, was once dropped by the merge).
+  std::map<std::string, int> kinds, local_kinds;
+  for (const auto& r : spread_trace->records) ++kinds[r["type"].get<std::string>()];
+  for (const auto& r : local_trace->records) ++local_kinds[r["type"].get<std::string>()];
+  for (const char* kind : {"message", "action_start", "llm_request", "llm_response", "action_end"})
+    EXPECT_EQ(kinds[kind], local_kinds[kind]) << kind;
+  EXPECT_EQ(kinds["llm_response"], 201);
   for (const auto& [citizen, times] : spoke) EXPECT_EQ(times, 1) << citizen;
   EXPECT_EQ(spread_trace->records.back()["type"], "run_end");
   EXPECT_EQ(spread_trace->records.back()["reason"], "idle");
@@ -283,6 +291,7 @@ TEST(PopulationCluster, TheTownSpreadOverFourWorkersEndsIdleWithTheMessagesOfOne
   const json meta = json::parse(slurp(spread_folder / "meta.json"));
   const json local_meta = json::parse(slurp(local_folder / "meta.json"));
   EXPECT_EQ(meta["outcome"]["status"], "finished");
+  EXPECT_EQ(meta["distributed"]["records_not_merged"], 0);
   const json& team = meta["distributed"]["whole_team"];
   EXPECT_EQ(team["turns"], local_meta["turns"]);
   EXPECT_EQ(team["messages"], local_meta["messages"]);
