@@ -230,6 +230,16 @@ bool Worker::prepare(ActiveJob& j) {
   }
   j.job = std::move(*job);
   j.attempt = std::max<std::uint64_t>(1, j.msg.delivered());
+  // A delivery of a job this worker is carrying out already (a pull answered late on a loaded
+  // machine hands the same job over twice): left alone, neither acknowledged nor given back.
+  // The run in hand acknowledges the job; two runs in one folder would spoil each other.
+  for (const auto& [tag, other] : jobs_)
+    if (&other != &j && other.job.experiment == j.job.experiment && other.job.index == j.job.index &&
+        !other.job.run_name.empty()) {
+      say(fmt::format("{}: delivered again (attempt {}) while its attempt {} runs here; ignored",
+                      j.job.run_name, j.attempt, other.attempt));
+      return false;
+    }
   if (auto done = nats_->last(runs_stream(j.job.experiment), done_subject(j.job.experiment, j.job.index));
       done && *done) {
     (void)j.msg.ack();  // finished elsewhere; this delivery is a leftover
