@@ -176,7 +176,7 @@ class PopulationLink final : public TeamSpread {
   RunContext* run_ = nullptr;
   std::function<void()> end_;
   bool ended_ = false, left_ = false;
-  std::uint64_t sent_ = 0, received_ = 0, forwarded_ = 0;
+  std::uint64_t sent_ = 0, received_ = 0;
   // A partition.
   FileTail tail_;
   bool probed_ = false;
@@ -233,7 +233,6 @@ void PopulationLink::forward(const MessagePtr& message) {
     (void)nats_->publish_core(subject("to." + std::to_string(p)), text);
     ++sent_;
   }
-  ++forwarded_;
 }
 
 void PopulationLink::inbound(NatsMessage msg) {

@@ -126,6 +126,7 @@ class Worker {
   bool stream(ActiveJob& j, bool everything);
   bool prepare(ActiveJob& j);
   bool prepare_partition(ActiveJob& j, const std::vector<std::string>& flags);
+  void fresh_run(ActiveJob& j, const std::vector<std::string>& flags, const std::vector<std::string>& extra);
   std::vector<std::string> run_flags(const ActiveJob& j);
   PriorTrace prior_trace(const ActiveJob& j);
   void settle(ActiveJob& j);
@@ -281,15 +282,7 @@ bool Worker::prepare(ActiveJob& j) {
     say(fmt::format("{}: attempt {}, resuming from {} bytes of trace that attempt {} streamed",
                     j.job.run_name, j.attempt, prior.bytes.size(), prior.attempt));
   } else {
-    j.argv = {"agentco", "run", "--warehouse", j.warehouse.string(), "--name", j.job.run_name};
-    if (j.job.sop_file) {
-      write_text(j.dir / j.job.sop_file->name, j.job.sop_file->text);
-      j.argv.insert(j.argv.end(), {"--sop", (j.dir / j.job.sop_file->name).string()});
-    } else if (!j.job.sop.empty()) {
-      j.argv.insert(j.argv.end(), {"--sop", j.job.sop});
-    }
-    j.argv.insert(j.argv.end(), flags.begin(), flags.end());
-    j.argv.insert(j.argv.end(), {"--", j.job.idea});
+    fresh_run(j, flags, {});
     say(fmt::format("{}: attempt {}", j.job.run_name, j.attempt));
   }
   const json start = {{"attempt", j.attempt}, {"worker", name_}};
@@ -303,18 +296,28 @@ bool Worker::prepare(ActiveJob& j) {
   return true;
 }
 
-// A partition of a spread simulation: `agentco run --partition`, which reaches NATS itself.
-bool Worker::prepare_partition(ActiveJob& j, const std::vector<std::string>& flags) {
+// `agentco run` of the job from its start: its SOP (a carried file is written first), the
+// job's flags, `extra`, the idea.
+void Worker::fresh_run(ActiveJob& j, const std::vector<std::string>& flags,
+                       const std::vector<std::string>& extra) {
   j.argv = {"agentco", "run", "--warehouse", j.warehouse.string(), "--name", j.job.run_name};
   if (j.job.sop_file) {
     write_text(j.dir / j.job.sop_file->name, j.job.sop_file->text);
     j.argv.insert(j.argv.end(), {"--sop", (j.dir / j.job.sop_file->name).string()});
+  } else if (!j.job.sop.empty()) {
+    j.argv.insert(j.argv.end(), {"--sop", j.job.sop});
   }
   j.argv.insert(j.argv.end(), flags.begin(), flags.end());
-  j.argv.insert(j.argv.end(),
-                {"--partition", fmt::format("{}/{}/{}", j.job.experiment, j.job.index, j.job.partitions)});
-  j.argv.insert(j.argv.end(), options_.nats_flags.begin(), options_.nats_flags.end());
+  j.argv.insert(j.argv.end(), extra.begin(), extra.end());
   j.argv.insert(j.argv.end(), {"--", j.job.idea});
+}
+
+// A partition of a spread simulation: `agentco run --partition`, which reaches NATS itself.
+bool Worker::prepare_partition(ActiveJob& j, const std::vector<std::string>& flags) {
+  std::vector<std::string> extra = {"--partition",
+                                    fmt::format("{}/{}/{}", j.job.experiment, j.job.index, j.job.partitions)};
+  extra.insert(extra.end(), options_.nats_flags.begin(), options_.nats_flags.end());
+  fresh_run(j, flags, extra);
   say(fmt::format("{} of run {}", j.job.run_name, j.job.experiment));
   return true;
 }
